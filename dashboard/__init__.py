@@ -1,0 +1,1 @@
+"""Public Streamlit dashboard: reads ``public.duckdb`` read-only, never anything else."""

@@ -1,0 +1,24 @@
+"""The citation under every page: each source shown, its publisher, vintage and load date."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import data
+
+
+def footer(names: list[str]) -> None:
+    """Cite the sources ``names`` and the publication the page reads."""
+    sources = data.sources()
+    shown = sources[sources["source"].isin(names)]
+    if shown["demo"].any():
+        st.warning("Données de démonstration : ces chiffres sont générés, pas mesurés.")
+    lines = [
+        f"**Source** : {row.editeur} — {row.jeu_de_donnees} ({row.millesime}), "
+        f"licence {row.licence}, chargé le {row.charge_le:%d/%m/%Y à %H:%M}."
+        for row in shown.itertuples()
+    ]
+    publication = data.publication()
+    lines.append(f"Publication du {publication['publie_le']:%d/%m/%Y à %H:%M} (UTC).")
+    st.divider()
+    st.caption("  \n".join(lines))

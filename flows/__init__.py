@@ -1,0 +1,1 @@
+"""Prefect flows and connectors: fetch each source, land it, check it, stage it, publish."""

@@ -1,0 +1,164 @@
+"""Command line: ``observatoire refresh | status | dashboard``."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import UTC, datetime
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from warehouse.paths import Home
+
+app = typer.Typer(
+    help="Observatoire de la transition énergétique du réseau CLER.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _prefect_offline(home: Home) -> None:
+    """Keep Prefect's temporary server local and quiet: no telemetry, state under the home."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_HOME", str(home.root / "prefect"))
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+
+
+def _locations(pairs: list[str]) -> dict[str, str]:
+    locations = {}
+    for pair in pairs:
+        name, sep, location = pair.partition("=")
+        if not sep or not name or not location:
+            raise typer.BadParameter(
+                f"« {pair} » : attendu SOURCE=URL_OU_CHEMIN", param_hint="--from"
+            )
+        locations[name] = location
+    return locations
+
+
+@app.command()
+def refresh(
+    sources_from: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--from", help="SOURCE=URL_OU_CHEMIN : lire une source ailleurs que par défaut."
+        ),
+    ] = None,
+) -> None:
+    """Rafraîchir toutes les sources et publier public.duckdb."""
+    home = Home.from_env().ensure()
+    _prefect_offline(home)
+    from flows.refresh import refresh as refresh_flow
+
+    started = datetime.now(UTC)
+    try:
+        report = refresh_flow(locations=_locations(sources_from or []))
+    except Exception as error:  # the flow already logged the traceback
+        previous = (
+            f"Le fichier publié précédent ({home.public}) reste en service, inchangé."
+            if home.public.exists()
+            else "Aucun fichier n'a encore été publié."
+        )
+        typer.secho(
+            f"Échec du rafraîchissement — {error}. {previous} "
+            "Rien n'a été perdu : les fichiers reçus restent dans landing/ et les lignes rejetées "
+            "en quarantaine ; « observatoire status » résume les derniers runs.",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(1) from None
+    seconds = (datetime.now(UTC) - started).total_seconds()
+    for s in report.sources:
+        typer.echo(
+            f"{s.source:<14} {s.rows_read:>9,} lues  {s.rows_accepted:>9,} acceptées  "
+            f"{s.rows_rejected:>7,} rejetées".replace(",", "\u202f")
+        )
+    tables = ", ".join(f"{t} {n:,}".replace(",", "\u202f") for t, n in report.published.items())
+    typer.echo(f"Publié {home.public} en {seconds:.1f} s : {tables}")
+
+
+def _age(path: Path) -> str:
+    seconds = datetime.now().timestamp() - path.stat().st_mtime
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} j"
+
+
+STATUS_SQL = """
+with ordered as (
+    select *, row_number() over (partition by source order by debut desc) as rang
+    from {executions}
+), good as (
+    select *, row_number() over (partition by source order by fin desc) as rang_succes
+    from {executions} where statut = 'succès'
+)
+select o.source, o.statut, o.debut, o.message, g.fin, g.lignes_acceptees, g.lignes_rejetees
+from ordered as o left join good as g on g.source = o.source and g.rang_succes = 1
+where o.rang = 1 order by o.source
+"""
+
+
+@app.command()
+def status() -> None:
+    """Afficher, par source, le dernier run réussi, les lignes publiées et rejetées."""
+    import duckdb
+
+    home = Home.from_env()
+    if not home.public.exists():
+        typer.echo(f"Rien n'est publié dans {home.root} : lancez « observatoire refresh ».")
+        raise typer.Exit(1)
+    try:  # the internal warehouse also knows failed runs, but a running refresh locks it
+        con = duckdb.connect(str(home.warehouse), read_only=True)
+        table, note = "audit.executions", ""
+    except duckdb.IOException:
+        con = duckdb.connect(str(home.public), read_only=True)
+        table, note = "executions", " (rafraîchissement en cours : état du dernier fichier publié)"
+    with con:
+        rows = con.execute(STATUS_SQL.format(executions=table)).fetchall()
+    typer.echo(f"Fichier publié : {home.public}, il y a {_age(home.public)}{note}")
+    for source, statut, debut, message, fin, accepted, rejected in rows:
+        last = f"{fin:%d/%m/%Y %H:%M}" if fin else "jamais"
+        line = (
+            f"{source:<14} dernier succès {last}  publiées {accepted or 0:>9,}  "
+            f"rejetées {rejected or 0:>7,}"
+        ).replace(",", "\u202f")
+        if statut != "succès":
+            line += f"  — dernier run ({debut:%d/%m/%Y %H:%M}) : {statut}"
+            line += f", {message}" if message else ""
+        typer.echo(line)
+
+
+@app.command()
+def dashboard(
+    port: Annotated[int, typer.Option(help="Port d'écoute.")] = 8501,
+    host: Annotated[str, typer.Option(help="Adresse d'écoute.")] = "127.0.0.1",
+) -> None:
+    """Servir le tableau de bord public (lecture seule de public.duckdb)."""
+    home = Home.from_env()
+    os.environ["OBSERVATOIRE_HOME"] = str(home.root)
+    script = files("dashboard") / "app.py"
+    args = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.enableStaticServing",
+        "true",
+        "--global.developmentMode",
+        "false",
+    ]
+    os.execv(sys.executable, args)

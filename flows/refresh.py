@@ -1,0 +1,199 @@
+"""The refresh flow: each source is fetched, landed, checked and staged; marts are built; the
+public file is published only if every step succeeded, so a failure never reaches the public."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from flows.source import RawFile
+from flows.sources import SOURCES
+from warehouse import audit, internal, quarantine
+from warehouse.audit import now
+from warehouse.landing import LandedFile, land
+from warehouse.lock import exclusive
+from warehouse.paths import Home
+from warehouse.publish import clean_stale, publish
+
+
+class RefreshFailed(RuntimeError):
+    """A source failed at one step; the message says which, and why, in one paragraph."""
+
+    def __init__(self, source: str, step: str, reason: str) -> None:
+        self.source, self.step, self.reason = source, step, reason
+        super().__init__(f"source « {source} », étape {step} : {reason}")
+
+
+@dataclass
+class SourceReport:
+    source: str
+    files: list[str]
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RefreshReport:
+    run_id: str
+    sources: list[SourceReport]
+    published: dict[str, int]
+
+
+@task(name="télécharger", retries=2, retry_delay_seconds=[1, 4], cache_policy=NO_CACHE)
+def fetch(name: str, location: str | None) -> list[RawFile]:
+    """Read a source's raw files; transient failures are retried by Prefect."""
+    return SOURCES[name].fetch(location)
+
+
+@task(name="atterrir", cache_policy=NO_CACHE)
+def land_files(name: str, raw: list[RawFile]) -> list[LandedFile]:
+    home = Home.from_env()
+    return [land(home.landing, name, f.name, f.origin, f.data) for f in raw]
+
+
+@task(name="valider et charger", cache_policy=NO_CACHE)
+def stage(name: str, landed: list[LandedFile], run_id: str) -> SourceReport:
+    """Check every landed file, stage valid rows, quarantine the others, record provenance."""
+    source = SOURCES[name]
+    checked = source.check(landed)
+    report = SourceReport(name, [f.name for f in landed])
+    with internal.connect(Home.from_env().warehouse) as con:
+        con.execute("begin")
+        for table, result in checked.items():
+            con.register("lignes_valides", result.valid.drop("ligne"))
+            con.execute(
+                f'create or replace table staging."{table}" as select * from lignes_valides'
+            )
+            con.unregister("lignes_valides")
+            report.rows_rejected += quarantine.store(con, run_id, name, result)
+            report.rows_read += result.rows_read
+            report.rows_accepted += result.valid.height
+            report.problems += result.messages(limit=20)
+        audit.record_files(con, run_id, landed, source.PROVENANCE)
+        con.execute("commit")
+    return report
+
+
+@task(name="construire les marts", cache_policy=NO_CACHE)
+def build_marts(names: list[str]) -> None:
+    with internal.connect(Home.from_env().warehouse) as con:
+        con.execute("begin")
+        for name in names:
+            SOURCES[name].build_marts(con)
+        con.execute("commit")
+
+
+@task(name="publier", cache_policy=NO_CACHE)
+def publish_public(run_id: str) -> dict[str, int]:
+    home = Home.from_env()
+    with internal.connect(home.warehouse) as con:
+        return publish(con, home.public, run_id, now())
+
+
+def _load(name: str, location: str | None, run_id: str) -> SourceReport:
+    logger = get_run_logger()
+    home = Home.from_env()
+    with internal.connect(home.warehouse) as con:
+        audit.start(con, run_id, name)
+    step = "téléchargement"
+    landed: list[LandedFile] = []
+    try:
+        logger.info("%s : téléchargement depuis %s", name, location or "la valeur embarquée")
+        raw = fetch(name, location)
+        step = "atterrissage"
+        landed = land_files(name, raw)
+        logger.info("%s : %d fichier(s) en zone d'atterrissage", name, len(landed))
+        step = "validation"
+        report = stage(name, landed, run_id)
+    except Exception as error:
+        with internal.connect(home.warehouse) as con:
+            audit.finish(
+                con,
+                run_id,
+                name,
+                status="échec",
+                message=f"{step} : {error}",
+                location=location,
+                sha256=_digest(landed),
+            )
+        raise RefreshFailed(name, step, str(error)) from error
+    with internal.connect(home.warehouse) as con:
+        audit.finish(
+            con,
+            run_id,
+            name,
+            status="succès",
+            location=landed[0].origin if landed else location,
+            sha256=_digest(landed),
+            read=report.rows_read,
+            accepted=report.rows_accepted,
+            rejected=report.rows_rejected,
+        )
+    logger.info(
+        "%s : %d lignes lues, %d acceptées, %d rejetées",
+        name,
+        report.rows_read,
+        report.rows_accepted,
+        report.rows_rejected,
+    )
+    for problem in report.problems[:5]:
+        logger.warning("%s : %s", name, problem)
+    return report
+
+
+def _digest(landed: list[LandedFile]) -> str | None:
+    """One checksum for a source: its file's, or a digest of its files' checksums."""
+    if not landed:
+        return None
+    if len(landed) == 1:
+        return landed[0].sha256
+    joined = "\n".join(f"{f.name}:{f.sha256}" for f in sorted(landed, key=lambda f: f.name))
+    return hashlib.sha256(joined.encode()).hexdigest()
+
+
+def _summary(report: RefreshReport) -> str:
+    lines = [
+        f"# Rafraîchissement {report.run_id}",
+        "",
+        "| source | lignes lues | acceptées | rejetées |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {s.source} | {s.rows_read} | {s.rows_accepted} | {s.rows_rejected} |"
+        for s in report.sources
+    ]
+    lines += ["", "| table publiée | lignes |", "|---|---:|"]
+    lines += [f"| {t} | {n} |" for t, n in report.published.items()]
+    return "\n".join(lines)
+
+
+@flow(name="rafraichissement")
+def refresh(locations: dict[str, str] | None = None) -> RefreshReport:
+    """Load every source (from ``locations`` where given), build the marts, publish."""
+    locations = locations or {}
+    unknown = sorted(set(locations) - set(SOURCES))
+    if unknown:
+        raise ValueError(
+            f"source(s) inconnue(s) : {', '.join(unknown)} ; connues : {', '.join(SOURCES)}"
+        )
+    home = Home.from_env().ensure()
+    run_id = flow_run.get_id() or now().strftime("%Y%m%dT%H%M%S")
+    logger = get_run_logger()
+    with exclusive(home.lock):
+        for path in clean_stale(home.public):
+            logger.warning("fichier laissé par une publication interrompue supprimé : %s", path)
+        reports = [_load(name, locations.get(name), run_id) for name in SOURCES]
+        logger.info("construction des marts")
+        build_marts([r.source for r in reports])
+        logger.info("publication de %s", home.public)
+        published = publish_public(run_id)
+    report = RefreshReport(run_id, reports, published)
+    create_markdown_artifact(_summary(report), key="rafraichissement", description="Bilan du run")
+    return report

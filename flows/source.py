@@ -1,0 +1,44 @@
+"""What every source module provides to the refresh flow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import duckdb
+
+from schemas.check import Checked
+from warehouse.audit import Provenance
+from warehouse.landing import LandedFile
+
+
+class FetchError(RuntimeError):
+    """A source's location could not be read; the message names the location."""
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """A file as fetched, before landing: its name, where it came from, its bytes."""
+
+    name: str
+    origin: str
+    data: bytes
+
+
+class Source(Protocol):
+    """A source module: ``flows/<name>.py``. Its contract lives in ``schemas/<name>.py``."""
+
+    NAME: str
+    PROVENANCE: Provenance
+
+    def fetch(self, location: str | None) -> list[RawFile]:
+        """Raw files from ``location`` (URL or path), or the embedded default when ``None``."""
+        ...
+
+    def check(self, landed: list[LandedFile]) -> dict[str, Checked]:
+        """Parse and validate landed files; keys name the staging tables."""
+        ...
+
+    def build_marts(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Build this source's marts from its staging tables."""
+        ...

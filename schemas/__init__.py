@@ -1,0 +1,1 @@
+"""Pandera contracts, one module per source, and the row-level checker that applies them."""

@@ -1,0 +1,150 @@
+"""Apply a pandera contract to a raw text table: keep valid rows, explain every rejected one.
+
+Raw tables arrive as text columns plus ``ligne`` (the row number a spreadsheet shows, header = 1).
+Typing is done here rather than by pandera's ``coerce`` so that a value that is not a number or a
+date is reported on its own row and column instead of failing the whole frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandera.polars as pa
+import polars as pl
+from pandera.errors import SchemaErrors
+
+ROW = "ligne"
+WHOLE_ROW = "(ligne entière)"
+PROBLEM_SCHEMA = {"ligne": pl.Int64, "colonne": pl.String, "regle": pl.String, "valeur": pl.String}
+
+
+class ContractError(ValueError):
+    """The file as a whole breaks its contract (missing column, unreadable layout)."""
+
+
+@dataclass(frozen=True)
+class Checked:
+    """Outcome of checking one file: typed valid rows, and one line per problem found."""
+
+    file: str
+    valid: pl.DataFrame
+    problems: pl.DataFrame
+    rejected: pl.DataFrame
+
+    @property
+    def rows_read(self) -> int:
+        return self.valid.height + self.rejected.height
+
+    def messages(self, limit: int | None = None) -> list[str]:
+        rows = self.problems.sort(ROW).head(limit) if limit else self.problems.sort(ROW)
+        return [
+            f"{self.file}, ligne {p['ligne']}, colonne {p['colonne']} : {p['regle']} "
+            f"(valeur {p['valeur']!r})"
+            for p in rows.iter_rows(named=True)
+        ]
+
+
+def _cast(column: str, dtype: pl.DataType) -> pl.Expr:
+    text = pl.col(column).str.strip_chars()
+    text = pl.when(text == "").then(None).otherwise(text)
+    if dtype == pl.String:
+        return text
+    if dtype in (pl.Float64, pl.Float32):
+        return (
+            text.str.replace_all(r"[\s\u00a0\u202f]", "")
+            .str.replace(",", ".")
+            .cast(dtype, strict=False)
+        )
+    if dtype == pl.Date:
+        return pl.coalesce(
+            text.str.to_date("%Y-%m-%d", strict=False), text.str.to_date("%d/%m/%Y", strict=False)
+        )
+    if dtype == pl.Boolean:
+        lowered = text.str.to_lowercase()
+        return (
+            pl.when(lowered.is_in(["1", "true", "oui", "vrai", "o", "yes"]))
+            .then(True)
+            .when(lowered.is_in(["0", "false", "non", "faux", "n", "no"]))
+            .then(False)
+        )
+    return text.str.replace_all(r"[\s\u00a0\u202f]", "").cast(dtype, strict=False)
+
+
+def _type_problems(raw: pl.DataFrame, typed: pl.DataFrame, dtypes: dict[str, pl.DataType]):
+    frames = []
+    for column, dtype in dtypes.items():
+        if dtype == pl.String:
+            continue
+        bad = raw[column].str.strip_chars().fill_null("").ne("") & typed[column].is_null()
+        if bad.any():
+            frames.append(
+                pl.DataFrame(
+                    {
+                        "ligne": raw[ROW].filter(bad),
+                        "colonne": column,
+                        "regle": f"type {dtype}",
+                        "valeur": raw[column].filter(bad),
+                    },
+                    schema=PROBLEM_SCHEMA,
+                )
+            )
+    return frames
+
+
+def check(raw: pl.DataFrame, model: type[pa.DataFrameModel], file: str) -> Checked:
+    """Type ``raw`` by ``model``'s columns, validate it, and split valid rows from rejected ones."""
+    schema = model.to_schema()
+    missing = [c for c in schema.columns if c not in raw.columns]
+    if missing:
+        raise ContractError(
+            f"{file} : colonne(s) manquante(s) {', '.join(missing)} "
+            f"(contrat {model.__name__}; colonnes lues : {', '.join(raw.columns)})"
+        )
+    dtypes = {name: column.dtype.type for name, column in schema.columns.items()}
+    raw = raw.select(ROW, *dtypes)
+    typed = raw.with_columns(_cast(c, t).alias(c) for c, t in dtypes.items())
+    frames = _type_problems(raw, typed, dtypes)
+    badly_typed = pl.concat([f.select(ROW) for f in frames]) if frames else None
+    candidates = typed.join(badly_typed, on=ROW, how="anti") if badly_typed is not None else typed
+    try:
+        model.validate(candidates, lazy=True)
+    except SchemaErrors as errors:
+        cases = errors.failure_cases
+        whole = cases.filter(pl.col("index").is_null())
+        if whole.height:
+            detail = "; ".join(
+                f"{c['column']} : {c['check']} ({c['failure_case']})"
+                for c in whole.iter_rows(named=True)
+            )
+            raise ContractError(f"{file} : {detail}") from errors
+        rows = candidates[ROW].gather(cases["index"].cast(pl.UInt32))
+        frames.append(
+            pl.DataFrame(
+                {
+                    "ligne": rows,
+                    "colonne": cases["column"].replace(model.__name__, WHOLE_ROW),
+                    "regle": cases["check"],
+                    "valeur": cases["failure_case"].cast(pl.String).str.slice(0, 200),
+                },
+                schema=PROBLEM_SCHEMA,
+            )
+        )
+    problems = pl.concat(frames) if frames else pl.DataFrame(schema=PROBLEM_SCHEMA)
+    rejected_rows = problems[ROW].unique()
+    return Checked(
+        file=file,
+        valid=typed.filter(~pl.col(ROW).is_in(rejected_rows.implode())),
+        problems=problems.sort(ROW),
+        rejected=raw.filter(pl.col(ROW).is_in(rejected_rows.implode())),
+    )
+
+
+def read_text_table(data: bytes, file: str, separator: str = ",", null: str | None = None):
+    """Read CSV bytes as text columns and number the rows as a spreadsheet would."""
+    try:
+        frame = pl.read_csv(
+            data, separator=separator, infer_schema=False, null_values=null, encoding="utf8"
+        )
+    except pl.exceptions.PolarsError as error:
+        raise ContractError(f"{file} : lecture CSV impossible ({error})") from error
+    return frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))

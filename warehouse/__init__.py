@@ -1,0 +1,1 @@
+"""DuckDB layers: landing files, the internal warehouse (staging, marts, audit, quarantine), publish."""

@@ -1,0 +1,27 @@
+"""The internal warehouse file: one connection helper and the DDL of its fixed layers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.resources import files
+from pathlib import Path
+
+import duckdb
+
+
+def sql(name: str) -> str:
+    """Text of ``warehouse/sql/<name>.sql``."""
+    return (files("warehouse") / "sql" / f"{name}.sql").read_text(encoding="utf-8")
+
+
+@contextmanager
+def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the internal warehouse, creating its layers on first use."""
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        if not read_only:
+            con.execute(sql("internal"))
+        yield con
+    finally:
+        con.close()

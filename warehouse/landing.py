@@ -1,0 +1,34 @@
+"""Landing layer: raw files kept byte for byte, addressed by their SHA-256, never modified."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    """One raw file as received: where it came from, where it now lives, and its checksum."""
+
+    source: str
+    name: str
+    origin: str
+    path: Path
+    sha256: str
+    size: int
+
+
+def land(landing: Path, source: str, name: str, origin: str, data: bytes) -> LandedFile:
+    """Store ``data`` under ``landing/<source>/<sha256>/<name>`` unless that exact file is there."""
+    digest = hashlib.sha256(data).hexdigest()
+    target = landing / source / digest / name
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{name}.partial")
+        partial.write_bytes(data)
+        os.chmod(partial, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        os.replace(partial, target)
+    return LandedFile(source, name, origin, target, digest, len(data))

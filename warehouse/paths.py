@@ -1,0 +1,40 @@
+"""Where the platform keeps its state: everything lives under ``$OBSERVATOIRE_HOME``."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Home:
+    """The state folder: raw landed files, the internal warehouse and the published file."""
+
+    root: Path
+
+    @classmethod
+    def from_env(cls) -> Home:
+        return cls(Path(os.environ.get("OBSERVATOIRE_HOME", ".observatoire")).resolve())
+
+    @property
+    def landing(self) -> Path:
+        return self.root / "landing"
+
+    @property
+    def warehouse(self) -> Path:
+        """Internal warehouse: staging, marts, audit and quarantine. May hold personal data."""
+        return self.root / "warehouse.duckdb"
+
+    @property
+    def public(self) -> Path:
+        """The published file the dashboard and the public read. Never holds personal data."""
+        return self.root / "public.duckdb"
+
+    @property
+    def lock(self) -> Path:
+        return self.root / "refresh.lock"
+
+    def ensure(self) -> Home:
+        self.landing.mkdir(parents=True, exist_ok=True)
+        return self

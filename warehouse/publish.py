@@ -1,0 +1,75 @@
+"""Publish step: build a new public DuckDB file beside the old one, then swap it in atomically.
+
+DuckDB locks a file for its writer, so the public file is never opened for writing in place:
+readers keep the old inode until they reopen, and a failed build leaves the old file untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from warehouse.internal import sql
+
+TEMP_GLOB = ".public-*.duckdb*"
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def clean_stale(public: Path) -> list[Path]:
+    """Remove leftovers of a build that was killed: temporary files and a WAL orphaned by them."""
+    stale = list(public.parent.glob(TEMP_GLOB))
+    wal = public.with_name(public.name + ".wal")
+    if wal.exists():
+        stale.append(wal)
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
+def publish(
+    con: duckdb.DuckDBPyConnection, public: Path, run_id: str, published_at: datetime
+) -> dict[str, int]:
+    """Copy every mart, the provenance and the run history into a new file and swap it in."""
+    temp = public.with_name(f".public-{uuid.uuid4().hex}.duckdb")
+    try:
+        con.execute(f"attach '{_quoted(temp)}' as pub")
+        try:
+            marts = [
+                row[0]
+                for row in con.execute(
+                    "select table_name from duckdb_tables() "
+                    "where database_name = current_database() and schema_name = 'marts' "
+                    "order by table_name"
+                ).fetchall()
+            ]
+            for table in marts:
+                con.execute(f'create table pub."{table}" as select * from marts."{table}"')
+            con.execute(sql("publish"))
+            con.execute(
+                "create table pub.publication as select ?::varchar as id_execution, "
+                "?::timestamptz as publie_le",
+                [run_id, published_at],
+            )
+            counts = {
+                table: con.execute(f'select count(*) from pub."{table}"').fetchone()[0]
+                for table in [*marts, "sources", "executions"]
+            }
+        finally:
+            con.execute("detach pub")
+        # A fresh connection checkpoints into the single file so no WAL travels with it.
+        final = duckdb.connect(str(temp))
+        final.execute("checkpoint")
+        final.close()
+        Path(f"{temp}.wal").unlink(missing_ok=True)
+        os.replace(temp, public)
+    finally:
+        temp.unlink(missing_ok=True)
+        Path(f"{temp}.wal").unlink(missing_ok=True)
+    return counts

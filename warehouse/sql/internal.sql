@@ -1,0 +1,48 @@
+-- The internal warehouse: staging (typed, validated rows), marts (what gets published),
+-- audit (runs and landed files) and quarantine (every rejected row with its reason).
+create schema if not exists staging;
+create schema if not exists marts;
+create schema if not exists audit;
+create schema if not exists quarantine;
+
+create table if not exists audit.executions (
+    id_execution varchar not null,
+    source varchar not null,
+    emplacement varchar,
+    sha256 varchar,
+    lignes_lues bigint,
+    lignes_acceptees bigint,
+    lignes_rejetees bigint,
+    debut timestamptz not null,
+    fin timestamptz,
+    statut varchar not null,  -- succès | échec
+    message varchar,
+    primary key (id_execution, source)
+);
+
+create table if not exists audit.fichiers (
+    id_execution varchar not null,
+    source varchar not null,
+    fichier varchar not null,
+    origine varchar not null,
+    emplacement varchar not null,
+    sha256 varchar not null,
+    octets bigint not null,
+    editeur varchar not null,
+    jeu_de_donnees varchar not null,
+    licence varchar not null,
+    millesime varchar,
+    demo boolean not null,
+    charge_le timestamptz not null
+);
+
+create table if not exists quarantine.rejets (
+    id_execution varchar not null,
+    source varchar not null,
+    fichier varchar not null,
+    ligne bigint,
+    colonne varchar,
+    regle varchar not null,
+    valeur varchar,
+    enregistrement json
+);

@@ -1,0 +1,33 @@
+-- What the public file carries besides the marts: provenance of each source's last good load,
+-- and the run history. Runs against the internal warehouse with the new file attached as `pub`.
+
+create table pub.sources as
+with derniere as (
+    select source, max(fin) as fin
+    from audit.executions
+    where statut = 'succès'
+    group by source
+)
+select
+    f.source,
+    f.editeur,
+    f.jeu_de_donnees,
+    f.licence,
+    f.millesime,
+    f.fichier,
+    f.origine,
+    f.sha256,
+    f.octets,
+    f.charge_le,
+    f.demo
+from audit.fichiers as f
+join audit.executions as e using (id_execution, source)
+join derniere as d on d.source = e.source and d.fin = e.fin
+order by f.source, f.fichier;
+
+create table pub.executions as
+select
+    id_execution, source, emplacement, sha256, lignes_lues, lignes_acceptees, lignes_rejetees,
+    debut, fin, statut, message
+from audit.executions
+order by debut desc, source;

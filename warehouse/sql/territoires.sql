@@ -1,0 +1,60 @@
+-- Marts of the source `territoires`: today's communes (type COM) and the levels above them.
+
+create or replace table marts.regions as
+select code as code_region, nom
+from staging.territoires_regions
+order by code_region;
+
+create or replace table marts.departements as
+select d.code as code_departement, d.nom, r.code as code_region
+from staging.territoires_departements as d
+join staging.territoires_regions as r on r.id = d.region_id
+order by code_departement;
+
+create or replace table marts.communes as
+with com as (
+    select * from staging.territoires_communes where type = 'COM'
+)
+select
+    com.code as code_commune,
+    com.nom,
+    com.population_municipale as population,
+    e.code as code_epci,
+    d.code as code_departement,
+    r.code as code_region
+from com
+join staging.territoires_departements as d on d.id = com.departement_id
+join staging.territoires_regions as r on r.id = d.region_id
+left join staging.territoires_epci as e on e.id = com.epci_id
+order by code_commune;
+
+create or replace table marts.epci as
+with membres as (
+    select code_epci, count(*) as nb_communes, sum(population) as population
+    from marts.communes
+    where code_epci is not null
+    group by code_epci
+)
+select
+    e.code as code_epci,
+    e.nom,
+    e.type as nature,
+    coalesce(m.population, 0) as population,
+    coalesce(m.nb_communes, 0) as nb_communes
+from staging.territoires_epci as e
+left join membres as m on m.code_epci = e.code
+order by code_epci;
+
+-- An EPCI may straddle départements or régions: this table says which, with the population of
+-- each part, so that a page filtered by région lists every EPCI that has communes there.
+create or replace table marts.epci_territoires as
+select
+    code_epci,
+    code_departement,
+    code_region,
+    count(*) as nb_communes,
+    sum(population) as population
+from marts.communes
+where code_epci is not null
+group by all
+order by code_epci, code_departement;
