@@ -124,7 +124,7 @@ def status() -> None:
     for source, statut, debut, message, fin, accepted, rejected in rows:
         last = f"{fin:%d/%m/%Y %H:%M}" if fin else "jamais"
         line = (
-            f"{source:<14} dernier succès {last}  publiées {accepted or 0:>9,}  "
+            f"{source:<14} dernier succès {last}  acceptées {accepted or 0:>9,}  "
             f"rejetées {rejected or 0:>7,}"
         ).replace(",", "\u202f")
         if statut != "succès":
@@ -162,3 +162,7 @@ def dashboard(
         "false",
     ]
     os.execv(sys.executable, args)
+
+
+if __name__ == "__main__":
+    app()

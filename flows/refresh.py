@@ -94,7 +94,9 @@ def build_marts(names: list[str]) -> None:
 def publish_public(run_id: str) -> dict[str, int]:
     home = Home.from_env()
     with internal.connect(home.warehouse) as con:
-        return publish(con, home.public, run_id, now())
+        counts = publish(con, home.public, run_id, now())
+        audit.mark_published(con, run_id)
+    return counts
 
 
 def _load(name: str, location: str | None, run_id: str) -> SourceReport:
@@ -129,7 +131,7 @@ def _load(name: str, location: str | None, run_id: str) -> SourceReport:
             con,
             run_id,
             name,
-            status="succès",
+            status="chargé",
             location=landed[0].origin if landed else location,
             sha256=_digest(landed),
             read=report.rows_read,
@@ -189,11 +191,24 @@ def refresh(locations: dict[str, str] | None = None) -> RefreshReport:
     with exclusive(home.lock):
         for path in clean_stale(home.public):
             logger.warning("fichier laissé par une publication interrompue supprimé : %s", path)
-        reports = [_load(name, locations.get(name), run_id) for name in SOURCES]
-        logger.info("construction des marts")
-        build_marts([r.source for r in reports])
-        logger.info("publication de %s", home.public)
-        published = publish_public(run_id)
+        with internal.connect(home.warehouse) as con:
+            if audit.close_interrupted(con):
+                logger.warning("un run précédent, interrompu, a été marqué comme tel")
+        step = "chargement"
+        try:
+            reports = [_load(name, locations.get(name), run_id) for name in SOURCES]
+            step = "construction des marts"
+            logger.info("construction des marts")
+            build_marts([r.source for r in reports])
+            step = "publication"
+            logger.info("publication de %s", home.public)
+            published = publish_public(run_id)
+        except Exception as error:
+            with internal.connect(home.warehouse) as con:
+                audit.fail_run(con, run_id, f"non publié ({step} : {error})")
+            if isinstance(error, RefreshFailed):
+                raise
+            raise RefreshFailed("toutes", step, str(error)) from error
     report = RefreshReport(run_id, reports, published)
     create_markdown_artifact(_summary(report), key="rafraichissement", description="Bilan du run")
     return report

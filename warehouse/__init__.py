@@ -1,1 +1,1 @@
-"""DuckDB layers: landing files, the internal warehouse (staging, marts, audit, quarantine), publish."""
+"""DuckDB layers: landing, internal warehouse (staging, marts, audit, quarantine), publish."""

@@ -80,3 +80,30 @@ def record_files(
             for f in files
         ],
     )
+
+
+def fail_run(con: duckdb.DuckDBPyConnection, run_id: str, message: str) -> None:
+    """Mark the sources of a run that loaded, but were not published, as failed."""
+    con.execute(
+        "update audit.executions set statut = 'échec', fin = coalesce(fin, ?), message = ? "
+        "where id_execution = ? and statut in ('en cours', 'chargé')",
+        [now(), message, run_id],
+    )
+
+
+def mark_published(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """The run's loads are now public."""
+    con.execute(
+        "update audit.executions set statut = 'succès' "
+        "where id_execution = ? and statut = 'chargé'",
+        [run_id],
+    )
+
+
+def close_interrupted(con: duckdb.DuckDBPyConnection) -> int:
+    """Runs left loading or loaded by a killed process: only callable under the refresh lock."""
+    return con.execute(
+        "update audit.executions set statut = 'interrompu', "
+        "message = 'run interrompu avant publication (processus arrêté)' "
+        "where statut in ('en cours', 'chargé')"
+    ).fetchone()[0]

@@ -51,6 +51,7 @@ def publish(
             ]
             for table in marts:
                 con.execute(f'create table pub."{table}" as select * from marts."{table}"')
+            con.execute("set variable id_execution = ?", [run_id])
             con.execute(sql("publish"))
             con.execute(
                 "create table pub.publication as select ?::varchar as id_execution, "

@@ -9,7 +9,7 @@ from schemas.check import ROW, Checked
 
 
 def store(con: duckdb.DuckDBPyConnection, run_id: str, source: str, checked: Checked) -> int:
-    """Append ``checked``'s problems to ``quarantine.rejets``; return the number of rows rejected."""
+    """Append ``checked``'s problems to ``quarantine.rejets``; return how many rows it rejected."""
     if checked.problems.is_empty():
         return 0
     records = checked.rejected.select(

@@ -15,7 +15,7 @@ create table if not exists audit.executions (
     lignes_rejetees bigint,
     debut timestamptz not null,
     fin timestamptz,
-    statut varchar not null,  -- succès | échec
+    statut varchar not null,  -- en cours | chargé | succès (publié) | échec | interrompu
     message varchar,
     primary key (id_execution, source)
 );

@@ -1,10 +1,18 @@
 -- What the public file carries besides the marts: provenance of each source's last good load,
--- and the run history. Runs against the internal warehouse with the new file attached as `pub`.
+-- and the run history. Runs against the internal warehouse with the new file attached as `pub`;
+-- the variable `id_execution` names the run being published: its loads count as successful.
+
+create temp view executions_publiees as
+select * replace (
+    case when statut = 'chargé' and id_execution = getvariable('id_execution')
+         then 'succès' else statut end as statut
+)
+from audit.executions;
 
 create table pub.sources as
 with derniere as (
     select source, max(fin) as fin
-    from audit.executions
+    from executions_publiees
     where statut = 'succès'
     group by source
 )
@@ -21,7 +29,7 @@ select
     f.charge_le,
     f.demo
 from audit.fichiers as f
-join audit.executions as e using (id_execution, source)
+join executions_publiees as e using (id_execution, source)
 join derniere as d on d.source = e.source and d.fin = e.fin
 order by f.source, f.fichier;
 
@@ -29,5 +37,7 @@ create table pub.executions as
 select
     id_execution, source, emplacement, sha256, lignes_lues, lignes_acceptees, lignes_rejetees,
     debut, fin, statut, message
-from audit.executions
+from executions_publiees
 order by debut desc, source;
+
+drop view executions_publiees;

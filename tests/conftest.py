@@ -1,0 +1,67 @@
+"""Shared fixtures: an isolated Prefect, and one real refresh whose published file tests reuse."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Prefect reads these at import: keep its state and cached results out of the user's home.
+_PREFECT = Path(tempfile.mkdtemp(prefix="observatoire-prefect-"))
+os.environ["PREFECT_HOME"] = str(_PREFECT)
+os.environ["PREFECT_LOCAL_STORAGE_PATH"] = str(_PREFECT / "storage")
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
+
+from prefect.testing.utilities import prefect_test_harness  # noqa: E402
+
+from warehouse.paths import Home  # noqa: E402
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+REAL = SHARED / "data" / "real"
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    with prefect_test_harness(server_startup_timeout=60):
+        yield
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Home:
+    """An empty state folder for one test."""
+    monkeypatch.setenv("OBSERVATOIRE_HOME", str(tmp_path / "home"))
+    return Home.from_env().ensure()
+
+
+@pytest.fixture(scope="session")
+def published(prefect_harness, tmp_path_factory) -> Home:
+    """A home where the real refresh flow ran once on the embedded default."""
+    from flows.refresh import refresh
+
+    root = tmp_path_factory.mktemp("published")
+    previous = os.environ.get("OBSERVATOIRE_HOME")
+    os.environ["OBSERVATOIRE_HOME"] = str(root)
+    try:
+        refresh()
+    finally:
+        if previous is None:
+            os.environ.pop("OBSERVATOIRE_HOME")
+        else:
+            os.environ["OBSERVATOIRE_HOME"] = previous
+    return Home(root)
+
+
+@pytest.fixture
+def published_copy(published, tmp_path, monkeypatch) -> Home:
+    """A private copy of the published home, for tests that change or break it."""
+    root = tmp_path / "copy"
+    root.mkdir()
+    for name in ("public.duckdb", "warehouse.duckdb"):
+        shutil.copy2(published.root / name, root / name)
+    shutil.copytree(published.landing, root / "landing")
+    monkeypatch.setenv("OBSERVATOIRE_HOME", str(root))
+    return Home(root)

@@ -1,0 +1,67 @@
+"""The row checker: every problem named by file, row, column and rule; valid rows kept."""
+
+from __future__ import annotations
+
+import pandera.polars as pa
+import polars as pl
+import pytest
+
+from schemas.check import ContractError, check, read_text_table
+from schemas.territoires import CommuneBrute
+
+
+class Mesure(pa.DataFrameModel):
+    code: str = pa.Field(unique=True)
+    valeur: pl.Float64 = pa.Field(ge=0)
+    jour: pl.Date = pa.Field(nullable=True)
+    actif: pl.Boolean = pa.Field(nullable=True)
+
+
+def test_french_numbers_and_dates_are_typed():
+    raw = read_text_table(
+        b"code;valeur;jour;actif\nA;1 234,5;31/12/2023;oui\nB;0,25;2024-01-15;non\n",
+        "mesures.csv",
+        separator=";",
+    )
+    result = check(raw, Mesure, "mesures.csv")
+    assert result.problems.is_empty()
+    assert result.valid["valeur"].to_list() == [1234.5, 0.25]
+    assert [d.isoformat() for d in result.valid["jour"]] == ["2023-12-31", "2024-01-15"]
+    assert result.valid["actif"].to_list() == [True, False]
+
+
+def test_each_problem_names_file_row_column_rule_and_value():
+    raw = read_text_table(
+        b"code,valeur,jour,actif\nA,1,,\nB,douze,,\nA,-3,,\nC,2,32/13/2023,\n", "mesures.csv"
+    )
+    result = check(raw, Mesure, "mesures.csv")
+    assert result.valid["code"].to_list() == []  # A is duplicated, B and C are badly typed
+    found = {
+        (p["ligne"], p["colonne"], p["regle"].split("(")[0]) for p in result.problems.to_dicts()
+    }
+    assert (3, "valeur", "type Float64") in found
+    assert (5, "jour", "type Date") in found
+    assert (4, "valeur", "greater_than_or_equal_to") in found
+    assert (2, "code", "field_uniqueness") in found and (4, "code", "field_uniqueness") in found
+    assert result.rows_read == 4
+    assert result.messages()[0].startswith("mesures.csv, ligne 2, colonne code : field_uniqueness")
+    assert "valeur 'douze'" in " ".join(result.messages())
+
+
+def test_whole_row_rules_are_reported_on_the_row():
+    raw = read_text_table(
+        b"id,code,type,nom,population_municipale,departement_id,epci_id,geometry\n"
+        b"1,01001,COM,A,10,1,,\n2,01001,COM,B,20,1,,\n3,01001,COMD,C,5,1,,\n4,2A004,COM,D,5,,,\n",
+        "communes.csv",
+    )
+    result = check(raw, CommuneBrute, "communes.csv")
+    assert result.valid["id"].to_list() == [3]  # a COMD may share its code with its COM
+    rules = {(p["ligne"], p["colonne"], p["regle"]) for p in result.problems.to_dicts()}
+    assert (2, "(ligne entière)", "code unique parmi les communes de plein exercice (COM)") in rules
+    assert (5, "(ligne entière)", "une commune COM a un département") in rules
+
+
+def test_missing_column_fails_the_file_naming_it():
+    raw = read_text_table(b"code,jour\nA,\n", "mesures.csv")
+    with pytest.raises(ContractError, match=r"mesures.csv : colonne\(s\) manquante\(s\) valeur"):
+        check(raw, Mesure, "mesures.csv")

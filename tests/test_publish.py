@@ -1,0 +1,119 @@
+"""Atomic publish: readers never fail nor see half a file; a killed refresh changes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import UTC, datetime
+
+import duckdb
+from prefect.settings import PREFECT_API_URL
+
+from flows.refresh import refresh
+from warehouse import internal
+from warehouse.publish import clean_stale, publish
+
+READER = textwrap.dedent(
+    """
+    import json, sys, time, duckdb
+    path, seconds, hold = sys.argv[1], float(sys.argv[2]), sys.argv[3] == "hold"
+    # A held connection keeps reading the file it opened, even once replaced; while it is open,
+    # DuckDB hands the same instance to new connections of this process, so hold in its own.
+    held = duckdb.connect(path, read_only=True) if hold else None
+    seen, errors, reads = set(), [], 0
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            con = held or duckdb.connect(path, read_only=True)
+            version, rows = con.execute(
+                "select (select id_execution from publication), count(*) from marts_t"
+            ).fetchone()
+            if rows != int(version) * 1000:
+                errors.append(f"version {version} with {rows} rows")
+            seen.add(version)
+            reads += 1
+            if con is not held:
+                con.close()
+        except Exception as error:
+            errors.append(repr(error))
+    print(json.dumps({"seen": sorted(seen), "errors": errors, "reads": reads}))
+    """
+).replace("marts_t", "t")
+
+
+def _warehouse_with(con: duckdb.DuckDBPyConnection, version: int) -> None:
+    con.execute(
+        f"create or replace table marts.t as select range as i from range({version * 1000})"
+    )
+
+
+def test_readers_never_fail_while_refreshes_publish(home):
+    with internal.connect(home.warehouse) as con:
+        _warehouse_with(con, 1)
+        publish(con, home.public, "1", datetime.now(UTC))
+        readers = [
+            subprocess.Popen(
+                [sys.executable, "-c", READER, str(home.public), "6", mode],
+                stdout=subprocess.PIPE,
+            )
+            for mode in ("hold", "hold", "reopen", "reopen")
+        ]
+        time.sleep(1.5)
+        for version in range(2, 7):
+            _warehouse_with(con, version)
+            publish(con, home.public, str(version), datetime.now(UTC))
+            time.sleep(0.5)
+    results = [json.loads(r.communicate(timeout=60)[0]) for r in readers]
+    assert [r["errors"] for r in results] == [[]] * 4
+    assert all(r["reads"] > 20 for r in results)
+    assert [r["seen"] for r in results[:2]] == [["1"], ["1"]]
+    assert all(len(r["seen"]) >= 4 for r in results[2:]), results
+    assert not list(home.root.glob(".public-*")), "no temporary file left behind"
+    assert not (home.root / "public.duckdb.wal").exists()
+
+
+def test_refresh_killed_while_publishing_leaves_previous_file(published_copy, prefect_harness):
+    home = published_copy
+    before = hashlib.sha256(home.public.read_bytes()).hexdigest()
+    env = {**os.environ, "OBSERVATOIRE_HOME": str(home.root)}
+    env["PREFECT_API_URL"] = PREFECT_API_URL.value()  # the harness's server, already up
+    child = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "refresh"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(home.root / "child.log").open("w"),
+    )
+    deadline = time.monotonic() + 240
+    while not list(home.root.glob(".public-*.duckdb")) and child.poll() is None:
+        assert time.monotonic() < deadline, "the refresh never reached its publish step"
+        time.sleep(0.01)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert child.returncode == -signal.SIGKILL, "killed before it could finish"
+
+    assert hashlib.sha256(home.public.read_bytes()).hexdigest() == before
+    with duckdb.connect(str(home.public), read_only=True) as con:
+        assert con.execute("select count(*) from communes").fetchone()[0] == 34875
+    leftovers = list(home.root.glob(".public-*"))
+    assert leftovers, "the kill left a partial build, which the next run must clean"
+
+    refresh()
+    assert not list(home.root.glob(".public-*"))
+    with duckdb.connect(str(home.public), read_only=True) as con:
+        statuses = con.execute(
+            "select statut, count(*) from executions group by 1 order by 1"
+        ).fetchall()
+    assert statuses == [("interrompu", 1), ("succès", 2)]
+
+
+def test_clean_stale_removes_orphan_wal(home):
+    (home.root / "public.duckdb.wal").write_bytes(b"orphan")
+    (home.root / ".public-abc.duckdb.wal").write_bytes(b"orphan")
+    removed = clean_stale(home.public)
+    assert sorted(p.name for p in removed) == [".public-abc.duckdb.wal", "public.duckdb.wal"]

