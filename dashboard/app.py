@@ -13,7 +13,7 @@ st.set_page_config(
 page = st.navigation(
     [
         st.Page(
-            "pages/territoires.py",
+            "views/territoires.py",
             title="Territoires",
             icon="🗺️",
             url_path="territoires",

@@ -7,12 +7,23 @@ import streamlit as st
 from dashboard import data
 
 
+def demo_banner(names: list[str]) -> None:
+    """Say, at the top of the page, that some of the sources it shows are demo data."""
+    sources = data.sources()
+    demo = sources[sources["source"].isin(names) & sources["demo"]]
+    if len(demo):
+        st.warning(
+            "**Données de démonstration** : "
+            + ", ".join(demo["source"])
+            + " — chiffres générés par le projet sur des territoires réels, pas mesurés.",
+            icon="⚠️",
+        )
+
+
 def footer(names: list[str]) -> None:
     """Cite the sources ``names`` and the publication the page reads."""
     sources = data.sources()
     shown = sources[sources["source"].isin(names)]
-    if shown["demo"].any():
-        st.warning("Données de démonstration : ces chiffres sont générés, pas mesurés.")
     lines = [
         f"**Source** : {row.editeur} — {row.jeu_de_donnees} ({row.millesime}), "
         f"licence {row.licence}, chargé le {row.charge_le:%d/%m/%Y à %H:%M}."

@@ -49,13 +49,14 @@ def refresh(
     ] = None,
 ) -> None:
     """Rafraîchir toutes les sources et publier public.duckdb."""
+    locations = _locations(sources_from or [])
     home = Home.from_env().ensure()
     _prefect_offline(home)
     from flows.refresh import refresh as refresh_flow
 
     started = datetime.now(UTC)
     try:
-        report = refresh_flow(locations=_locations(sources_from or []))
+        report = refresh_flow(locations=locations)
     except Exception as error:  # the flow already logged the traceback
         previous = (
             f"Le fichier publié précédent ({home.public}) reste en service, inchangé."
@@ -156,10 +157,10 @@ def dashboard(
         "true",
         "--browser.gatherUsageStats",
         "false",
-        "--server.enableStaticServing",
-        "true",
         "--global.developmentMode",
         "false",
+        "--client.toolbarMode",
+        "viewer",
     ]
     os.execv(sys.executable, args)
 

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.formats import PLOTLY_SEPARATORS, SEQUENTIAL, nombre
-from dashboard.sources import footer
+from dashboard.sources import demo_banner, footer
 
 INDICATEURS = {
     "population": ("Population municipale", "habitants", 0),
@@ -50,6 +50,7 @@ except data.NotPublished:
     st.error("Aucune donnée publiée pour l'instant : lancez « observatoire refresh ».")
     st.stop()
 
+demo_banner(["territoires"])
 noms = dict(zip(regions["code_region"], regions["nom"], strict=True))
 default_region = "84" if "84" in noms else next(iter(noms))
 left, right = st.columns([2, 1])
@@ -83,7 +84,7 @@ figure = go.Figure(
         featureidkey="id",
         colorscale=SEQUENTIAL,
         marker={"line": {"width": 0.6, "color": "white"}, "opacity": 0.9},
-        colorbar={"title": {"text": unite}},
+        colorbar={"title": {"text": unite}, "tickformat": ",.0f"},
         customdata=epci[["nom", "population", "densite", "nb_communes"]],
         hovertemplate=(
             "<b>%{customdata[0]}</b><br>%{customdata[1]:,.0f} habitants<br>"

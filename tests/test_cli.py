@@ -1,0 +1,41 @@
+"""The command line as maintainers use it."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from flows.cli import app
+
+runner = CliRunner()
+
+
+def test_status_lists_each_source_and_the_file_age(published_copy):
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 0, result.output
+    assert f"Fichier publié : {published_copy.public}, il y a" in result.output
+    assert "territoires" in result.output and "acceptées    38\u202f902" in result.output
+
+
+def test_status_without_publication_says_what_to_run(home):
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 1
+    assert "lancez « observatoire refresh »" in result.output
+
+
+def test_failed_refresh_exits_non_zero_with_one_paragraph(published_copy, prefect_harness):
+    result = runner.invoke(app, ["refresh", "--from", "territoires=/nulle/part"])
+    assert result.exit_code == 1
+    message = result.output.strip().splitlines()[-1]
+    assert message.startswith(
+        "Échec du rafraîchissement — source « territoires », étape téléchargement"
+    )
+    assert "/nulle/part/communes.csv.lzma" in message
+    assert "reste en service, inchangé" in message
+    status = runner.invoke(app, ["status"])
+    assert "dernier run" in status.output and "échec" in status.output
+
+
+def test_malformed_from_option_is_refused():
+    result = runner.invoke(app, ["refresh", "--from", "territoires"])
+    assert result.exit_code == 2
+    assert "SOURCE=URL_OU_CHEMIN" in result.output
