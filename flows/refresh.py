@@ -4,6 +4,7 @@ public file is published only if every step succeeded, so a failure never reache
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 
 from prefect import flow, get_run_logger, task
@@ -132,7 +133,7 @@ def _load(name: str, location: str | None, run_id: str) -> SourceReport:
             run_id,
             name,
             status="chargé",
-            location=landed[0].origin if landed else location,
+            location=location or os.path.commonpath([f.origin for f in landed]),
             sha256=_digest(landed),
             read=report.rows_read,
             accepted=report.rows_accepted,
