@@ -134,6 +134,87 @@ def status() -> None:
         typer.echo(line)
 
 
+def _source(name: str):
+    from flows.sources import SOURCES
+
+    if name not in SOURCES:
+        raise typer.BadParameter(f"« {name} » : sources connues : {', '.join(SOURCES)}")
+    return SOURCES[name]
+
+
+@app.command()
+def validate(
+    source: Annotated[str, typer.Argument(help="Nom de la source (membres, territoires…).")],
+    location: Annotated[str, typer.Argument(help="Fichier, dossier ou URL à vérifier.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Rapport JSON pour les machines.")
+    ] = False,
+) -> None:
+    """Vérifier un fichier sans rien charger : code 0 s'il est propre, 1 si des lignes seraient
+    rejetées, 2 s'il est illisible."""
+    import json
+
+    from flows.source import FetchError
+    from schemas.check import ContractError
+
+    module = _source(source)
+    try:
+        checked = module.check(module.fetch(location), None)
+    except (ContractError, FetchError) as error:
+        if as_json:
+            typer.echo(
+                json.dumps({"fichier": location, "illisible": str(error)}, ensure_ascii=False)
+            )
+        else:
+            typer.secho(f"Fichier illisible — {error}", fg="red", err=True)
+        raise typer.Exit(2) from None
+    results = list(checked.values())
+    rejected = sum(c.rejected.height for c in results)
+    if as_json:
+        report = {
+            "lignes_lues": sum(c.rows_read for c in results),
+            "lignes_rejetees": rejected,
+            "problemes": [{"fichier": c.file, **p} for c in results for p in c.problems.to_dicts()],
+            "reparations": [
+                {"fichier": c.file, **r}
+                for c in results
+                if c.repairs is not None
+                for r in c.repairs.to_dicts()
+            ],
+        }
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    else:
+        for c in results:
+            for line in c.messages():
+                typer.echo(line)
+            for r in c.repairs.to_dicts() if c.repairs is not None else []:
+                typer.echo(
+                    f"{c.file}, ligne {r['ligne']}, colonne {r['colonne']} : réparé "
+                    f"{r['valeur_lue']!r} → {r['valeur_retenue']!r} ({r['motif']})"
+                )
+        read = sum(c.rows_read for c in results)
+        typer.echo(f"{read} ligne(s) lue(s), {rejected} rejetée(s).")
+    raise typer.Exit(1 if rejected else 0)
+
+
+@app.command()
+def demo(
+    source: Annotated[str, typer.Argument(help="Nom de la source.")],
+    out: Annotated[Path, typer.Option("--out", help="Fichier (ou dossier) à écrire.")],
+) -> None:
+    """Écrire les données embarquées d'une source dans son format d'import (modèle de fichier)."""
+    files = _source(source).fetch(None)
+    if len(files) == 1:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(files[0].data)
+        typer.echo(f"{out} : {len(files[0].data):,} octets".replace(",", "\u202f"))
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    for file in files:
+        (out / file.name).write_bytes(file.data)
+        typer.echo(f"{out / file.name} : {len(file.data):,} octets".replace(",", "\u202f"))
+
+
 @app.command()
 def dashboard(
     port: Annotated[int, typer.Option(help="Port d'écoute.")] = 8501,

@@ -12,6 +12,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from flows import config
 from flows.source import RawFile
 from flows.sources import SOURCES
 from warehouse import audit, internal, quarantine
@@ -20,6 +21,10 @@ from warehouse.landing import LandedFile, land
 from warehouse.lock import exclusive
 from warehouse.paths import Home
 from warehouse.publish import clean_stale, publish
+
+
+class TooManyRejects(RuntimeError):
+    """A file's share of rejected rows exceeds its source's threshold."""
 
 
 class RefreshFailed(RuntimeError):
@@ -60,25 +65,39 @@ def land_files(name: str, raw: list[RawFile]) -> list[LandedFile]:
 
 
 @task(name="valider et charger", cache_policy=NO_CACHE)
-def stage(name: str, landed: list[LandedFile], run_id: str) -> SourceReport:
-    """Check every landed file, stage valid rows, quarantine the others, record provenance."""
+def stage(name: str, location: str | None, landed: list[LandedFile], run_id: str) -> SourceReport:
+    """Check every landed file, stage valid rows, quarantine the others, record provenance.
+
+    Rejects and repairs are always kept; the staged tables are replaced only when the share of
+    rejected rows stays within the source's threshold, so a bad file never replaces good data.
+    """
     source = SOURCES[name]
-    checked = source.check(landed)
+    files = [RawFile(f.name, str(f.path), f.path.read_bytes()) for f in landed]
     report = SourceReport(name, [f.name for f in landed])
     with internal.connect(Home.from_env().warehouse) as con:
+        checked = source.check(files, con)
+        report.rows_read = sum(c.rows_read for c in checked.values())
+        report.rows_accepted = sum(c.valid.height for c in checked.values())
+        threshold = config.reject_threshold(name)
+        share = (report.rows_read - report.rows_accepted) / max(report.rows_read, 1)
         con.execute("begin")
         for table, result in checked.items():
-            con.register("lignes_valides", result.valid.drop("ligne"))
-            con.execute(
-                f'create or replace table staging."{table}" as select * from lignes_valides'
-            )
-            con.unregister("lignes_valides")
             report.rows_rejected += quarantine.store(con, run_id, name, result)
-            report.rows_read += result.rows_read
-            report.rows_accepted += result.valid.height
             report.problems += result.messages(limit=20)
-        audit.record_files(con, run_id, landed, source.PROVENANCE)
+            if share <= threshold:
+                con.register("lignes_valides", result.valid.drop("ligne"))
+                con.execute(
+                    f'create or replace table staging."{table}" as select * from lignes_valides'
+                )
+                con.unregister("lignes_valides")
+        audit.record_files(con, run_id, landed, source.provenance(location))
         con.execute("commit")
+    if share > threshold:
+        raise TooManyRejects(
+            f"{report.rows_rejected} ligne(s) rejetée(s) sur {report.rows_read} "
+            f"({_percent(share)}, seuil {_percent(threshold)}) ; premier problème : "
+            f"{report.problems[0] if report.problems else '?'}"
+        )
     return report
 
 
@@ -114,7 +133,7 @@ def _load(name: str, location: str | None, run_id: str) -> SourceReport:
         landed = land_files(name, raw)
         logger.info("%s : %d fichier(s) en zone d'atterrissage", name, len(landed))
         step = "validation"
-        report = stage(name, landed, run_id)
+        report = stage(name, location, landed, run_id)
     except Exception as error:
         with internal.connect(home.warehouse) as con:
             audit.finish(
@@ -149,6 +168,10 @@ def _load(name: str, location: str | None, run_id: str) -> SourceReport:
     for problem in report.problems[:5]:
         logger.warning("%s : %s", name, problem)
     return report
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.1f}\u202f%".replace(".", ",")
 
 
 def _digest(landed: list[LandedFile]) -> str | None:

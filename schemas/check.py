@@ -30,6 +30,7 @@ class Checked:
     valid: pl.DataFrame
     problems: pl.DataFrame
     rejected: pl.DataFrame
+    repairs: pl.DataFrame | None = None  # codes repaired before checking, see flows/codes.py
 
     @property
     def rows_read(self) -> int:
@@ -91,14 +92,16 @@ def _type_problems(raw: pl.DataFrame, typed: pl.DataFrame, dtypes: dict[str, pl.
     return frames
 
 
-def check(raw: pl.DataFrame, model: type[pa.DataFrameModel], file: str) -> Checked:
-    """Type ``raw`` by ``model``'s columns, validate it, and split valid rows from rejected ones."""
-    schema = model.to_schema()
+def check(
+    raw: pl.DataFrame, contract: type[pa.DataFrameModel] | pa.DataFrameSchema, file: str
+) -> Checked:
+    """Type ``raw`` by the contract's columns, validate it, split valid rows from rejected ones."""
+    schema = contract if isinstance(contract, pa.DataFrameSchema) else contract.to_schema()
     missing = [c for c in schema.columns if c not in raw.columns]
     if missing:
         raise ContractError(
             f"{file} : colonne(s) manquante(s) {', '.join(missing)} "
-            f"(contrat {model.__name__}; colonnes lues : {', '.join(raw.columns)})"
+            f"(contrat {schema.name}; colonnes lues : {', '.join(raw.columns)})"
         )
     dtypes = {name: column.dtype.type for name, column in schema.columns.items()}
     raw = raw.select(ROW, *dtypes)
@@ -107,7 +110,7 @@ def check(raw: pl.DataFrame, model: type[pa.DataFrameModel], file: str) -> Check
     badly_typed = pl.concat([f.select(ROW) for f in frames]) if frames else None
     candidates = typed.join(badly_typed, on=ROW, how="anti") if badly_typed is not None else typed
     try:
-        model.validate(candidates, lazy=True)
+        schema.validate(candidates, lazy=True)
     except SchemaErrors as errors:
         cases = errors.failure_cases
         whole = cases.filter(pl.col("index").is_null())
@@ -122,7 +125,7 @@ def check(raw: pl.DataFrame, model: type[pa.DataFrameModel], file: str) -> Check
             pl.DataFrame(
                 {
                     "ligne": rows,
-                    "colonne": cases["column"].replace(model.__name__, WHOLE_ROW),
+                    "colonne": cases["column"].replace(schema.name, WHOLE_ROW),
                     "regle": cases["check"],
                     "valeur": cases["failure_case"].cast(pl.String).str.slice(0, 200),
                 },
@@ -137,14 +140,3 @@ def check(raw: pl.DataFrame, model: type[pa.DataFrameModel], file: str) -> Check
         problems=problems.sort(ROW),
         rejected=raw.filter(pl.col(ROW).is_in(rejected_rows.implode())),
     )
-
-
-def read_text_table(data: bytes, file: str, separator: str = ",", null: str | None = None):
-    """Read CSV bytes as text columns and number the rows as a spreadsheet would."""
-    try:
-        frame = pl.read_csv(
-            data, separator=separator, infer_schema=False, null_values=null, encoding="utf8"
-        )
-    except pl.exceptions.PolarsError as error:
-        raise ContractError(f"{file} : lecture CSV impossible ({error})") from error
-    return frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))

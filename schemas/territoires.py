@@ -18,6 +18,7 @@ class CommuneBrute(pa.DataFrameModel):
     nom: str
     population_municipale: pl.Int64 = pa.Field(nullable=True, ge=0)
     departement_id: pl.Int64 = pa.Field(nullable=True, ge=0)
+    commune_parent_id: pl.Int64 = pa.Field(nullable=True, ge=0)
     epci_id: pl.Int64 = pa.Field(nullable=True, ge=0)
     geometry: str = pa.Field(nullable=True)
 

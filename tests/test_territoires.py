@@ -11,9 +11,14 @@ import shapely
 
 from flows import territoires
 from flows.refresh import stage
+from flows.source import RawFile
 from schemas.check import ContractError
 from warehouse import geometries, internal
 from warehouse.landing import land
+
+
+def _raw(landed):
+    return [RawFile(f.name, str(f.path), f.path.read_bytes()) for f in landed]
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +43,7 @@ def test_landing_keeps_raw_bytes_read_only_with_their_checksum(landed):
 
 
 def test_package_files_pass_their_contracts(landed):
-    checked = territoires.check(landed)
+    checked = territoires.check(_raw(landed), None)
     sizes = {table: c.valid.height for table, c in checked.items()}
     assert sizes == {
         "territoires_communes": 37530,
@@ -49,7 +54,12 @@ def test_package_files_pass_their_contracts(landed):
     assert all(c.problems.is_empty() for c in checked.values())
 
 
-def test_bad_rows_are_quarantined_with_their_reason_and_the_rest_staged(home, tmp_path, landed):
+def test_bad_rows_are_quarantined_with_their_reason_and_the_rest_staged(
+    home, tmp_path, landed, monkeypatch
+):
+    settings = tmp_path / "sources.toml"
+    settings.write_text("[territoires]\nseuil_rejets = 0.001\n")
+    monkeypatch.setenv("OBSERVATOIRE_CONFIG", str(settings))
     folder = tmp_path / "territoires"
     folder.mkdir()
     for file in landed:
@@ -62,7 +72,7 @@ def test_bad_rows_are_quarantined_with_their_reason_and_the_rest_staged(home, tm
         (folder / file.name).write_bytes(data)
     raw = territoires.fetch(str(folder))
     relanded = [land(home.landing, "territoires", f.name, f.origin, f.data) for f in raw]
-    report = stage.fn("territoires", relanded, "essai")
+    report = stage.fn("territoires", str(folder), relanded, "essai")
     assert (report.rows_read, report.rows_rejected) == (38902, 1)
     assert "ligne 2, colonne code : str_matches" in report.problems[0]
     with internal.connect(home.warehouse, read_only=True) as con:
@@ -77,7 +87,7 @@ def test_bad_rows_are_quarantined_with_their_reason_and_the_rest_staged(home, tm
 def test_unreadable_archive_is_a_clear_error(home, landed):
     broken = land(home.landing, "territoires", "regions.csv.lzma", "essai", b"pas du xz")
     with pytest.raises(ContractError, match=r"regions\.csv\.lzma : archive XZ illisible"):
-        territoires.check([broken])
+        territoires.check(_raw([broken]), None)
 
 
 def test_missing_folder_names_the_path(tmp_path):

@@ -9,7 +9,18 @@ from schemas.check import ROW, Checked
 
 
 def store(con: duckdb.DuckDBPyConnection, run_id: str, source: str, checked: Checked) -> int:
-    """Append ``checked``'s problems to ``quarantine.rejets``; return how many rows it rejected."""
+    """Append ``checked``'s problems to ``quarantine.rejets`` and its repairs to
+    ``audit.reparations``; return how many rows it rejected."""
+    if checked.repairs is not None and checked.repairs.height:
+        repairs = checked.repairs.select(
+            pl.lit(run_id).alias("id_execution"),
+            pl.lit(source).alias("source"),
+            pl.lit(checked.file).alias("fichier"),
+            *checked.repairs.columns,
+        )
+        con.register("reparations_a_inserer", repairs)
+        con.execute("insert into audit.reparations select * from reparations_a_inserer")
+        con.unregister("reparations_a_inserer")
     if checked.problems.is_empty():
         return 0
     records = checked.rejected.select(

@@ -46,3 +46,14 @@ create table if not exists quarantine.rejets (
     valeur varchar,
     enregistrement json
 );
+
+create table if not exists audit.reparations (
+    id_execution varchar not null,
+    source varchar not null,
+    fichier varchar not null,
+    ligne bigint not null,
+    colonne varchar not null,
+    valeur_lue varchar,
+    valeur_retenue varchar,
+    motif varchar not null
+);

