@@ -195,6 +195,10 @@ def _summary(report: RefreshReport) -> str:
         f"| {s.source} | {s.rows_read} | {s.rows_accepted} | {s.rows_rejected} |"
         for s in report.sources
     ]
+    for s in report.sources:
+        if s.problems:
+            lines += ["", f"## Rejets de {s.source} (20 premiers)", ""]
+            lines += [f"- {problem}" for problem in s.problems[:20]]
     lines += ["", "| table publiée | lignes |", "|---|---:|"]
     lines += [f"| {t} | {n} |" for t, n in report.published.items()]
     return "\n".join(lines)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows import membres, territoires
+from flows import contrats, membres, territoires
 from flows.source import Source
 
-SOURCES: dict[str, Source] = {module.NAME: module for module in [territoires, membres]}
+SOURCES: dict[str, Source] = {module.NAME: module for module in [territoires, membres, contrats]}

@@ -140,3 +140,12 @@ def check(
         problems=problems.sort(ROW),
         rejected=raw.filter(pl.col(ROW).is_in(rejected_rows.implode())),
     )
+
+
+def empty(contract: type[pa.DataFrameModel], file: str) -> Checked:
+    """A check of no rows: the staging table exists, typed, even when the file lacks this part."""
+    columns = {ROW: pl.Int64} | {
+        name: column.dtype.type for name, column in contract.to_schema().columns.items()
+    }
+    nothing = pl.DataFrame(schema=columns)
+    return Checked(file, nothing, pl.DataFrame(schema=PROBLEM_SCHEMA), nothing)

@@ -1,0 +1,86 @@
+"""Source ``contrats``: CTE and CRTE, from ANCT's CRTE list (CSV) or its 2019 CTE perimeters.
+
+Two formats are read: the CRTE list (one row per contract and EPCI, ``;`` or ``,``), and the
+TopoJSON of the 2019 CTE list, whose perimeters are drawn, not coded: their EPCI are found in the
+marts by overlaying communes (``warehouse/contrats.py``). With no location, the embedded default
+is the demo list of ``flows/demo/contrats.py``, in the CRTE format, flagged demo.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+import shapely
+
+from flows import remote, topojson
+from flows.demo import contrats as demo
+from flows.reference import Territories
+from flows.source import RawFile
+from flows.tabular import read_text_table
+from schemas.check import ROW, Checked, ContractError, empty
+from schemas.check import check as check_table
+from schemas.contrats import OPTIONAL_CRTE, CrteBrut, CteBrut, with_epci
+from warehouse import contrats as overlay
+from warehouse.audit import Provenance
+from warehouse.internal import sql
+
+NAME = "contrats"
+DEMO_FILE = "contrats_demo.csv"
+
+
+def provenance(location: str | None) -> Provenance:
+    if location is None:
+        return Provenance(
+            editeur="ANCT (format) — jeu de démonstration généré par le projet",
+            jeu_de_donnees="Contrats CTE (vagues 2018-2020) et CRTE — démonstration sur EPCI réels",
+            licence="Licence Ouverte 2.0",
+            millesime=f"démo, graine {demo.SEED}",
+            demo=True,
+        )
+    return Provenance(
+        editeur="Agence nationale de la cohésion des territoires (ANCT)",
+        jeu_de_donnees="Contrats de transition écologique / de relance et de transition écologique",
+        licence="Licence Ouverte 2.0 (citer l'ANCT et la date)",
+        millesime="fichier fourni",
+        demo=False,
+    )
+
+
+def fetch(location: str | None) -> list[RawFile]:
+    if location is None:
+        return [RawFile(DEMO_FILE, "démonstration embarquée", demo.csv_bytes())]
+    return [remote.read(location)]
+
+
+def _cte(file: RawFile) -> Checked:
+    try:
+        features = topojson.features(file.data)
+    except (ValueError, KeyError, IndexError, TypeError) as error:
+        raise ContractError(f"{file.origin} : TopoJSON illisible ({error})") from error
+    rows = [
+        {k: None if v is None else str(v) for k, v in props.items()}
+        | {"geometry": None if shape is None else shapely.to_wkb(shape, hex=True)}
+        for props, shape in features
+    ]
+    raw = pl.DataFrame(rows, infer_schema_length=None).with_row_index(ROW, offset=1)
+    return check_table(raw.with_columns(pl.col(ROW).cast(pl.Int64)), CteBrut, file.origin)
+
+
+def _crte(file: RawFile, con: duckdb.DuckDBPyConnection | None) -> Checked:
+    raw = read_text_table(file.data, file.origin)
+    raw = raw.with_columns(
+        pl.lit(None, pl.String).alias(c) for c in OPTIONAL_CRTE if c not in raw.columns
+    )
+    return check_table(raw, with_epci(Territories.load(con).epci), file.origin)
+
+
+def check(files: list[RawFile], con: duckdb.DuckDBPyConnection | None) -> dict[str, Checked]:
+    (file,) = files
+    if file.data.lstrip()[:1] == b"{":
+        return {"contrats_cte": _cte(file), "contrats_crte": empty(CrteBrut, file.origin)}
+    return {"contrats_cte": empty(CteBrut, file.origin), "contrats_crte": _crte(file, con)}
+
+
+def build_marts(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(sql("contrats"))
+    overlay.build(con)
