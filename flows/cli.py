@@ -79,6 +79,15 @@ def refresh(
         )
     tables = ", ".join(f"{t} {n:,}".replace(",", "\u202f") for t, n in report.published.items())
     typer.echo(f"Publié {home.public} en {seconds:.1f} s : {tables}")
+    if report.failures:
+        failed = " ; ".join(str(f) for f in report.failures)
+        typer.secho(
+            f"Rafraîchissement partiel — {failed}. Les autres sources sont publiées ; "
+            "les fichiers reçus restent dans landing/ et les lignes rejetées en quarantaine.",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(1)
 
 
 def _age(path: Path) -> str:

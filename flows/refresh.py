@@ -31,8 +31,11 @@ class RefreshFailed(RuntimeError):
     """A source failed at one step; the message says which, and why, in one paragraph."""
 
     def __init__(self, source: str, step: str, reason: str) -> None:
+        super().__init__()
         self.source, self.step, self.reason = source, step, reason
-        super().__init__(f"source « {source} », étape {step} : {reason}")
+
+    def __str__(self) -> str:
+        return f"source « {self.source} », étape {self.step} : {self.reason}"
 
 
 @dataclass
@@ -47,14 +50,28 @@ class SourceReport:
 
 @dataclass
 class RefreshReport:
+    """What a run loaded and published; ``failures`` lists the sources it could not load."""
+
     run_id: str
     sources: list[SourceReport]
     published: dict[str, int]
+    failures: list[RefreshFailed] = field(default_factory=list)
 
 
-@task(name="télécharger", retries=2, retry_delay_seconds=[1, 4], cache_policy=NO_CACHE)
+def _transient(task, task_run, state) -> bool:
+    """Retry a download only when trying again may help (see FetchError.transient)."""
+    return getattr(state.result(raise_on_failure=False), "transient", False)
+
+
+@task(
+    name="télécharger",
+    retries=2,
+    retry_delay_seconds=[1, 4],
+    retry_condition_fn=_transient,
+    cache_policy=NO_CACHE,
+)
 def fetch(name: str, location: str | None) -> list[RawFile]:
-    """Read a source's raw files; transient failures are retried by Prefect."""
+    """Read a source's raw files; transient failures are retried by Prefect, twice at most."""
     return SOURCES[name].fetch(location)
 
 
@@ -102,12 +119,25 @@ def stage(name: str, location: str | None, landed: list[LandedFile], run_id: str
 
 
 @task(name="construire les marts", cache_policy=NO_CACHE)
-def build_marts(names: list[str]) -> None:
+def build_marts(names: list[str]) -> list[str]:
+    """Build the marts of every source that has staged data (this run's or a previous good one's).
+
+    A source that failed this run still has the staging of its last good load, so its marts, and
+    the public file, keep serving that data.
+    """
     with internal.connect(Home.from_env().warehouse) as con:
+        staged = {
+            row[0]
+            for row in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'staging'"
+            ).fetchall()
+        }
+        built = [n for n in names if any(t == n or t.startswith(f"{n}_") for t in staged)]
         con.execute("begin")
-        for name in names:
+        for name in built:
             SOURCES[name].build_marts(con)
         con.execute("commit")
+    return built
 
 
 @task(name="publier", cache_policy=NO_CACHE)
@@ -195,6 +225,8 @@ def _summary(report: RefreshReport) -> str:
         f"| {s.source} | {s.rows_read} | {s.rows_accepted} | {s.rows_rejected} |"
         for s in report.sources
     ]
+    for failure in report.failures:
+        lines += ["", f"**Échec** — {failure}"]
     for s in report.sources:
         if s.problems:
             lines += ["", f"## Rejets de {s.source} (20 premiers)", ""]
@@ -222,21 +254,33 @@ def refresh(locations: dict[str, str] | None = None) -> RefreshReport:
         with internal.connect(home.warehouse) as con:
             if audit.close_interrupted(con):
                 logger.warning("un run précédent, interrompu, a été marqué comme tel")
-        step = "chargement"
+        reports, failures = [], []
+        for name in SOURCES:
+            try:
+                reports.append(_load(name, locations.get(name), run_id))
+            except RefreshFailed as failure:
+                logger.error("%s", failure)
+                failures.append(failure)
+        if not reports:
+            raise failures[0]
+        step = "construction des marts"
         try:
-            reports = [_load(name, locations.get(name), run_id) for name in SOURCES]
-            step = "construction des marts"
             logger.info("construction des marts")
-            build_marts([r.source for r in reports])
+            built = build_marts(list(SOURCES))
             step = "publication"
             logger.info("publication de %s", home.public)
             published = publish_public(run_id)
         except Exception as error:
             with internal.connect(home.warehouse) as con:
                 audit.fail_run(con, run_id, f"non publié ({step} : {error})")
-            if isinstance(error, RefreshFailed):
-                raise
             raise RefreshFailed("toutes", step, str(error)) from error
-    report = RefreshReport(run_id, reports, published)
+        for failure in failures:
+            served = (
+                "ses données précédentes restent publiées"
+                if failure.source in built
+                else ("elle n'a encore jamais été publiée")
+            )
+            failure.reason += f" ; {served}"
+    report = RefreshReport(run_id, reports, published, failures)
     create_markdown_artifact(_summary(report), key="rafraichissement", description="Bilan du run")
     return report

@@ -24,12 +24,17 @@ def read(location: str) -> RawFile:
                 expected = response.headers.get("Content-Length")
         except urllib.error.HTTPError as error:
             raise FetchError(
-                f"{location} : le serveur répond HTTP {error.code} {error.reason}"
+                f"{location} : le serveur répond HTTP {error.code} {error.reason}",
+                transient=error.code >= 500 or error.code == 429,
             ) from error
         except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-            raise FetchError(f"{location} : téléchargement impossible ({error})") from error
+            raise FetchError(
+                f"{location} : téléchargement impossible ({error})", transient=True
+            ) from error
         if expected is not None and int(expected) != len(data):
-            raise FetchError(f"{location} : réponse tronquée ({len(data)} octets sur {expected})")
+            raise FetchError(
+                f"{location} : réponse tronquée ({len(data)} octets sur {expected})", transient=True
+            )
         name = Path(parsed.path).name or "telechargement"
         return RawFile(name, location, data)
     path = Path(location)

@@ -12,7 +12,15 @@ from warehouse.audit import Provenance
 
 
 class FetchError(RuntimeError):
-    """A source's location could not be read; the message names the location."""
+    """A source's location could not be read; the message names the location.
+
+    ``transient`` says whether trying again may help (server error, timeout, dropped connection)
+    or not (missing file, HTTP 404): only transient failures are retried.
+    """
+
+    def __init__(self, message: str, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 @dataclass(frozen=True)

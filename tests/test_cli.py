@@ -22,15 +22,13 @@ def test_status_without_publication_says_what_to_run(home):
     assert "lancez « observatoire refresh »" in result.output
 
 
-def test_failed_refresh_exits_non_zero_with_one_paragraph(published_copy, prefect_harness):
+def test_failed_source_exits_non_zero_with_one_paragraph(published_copy, prefect_harness):
     result = runner.invoke(app, ["refresh", "--from", "territoires=/nulle/part"])
     assert result.exit_code == 1
     message = result.output.strip().splitlines()[-1]
-    assert message.startswith(
-        "Échec du rafraîchissement — source « territoires », étape téléchargement"
-    )
+    assert message.startswith("Rafraîchissement partiel — source « territoires », étape télécha")
     assert "/nulle/part/communes.csv.lzma" in message
-    assert "reste en service, inchangé" in message
+    assert "ses données précédentes restent publiées" in message
     status = runner.invoke(app, ["status"])
     assert "dernier run" in status.output and "échec" in status.output
 

@@ -252,11 +252,15 @@ def test_remote_registry_is_retried_then_fetched(prefect_harness, registry_csv):
     assert script.requests == ["/export/registre.csv"] * 2
 
 
-def test_remote_failure_names_the_url(prefect_harness):
-    script = Script((404, b"introuvable"))
-    with serve(script) as url, pytest.raises(FetchError, match=f"{url}/absent.csv : .*HTTP 404"):
+def test_remote_failure_names_the_url_and_only_transient_ones_are_retried(prefect_harness):
+    missing = Script((404, b"introuvable"))
+    with serve(missing) as url, pytest.raises(FetchError, match=f"{url}/absent.csv : .*HTTP 404"):
         fetch("membres", f"{url}/absent.csv")
-    assert len(script.requests) == 3, "two bounded retries"
+    assert len(missing.requests) == 1, "a 404 will not heal: no retry"
+    down = Script((503, b"maintenance"))
+    with serve(down) as url, pytest.raises(FetchError, match="HTTP 503"):
+        fetch("membres", f"{url}/registre.csv")
+    assert len(down.requests) == 3, "two bounded retries"
 
 
 def test_public_file_holds_no_contact(published):

@@ -73,11 +73,12 @@ def test_sources_and_executions_tell_provenance(public, published):
         "from executions order by source"
     ).fetchall()
     assert run == [
+        ("contrats", "succès", 1360, 1360, 0, True),
         ("membres", "succès", 293, 293, 0, True),
         ("territoires", "succès", 38902, 38902, 0, True),
     ]
     demo = dict(public.execute("select source, bool_or(demo) from sources group by 1").fetchall())
-    assert demo == {"membres": True, "territoires": False}
+    assert demo == {"contrats": True, "membres": True, "territoires": False}
 
 
 def test_no_personal_or_contact_column_is_published(public):
@@ -85,16 +86,49 @@ def test_no_personal_or_contact_column_is_published(public):
     assert not [c for c in columns if any(w in c for w in ("mail", "telephone", "adresse"))]
 
 
-def test_failed_refresh_leaves_public_untouched(published_copy, prefect_harness, tmp_path):
+def test_a_failed_source_keeps_its_published_data_while_others_refresh(
+    published_copy, prefect_harness, tmp_path
+):
+    def snapshot():
+        with duckdb.connect(str(published_copy.public), read_only=True) as con:
+            return (
+                con.execute("select count(*), sum(population) from communes").fetchone(),
+                con.execute(
+                    "select fichier, sha256, charge_le from sources where source = 'territoires'"
+                    " order by 1"
+                ).fetchall(),
+            )
+
+    before = snapshot()
+    report = refresh(locations={"territoires": str(tmp_path / "absent")})
+    (failure,) = report.failures
+    assert failure.source == "territoires" and f"{tmp_path}/absent" in str(failure)
+    assert "ses données précédentes restent publiées" in str(failure)
+    assert [s.source for s in report.sources] == ["membres", "contrats"]
+    assert snapshot() == before, "territoires still served from its last good load"
+    with duckdb.connect(str(published_copy.public), read_only=True) as con:
+        last = dict(
+            con.execute(
+                "select source, statut from executions where id_execution = ?", [report.run_id]
+            ).fetchall()
+        )
+    assert last == {"territoires": "échec", "membres": "succès", "contrats": "succès"}
+
+
+def test_refresh_where_every_source_fails_leaves_public_untouched(
+    published_copy, prefect_harness, tmp_path
+):
     before = (published_copy.public.stat().st_ino, published_copy.public.read_bytes())
-    with pytest.raises(RefreshFailed, match=f"territoires.*{tmp_path}/absent"):
-        refresh(locations={"territoires": str(tmp_path / "absent")})
+    absent = {name: str(tmp_path / "absent") for name in ("territoires", "membres", "contrats")}
+    with pytest.raises(RefreshFailed, match=r"territoires.*absent"):
+        refresh(locations=absent)
     assert (published_copy.public.stat().st_ino, published_copy.public.read_bytes()) == before
     con = duckdb.connect(str(published_copy.warehouse), read_only=True)
     failed = con.execute(
-        "select statut, message from audit.executions order by debut desc limit 1"
-    ).fetchone()
-    assert failed[0] == "échec" and "téléchargement" in failed[1]
+        "select distinct statut, message like '%téléchargement%' from audit.executions "
+        "where debut > (select max(fin) from audit.executions where statut = 'succès')"
+    ).fetchall()
+    assert failed == [("échec", True)]
 
 
 def test_second_refresh_refuses_while_one_runs(published_copy, prefect_harness):
