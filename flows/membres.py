@@ -47,9 +47,7 @@ def provenance(location: str | None) -> Provenance:
 
 
 def fetch(location: str | None) -> list[RawFile]:
-    if location is None:
-        return [RawFile(DEMO_FILE, "démonstration embarquée", demo.csv_bytes())]
-    return [remote.read(location)]
+    return remote.read_or_demo(location, DEMO_FILE, demo.csv_bytes)
 
 
 def check(files: list[RawFile], con: duckdb.DuckDBPyConnection | None) -> dict[str, Checked]:

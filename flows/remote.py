@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -42,3 +43,10 @@ def read(location: str) -> RawFile:
         return RawFile(path.name, str(path.resolve()), path.read_bytes())
     except OSError as error:
         raise FetchError(f"{location} : fichier illisible ({error.strerror})") from error
+
+
+def read_or_demo(location: str | None, demo_name: str, demo: Callable[[], bytes]) -> list[RawFile]:
+    """The file at ``location``, or the source's embedded demo file when there is none."""
+    if location is None:
+        return [RawFile(demo_name, "démonstration embarquée", demo())]
+    return [read(location)]
