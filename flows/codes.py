@@ -1,7 +1,8 @@
 """Repair territory codes the way they get damaged, and only when the repair is certain.
 
-Spreadsheets drop leading zeros (``1001`` for ``01001``) and communes merge every year (the code
-of a commune déléguée now belongs to its commune nouvelle). Each repair is returned so it can be
+Spreadsheets drop leading zeros (``1001`` for ``01001``), communes merge every year (the code
+of a commune déléguée now belongs to its commune nouvelle), and energy publishers count Paris,
+Lyon and Marseille by municipal arrondissement. Each repair is returned so it can be
 recorded; a code that cannot be repaired with certainty is left as read, for the contract to reject.
 """
 
@@ -31,8 +32,8 @@ def commune(code: str, ref: Territories) -> tuple[str, str | None]:
         candidate = code.zfill(5)
         reasons.append("zéro(s) initial(aux) restauré(s)")
     if candidate in ref.merged_into:
-        candidate = ref.merged_into[candidate]
-        reasons.append("commune fusionnée : code de la commune nouvelle")
+        candidate, why = ref.merged_into[candidate]
+        reasons.append(why)
     if candidate in ref.communes:
         return candidate, ", ".join(reasons)
     return code, None
@@ -55,7 +56,8 @@ def repair_column(
         codes = [c.strip() for c in parts if c.strip()]
         fixed = [fix(c, ref) for c in codes]
         mapping[value] = LIST_SEPARATOR.join(code for code, _ in fixed)
-        why = "; ".join(f"{c} → {new} ({r})" for c, (new, r) in zip(codes, fixed, strict=True) if r)
+        changes = [(c, new, r) for c, (new, r) in zip(codes, fixed, strict=True) if r]
+        why = "; ".join(f"{c} → {new} ({r})" if many else r for c, new, r in changes)
         if why:
             reasons[value] = why
     repaired = frame.with_columns(pl.col(column).replace(mapping))

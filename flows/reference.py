@@ -9,6 +9,11 @@ from importlib.resources import files
 import duckdb
 import polars as pl
 
+WHY = {
+    "COMD": "commune déléguée : code de la commune nouvelle",
+    "COMA": "commune associée : code de la commune de rattachement",
+    "ARM": "arrondissement municipal : code de la commune",
+}
 _STAGED = """
 select c.code, c.type, p.code as parent, c.nom
 from staging.territoires_communes as c
@@ -22,7 +27,9 @@ class Territories:
 
     communes: frozenset[str]
     epci: frozenset[str]
-    merged_into: dict[str, str]  # code of a commune déléguée or associée → its commune nouvelle
+    # code of a commune déléguée or associée, or of a municipal arrondissement → (today's commune,
+    # why): energy publishers report Paris, Lyon and Marseille by arrondissement
+    merged_into: dict[str, tuple[str, str]]
 
     @classmethod
     def load(cls, con: duckdb.DuckDBPyConnection | None = None) -> Territories:
@@ -33,16 +40,14 @@ class Territories:
         else:
             communes, epci = _package()
         com = communes.filter(pl.col("type") == "COM")
-        old = communes.filter(
-            pl.col("type").is_in(["COMD", "COMA"]) & pl.col("parent").is_not_null()
-        )
+        old = communes.filter(pl.col("type").is_in(list(WHY)) & pl.col("parent").is_not_null())
         current = frozenset(com["code"])
         return cls(
             communes=current,
             epci=frozenset(epci["code"]),
             merged_into={
-                code: parent
-                for code, parent in old.select("code", "parent").iter_rows()
+                code: (parent, WHY[kind])
+                for code, kind, parent in old.select("code", "type", "parent").iter_rows()
                 if code not in current
             },
         )

@@ -7,6 +7,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 
+import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
@@ -93,16 +94,20 @@ def stage(name: str, location: str | None, landed: list[LandedFile], run_id: str
     report = SourceReport(name, [f.name for f in landed])
     with internal.connect(Home.from_env().warehouse) as con:
         checked = source.check(files, con)
-        report.rows_read = sum(c.rows_read for c in checked.values())
-        report.rows_accepted = sum(c.valid.height for c in checked.values())
+        # a staging table may gather several files (e.g. two datasets of one publisher)
+        parts = {t: r if isinstance(r, list) else [r] for t, r in checked.items()}
+        results = [r for rs in parts.values() for r in rs]
+        report.rows_read = sum(r.rows_read for r in results)
+        report.rows_accepted = sum(r.valid.height for r in results)
         threshold = config.reject_threshold(name)
         share = (report.rows_read - report.rows_accepted) / max(report.rows_read, 1)
         con.execute("begin")
-        for table, result in checked.items():
+        for result in results:
             report.rows_rejected += quarantine.store(con, run_id, name, result)
             report.problems += result.messages(limit=20)
-            if share <= threshold:
-                con.register("lignes_valides", result.valid.drop("ligne"))
+        if share <= threshold:
+            for table, rs in parts.items():
+                con.register("lignes_valides", pl.concat(r.valid for r in rs).drop("ligne"))
                 con.execute(
                     f'create or replace table staging."{table}" as select * from lignes_valides'
                 )

@@ -47,9 +47,9 @@ class Source(Protocol):
 
     def check(
         self, files: list[RawFile], con: duckdb.DuckDBPyConnection | None
-    ) -> dict[str, Checked]:
+    ) -> dict[str, Checked | list[Checked]]:
         """Parse and validate files (against staged references when ``con`` is given); keys name
-        the staging tables."""
+        the staging tables, each filled from one checked file or several."""
         ...
 
     def build_marts(self, con: duckdb.DuckDBPyConnection) -> None:

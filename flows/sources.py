@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flows import contrats, membres, territoires
+from flows import consommation, contrats, membres, territoires
 from flows.source import Source
 
-SOURCES: dict[str, Source] = {module.NAME: module for module in [territoires, membres, contrats]}
+SOURCES: dict[str, Source] = {
+    module.NAME: module for module in [territoires, membres, contrats, consommation]
+}

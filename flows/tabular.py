@@ -1,4 +1,5 @@
-"""Read tables as people save them: CSV with `,` `;` or tab, UTF-8 (BOM or not) or cp1252, or XLSX.
+"""Read tables as people save them: CSV (`,` `;` or tab; UTF-8, BOM or not, or cp1252), XLSX, or
+the Parquet that open-data portals export.
 
 Every value is read as text and rows are numbered as a spreadsheet shows them (header = 1), so a
 problem can always be reported at the cell where the user will find it.
@@ -14,6 +15,7 @@ import polars as pl
 from schemas.check import ROW, ContractError
 
 XLSX_MAGIC = b"PK\x03\x04"
+PARQUET_MAGIC = b"PAR1"
 
 
 def decode(data: bytes, file: str) -> str:
@@ -43,8 +45,13 @@ def separator(text: str, file: str) -> str:
 def read_text_table(
     data: bytes, file: str, separator_: str | None = None, null: str | None = None
 ) -> pl.DataFrame:
-    """A CSV or XLSX file as text columns plus ``ligne``; headers are trimmed and lower-cased."""
-    if data.startswith(XLSX_MAGIC):
+    """A table plus ``ligne``; CSV and XLSX as text; headers trimmed and lower-cased."""
+    if data.startswith(PARQUET_MAGIC):
+        try:
+            frame = pl.read_parquet(io.BytesIO(data))
+        except Exception as error:  # pyarrow and polars raise their own error types
+            raise ContractError(f"{file} : fichier Parquet illisible ({error})") from error
+    elif data.startswith(XLSX_MAGIC):
         try:
             frame = pl.read_excel(io.BytesIO(data), infer_schema_length=0)
         except Exception as error:  # fastexcel raises its own error types

@@ -1,6 +1,7 @@
 """Apply a pandera contract to a raw text table: keep valid rows, explain every rejected one.
 
-Raw tables arrive as text columns plus ``ligne`` (the row number a spreadsheet shows, header = 1).
+Raw tables arrive as text columns (or typed ones, from Parquet) plus ``ligne`` (the row number a
+spreadsheet shows, header = 1).
 Typing is done here rather than by pandera's ``coerce`` so that a value that is not a number or a
 date is reported on its own row and column instead of failing the whole frame.
 """
@@ -74,7 +75,7 @@ def _cast(column: str, dtype: pl.DataType) -> pl.Expr:
 def _type_problems(raw: pl.DataFrame, typed: pl.DataFrame, dtypes: dict[str, pl.DataType]):
     frames = []
     for column, dtype in dtypes.items():
-        if dtype == pl.String:
+        if dtype == pl.String or raw.schema[column] != pl.String:
             continue
         bad = raw[column].str.strip_chars().fill_null("").ne("") & typed[column].is_null()
         if bad.any():
@@ -105,7 +106,11 @@ def check(
         )
     dtypes = {name: column.dtype.type for name, column in schema.columns.items()}
     raw = raw.select(ROW, *dtypes)
-    typed = raw.with_columns(_cast(c, t).alias(c) for c, t in dtypes.items())
+    typed = raw.with_columns(
+        # Typed sources (Parquet) keep their types; text is parsed the French way.
+        (_cast(c, t) if raw.schema[c] == pl.String else pl.col(c).cast(t, strict=False)).alias(c)
+        for c, t in dtypes.items()
+    )
     frames = _type_problems(raw, typed, dtypes)
     badly_typed = pl.concat([f.select(ROW) for f in frames]) if frames else None
     candidates = typed.join(badly_typed, on=ROW, how="anti") if badly_typed is not None else typed

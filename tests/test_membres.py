@@ -136,7 +136,11 @@ def test_each_malformation_is_reported_at_its_cell(registry_csv):
 
 
 def test_codes_are_repaired_only_when_certain(registry_csv, ref):
-    merged, parent = next(iter(sorted(ref.merged_into.items())))
+    merged, (parent, _) = next(
+        (code, target)
+        for code, target in sorted(ref.merged_into.items())
+        if "déléguée" in target[1]
+    )
     text = registry_csv.splitlines()
     header = text[0].split(";")
     row = next(i for i, line in enumerate(text[1:], 2) if line.split(";")[5].startswith("0"))
@@ -152,7 +156,7 @@ def test_codes_are_repaired_only_when_certain(registry_csv, ref):
         (row, "code_commune_siege", seat),
         (2, "territoires", f"{parent}|{seat}"),
     }
-    assert "commune fusionnée" in " ".join(checked.repairs["motif"])
+    assert "commune déléguée" in " ".join(checked.repairs["motif"])
     # "2A004" lost nothing; a 4-digit code with no commune behind its zero stays rejected
     unknown = _check(_edit(registry_csv, {(2, "code_commune_siege"): "9999"}).encode())
     assert unknown.problems["valeur"].to_list() == ["9999"]

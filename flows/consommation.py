@@ -1,0 +1,85 @@
+"""Source ``consommation``: Agence ORE's annual electricity and gas consumption by commune.
+
+Reads ORE's national export schema (``;``, BOM, French headers, blank secret cells) as CSV or as
+the Parquet its Opendatasoft portal exports. ``--from consommation=ore`` downloads the datasets
+listed in ``flows/sources.toml`` from the portal (both methodologies: before and from 2022);
+any other location is one file. The embedded default is the demo of
+``flows/demo/consommation.py``. Old commune codes are mapped to today's, and the mapping recorded.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from flows import config, remote
+from flows.codes import repair_column
+from flows.demo import consommation as demo
+from flows.reference import Territories
+from flows.source import RawFile
+from flows.tabular import read_text_table
+from schemas.check import Checked, ContractError
+from schemas.check import check as check_table
+from schemas.consommation import ORE_COLUMNS, with_communes
+from warehouse.audit import Provenance
+from warehouse.internal import sql
+
+NAME = "consommation"
+DEMO_FILE = "consommation_demo.parquet"
+PORTAL = "https://opendata.agenceore.fr/api/explore/v2.1/catalog/datasets/{}/exports/parquet"
+
+
+def provenance(location: str | None) -> Provenance:
+    if location is None:
+        return Provenance(
+            editeur="Agence ORE (format) — jeu de démonstration généré par le projet",
+            jeu_de_donnees="Consommation annuelle d'électricité et gaz par commune (démonstration)",
+            licence="Licence Ouverte 2.0",
+            millesime=f"démo 2011-2024, graine {demo.SEED}",
+            demo=True,
+        )
+    return Provenance(
+        editeur="Agence ORE (Opérateurs de réseaux d'énergie)",
+        jeu_de_donnees="Consommation annuelle d'électricité et gaz par commune et par secteur",
+        licence="Licence Ouverte 2.0 (citer Agence ORE et la date)",
+        millesime="export du portail" if location == "ore" else "fichier fourni",
+        demo=False,
+    )
+
+
+def fetch(location: str | None) -> list[RawFile]:
+    if location == "ore":
+        datasets = config.settings(NAME).get("jeux_ore", [])
+        return [remote.read(PORTAL.format(dataset)) for dataset in datasets]
+    return remote.read_or_demo(location, DEMO_FILE, demo.parquet_bytes)
+
+
+def _one(file: RawFile, ref: Territories) -> Checked:
+    raw = read_text_table(file.data, file.origin)
+    missing = [ore for ore in ORE_COLUMNS if ore not in raw.columns]
+    if missing:
+        raise ContractError(
+            f"{file.origin} : colonne(s) ORE manquante(s) : {', '.join(missing)} "
+            f"(colonnes lues : {', '.join(c for c in raw.columns if c != 'ligne')})"
+        )
+    raw = raw.select("ligne", *ORE_COLUMNS).rename(ORE_COLUMNS)
+    if raw.schema["code_commune"] != pl.String:
+        raw = raw.with_columns(pl.col("code_commune").cast(pl.String))
+    raw, repairs = repair_column(raw, "code_commune", ref)
+    checked = check_table(raw, with_communes(ref.communes), file.origin)
+    return Checked(
+        checked.file,
+        checked.valid.with_columns(pl.lit(file.name).alias("source")),
+        checked.problems,
+        checked.rejected,
+        repairs,
+    )
+
+
+def check(files: list[RawFile], con: duckdb.DuckDBPyConnection | None) -> dict[str, list[Checked]]:
+    ref = Territories.load(con)
+    return {"consommation": [_one(file, ref) for file in files]}
+
+
+def build_marts(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(sql("consommation"))

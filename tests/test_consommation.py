@@ -1,0 +1,164 @@
+"""Source ``consommation``: Agence ORE's schema, the real Lyon export, the national demo."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import polars as pl
+import pytest
+
+from flows import consommation
+from flows.demo import consommation as demo
+from flows.refresh import stage
+from flows.source import RawFile
+from schemas.check import ContractError
+from tests.conftest import REAL
+from tests.http_fixture import Script, serve
+from warehouse import internal
+from warehouse.landing import land
+
+LYON = REAL / "ore_conso_elec_gaz_commune_metropole_lyon.csv"
+HEADER = LYON.read_text(encoding="utf-8-sig").splitlines()[0]
+
+
+@pytest.fixture(scope="module")
+def lyon(published, tmp_path_factory):
+    """The published warehouse with the real Lyon export loaded and its marts built."""
+    root = tmp_path_factory.mktemp("lyon")
+    shutil.copy2(published.warehouse, root / "warehouse.duckdb")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OBSERVATOIRE_HOME", str(root))
+        (raw,) = consommation.fetch(str(LYON))
+        landed = land(root / "landing", "consommation", raw.name, raw.origin, raw.data)
+        report = stage.fn("consommation", str(LYON), [landed], "lyon")
+        with internal.connect(root / "warehouse.duckdb") as con:
+            consommation.build_marts(con)
+    con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
+    yield report, con
+    con.close()
+
+
+def test_lyon_export_reproduces_its_own_totals_to_the_mwh(lyon):
+    report, con = lyon
+    assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (18230, 18230, 0)
+    ours = con.execute(
+        "select annee, filiere, round(sum(conso_mwh)) from marts.consommation group by 1, 2"
+    ).fetchall()
+    theirs = con.execute(
+        f"""select "Année", case when FILIERE = 'Gaz' then 'gaz' else 'électricité' end,
+                   round(sum("Conso totale (MWh)"))
+            from read_csv('{LYON}', delim = ';', header = true) group by 1, 2"""
+    ).fetchall()
+    assert sorted(ours) == sorted(theirs)
+    assert len(ours) == 26  # 2011-2023, two energies
+
+
+def test_lyon_arrondissements_and_merged_communes_map_to_todays_communes(lyon):
+    _, con = lyon
+    repairs = dict(
+        con.execute(
+            "select valeur_retenue, count(*) from audit.reparations "
+            "where id_execution = 'lyon' group by 1"
+        ).fetchall()
+    )
+    assert repairs == {"69123": 479, "69149": 345}  # Lyon; Oullins-Pierre-Bénite (2024)
+    communes = con.execute(
+        "select count(*) from marts.consommation where code_commune like '6938%'"
+    ).fetchone()[0]
+    assert communes == 0
+
+
+def _ore(rows: list[str]) -> bytes:
+    return ("\ufeff" + HEADER + "\n" + "\n".join(rows) + "\n").encode("utf-8")
+
+
+def _row(commune: str, conso: str, sites: str = "3") -> str:
+    cells = [
+        "Enedis",
+        "Electricité",
+        "2021",
+        commune,
+        "X",
+        "200046977",
+        "Métropole",
+        "",
+        "69",
+        "Rhône",
+        "84",
+        "ARA",
+        "RES",
+        "RESIDENTIEL",
+        "",
+        sites,
+        conso,
+    ]
+    return ";".join(cells + [""] * (HEADER.count(";") + 1 - len(cells)))
+
+
+def test_bad_rows_are_quarantined_and_secret_cells_kept_unknown():
+    data = _ore(
+        [
+            _row("69003", "12,5"),
+            _row("69003", ""),
+            _row("99999", "1"),
+            _row("69029", "-4"),
+            _row("69029", "beaucoup"),
+            _row("6903", "7"),
+        ]
+    )
+    (checked,) = consommation.check([RawFile("ore.csv", "ore.csv", data)], None)["consommation"]
+    problems = {(p["ligne"], p["colonne"], p["regle"]) for p in checked.problems.to_dicts()}
+    assert problems == {
+        (4, "code_commune", "commune actuelle (COG)"),
+        (5, "conso_mwh", "greater_than_or_equal_to(0)"),
+        (6, "conso_mwh", "type Float64"),
+        (7, "code_commune", "commune actuelle (COG)"),  # 6903 → 06903 does not exist
+    }
+    assert checked.valid["conso_mwh"].to_list() == [12.5, None]
+
+
+def test_missing_ore_column_names_it():
+    data = _ore([_row("69003", "1")]).replace(b"Conso totale (MWh)", b"Conso (MWh)")
+    with pytest.raises(ContractError, match=r"colonne\(s\) ORE manquante\(s\) : conso totale"):
+        consommation.check([RawFile("ore.csv", "ore.csv", data)], None)
+
+
+def test_demo_covers_every_commune_every_year():
+    series = demo.series()
+    assert series.equals(demo.series())
+    electricity = series.filter(pl.col("FILIERE") == "Electricité")
+    per_year = electricity.group_by("Année").agg(pl.col("Code Commune").n_unique())
+    assert per_year.height == 14 and per_year["Code Commune"].n_unique() == 1
+    assert per_year["Code Commune"][0] > 34_000
+
+
+def test_territory_totals_add_up_with_their_coverage(published):
+    with duckdb.connect(str(published.public), read_only=True) as con:
+        national = con.execute(
+            "select round(sum(conso_mwh)) from consommation where annee = 2024"
+        ).fetchone()[0]
+        regions = con.execute(
+            "select round(sum(conso_mwh)), min(part_population_couverte) "
+            "from consommation_territoires where niveau = 'region' and annee = 2024 "
+            "and filiere = 'électricité'"
+        ).fetchone()
+        gas = con.execute(
+            "select round(sum(conso_mwh)) from consommation_territoires "
+            "where niveau = 'region' and annee = 2024 and filiere = 'gaz'"
+        ).fetchone()[0]
+    assert regions[0] + gas == pytest.approx(national, abs=2)
+    assert regions[1] > 0.99  # every populated commune has electricity data in the demo
+
+
+def test_portal_connector_downloads_both_methodologies(prefect_harness, monkeypatch, tmp_path):
+    body = _ore([_row("69003", "1")])
+    script = Script((200, body))
+    with serve(script) as url:
+        monkeypatch.setattr(consommation, "PORTAL", f"{url}/datasets/{{}}/exports/parquet")
+        files = consommation.fetch("ore")
+    assert [f.data for f in files] == [body, body]
+    assert script.requests == [
+        "/datasets/conso-elec-gaz-annuelle-par-naf-agregee-commune/exports/parquet",
+        "/datasets/conso-elec-gaz-annuelle-par-secteur-dactivite-agregee-commune/exports/parquet",
+    ]
