@@ -9,6 +9,8 @@ any other location is one file. The embedded default is the demo of
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import duckdb
 import polars as pl
 
@@ -67,12 +69,10 @@ def _one(file: RawFile, ref: Territories) -> Checked:
         raw = raw.with_columns(pl.col("code_commune").cast(pl.String))
     raw, repairs = repair_column(raw, "code_commune", ref)
     checked = check_table(raw, with_communes(ref.communes), file.origin)
-    return Checked(
-        checked.file,
-        checked.valid.with_columns(pl.lit(file.name).alias("source")),
-        checked.problems,
-        checked.rejected,
-        repairs,
+    return replace(
+        checked,
+        repairs=repairs,
+        staged=checked.valid.with_columns(pl.lit(file.name).alias("source")),
     )
 
 

@@ -107,7 +107,8 @@ def stage(name: str, location: str | None, landed: list[LandedFile], run_id: str
             report.problems += result.messages(limit=20)
         if share <= threshold:
             for table, rs in parts.items():
-                con.register("lignes_valides", pl.concat(r.valid for r in rs).drop("ligne"))
+                valid = pl.concat([r.to_stage for r in rs], how="diagonal_relaxed")
+                con.register("lignes_valides", valid.drop("ligne"))
                 con.execute(
                     f'create or replace table staging."{table}" as select * from lignes_valides'
                 )

@@ -1,10 +1,10 @@
-"""The sources a refresh knows, in the order they are loaded."""
+"""The sources a refresh knows, in the order they are loaded (references before their users)."""
 
 from __future__ import annotations
 
-from flows import consommation, contrats, membres, territoires
+from flows import consommation, contrats, membres, production, territoires
 from flows.source import Source
 
 SOURCES: dict[str, Source] = {
-    module.NAME: module for module in [territoires, membres, contrats, consommation]
+    module.NAME: module for module in [territoires, membres, contrats, consommation, production]
 }

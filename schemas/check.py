@@ -32,6 +32,11 @@ class Checked:
     problems: pl.DataFrame
     rejected: pl.DataFrame
     repairs: pl.DataFrame | None = None  # codes repaired before checking, see flows/codes.py
+    staged: pl.DataFrame | None = None  # what to stage, when its shape differs from ``valid``
+
+    @property
+    def to_stage(self) -> pl.DataFrame:
+        return self.valid if self.staged is None else self.staged
 
     @property
     def rows_read(self) -> int:

@@ -9,6 +9,7 @@ import pytest
 import shapely
 
 from flows.refresh import RefreshFailed, refresh
+from flows.sources import SOURCES
 from warehouse.lock import RefreshBusy, exclusive
 
 
@@ -73,12 +74,20 @@ def test_sources_and_executions_tell_provenance(public, published):
         "from executions order by source"
     ).fetchall()
     assert run == [
+        ("consommation", "succès", 2176230, 2176230, 0, True),
         ("contrats", "succès", 1360, 1360, 0, True),
         ("membres", "succès", 293, 293, 0, True),
+        ("production", "succès", 487914, 487914, 0, True),
         ("territoires", "succès", 38902, 38902, 0, True),
     ]
     demo = dict(public.execute("select source, bool_or(demo) from sources group by 1").fetchall())
-    assert demo == {"contrats": True, "membres": True, "territoires": False}
+    assert demo == {
+        "consommation": True,
+        "contrats": True,
+        "membres": True,
+        "production": True,
+        "territoires": False,
+    }
 
 
 def test_no_personal_or_contact_column_is_published(public):
@@ -104,7 +113,7 @@ def test_a_failed_source_keeps_its_published_data_while_others_refresh(
     (failure,) = report.failures
     assert failure.source == "territoires" and f"{tmp_path}/absent" in str(failure)
     assert "ses données précédentes restent publiées" in str(failure)
-    assert [s.source for s in report.sources] == ["membres", "contrats"]
+    assert [s.source for s in report.sources] == [n for n in SOURCES if n != "territoires"]
     assert snapshot() == before, "territoires still served from its last good load"
     with duckdb.connect(str(published_copy.public), read_only=True) as con:
         last = dict(
@@ -112,14 +121,14 @@ def test_a_failed_source_keeps_its_published_data_while_others_refresh(
                 "select source, statut from executions where id_execution = ?", [report.run_id]
             ).fetchall()
         )
-    assert last == {"territoires": "échec", "membres": "succès", "contrats": "succès"}
+    assert last == {n: "échec" if n == "territoires" else "succès" for n in SOURCES}
 
 
 def test_refresh_where_every_source_fails_leaves_public_untouched(
     published_copy, prefect_harness, tmp_path
 ):
     before = (published_copy.public.stat().st_ino, published_copy.public.read_bytes())
-    absent = {name: str(tmp_path / "absent") for name in ("territoires", "membres", "contrats")}
+    absent = {name: str(tmp_path / "absent") for name in SOURCES}
     with pytest.raises(RefreshFailed, match=r"territoires.*absent"):
         refresh(locations=absent)
     assert (published_copy.public.stat().st_ino, published_copy.public.read_bytes()) == before

@@ -1,0 +1,103 @@
+"""Source ``production``: Enedis' commune schema, the real Lyon export, coverage marts."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pytest
+
+from flows import production
+from flows.demo import production as demo
+from flows.refresh import stage
+from flows.source import RawFile
+from schemas.check import ContractError
+from tests.conftest import REAL
+from warehouse import internal
+from warehouse.landing import land
+
+LYON = REAL / "enedis_prod_elec_filiere_commune_metropole_lyon.csv"
+
+
+@pytest.fixture(scope="module")
+def lyon(published, tmp_path_factory):
+    root = tmp_path_factory.mktemp("lyon-prod")
+    shutil.copy2(published.warehouse, root / "warehouse.duckdb")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OBSERVATOIRE_HOME", str(root))
+        (raw,) = production.fetch(str(LYON))
+        landed = land(root / "landing", "production", raw.name, raw.origin, raw.data)
+        report = stage.fn("production", str(LYON), [landed], "lyon")
+        with internal.connect(root / "warehouse.duckdb") as con:
+            production.build_marts(con)
+    con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
+    yield report, con
+    con.close()
+
+
+def test_lyon_export_loads_whole_with_its_totals(lyon):
+    report, con = lyon
+    assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (918, 918, 0)
+    ours = con.execute(
+        "select annee, filiere, round(sum(energie_mwh), 3) from marts.production group by 1, 2"
+    ).fetchall()
+    columns = {
+        "photovoltaique": "energie_produite_annuelle_photovoltaique_enedis_mwh",
+        "cogeneration": "energie_produite_annuelle_cogeneration_enedis_mwh",
+    }
+    for filiere, column in columns.items():
+        theirs = dict(
+            con.execute(
+                f"""select annee, round(sum(replace("{column}", ',', '.')::double), 3)
+                    from read_csv('{LYON}', delim = ';', header = true, all_varchar = true)
+                    group by 1"""
+            ).fetchall()
+        )
+        mine = {str(a): v for a, f, v in ours if f == filiere}
+        assert mine == pytest.approx({a: v or 0 for a, v in theirs.items()}, abs=0.001)
+
+
+def test_coverage_counts_renewables_only(lyon):
+    _, con = lyon
+    row = con.execute(
+        """select c.production_enr_mwh,
+                  (select sum(energie_mwh) from marts.production
+                   where code_commune = '69029' and annee = 2019 and filiere <> 'cogeneration')
+           from marts.couverture as c
+           where niveau = 'commune' and code = '69029' and annee = 2019"""
+    ).fetchone()
+    assert row[0] == pytest.approx(row[1], abs=0.001)
+
+
+def test_a_file_without_filiere_columns_is_refused():
+    data = b"annee;code_commune;domaine_de_tension\n2020;69003;HTA\n"
+    with pytest.raises(ContractError, match="aucune filière"):
+        production.check([RawFile("p.csv", "p.csv", data)], None)
+
+
+def test_bad_values_are_quarantined_at_their_cell():
+    header = LYON.read_text(encoding="utf-8-sig").splitlines()[0]
+    rows = [
+        "2020;Bron;69029;HTA;1;12,5;0;0;0;0;0;0;0;0;1",
+        "2020;Bron;69029;HTA;-1;12,5;0;0;0;0;0;0;0;0;2",
+        "2020;Bron;69029;HTA;1;x;0;0;0;0;0;0;0;0;3",
+    ]
+    data = ("\n".join([header, *rows]) + "\n").encode()
+    (checked,) = production.check([RawFile("p.csv", "p.csv", data)], None)["production"]
+    found = {(p["ligne"], p["colonne"], p["regle"]) for p in checked.problems.to_dicts()}
+    assert found == {
+        (3, "nb_sites_photovoltaique_enedis", "greater_than_or_equal_to(0)"),
+        (4, "energie_produite_annuelle_photovoltaique_enedis_mwh", "type Float64"),
+    }
+    assert checked.to_stage.height == 5  # one valid row, five filières
+
+
+def test_demo_coverage_is_plausible(published):
+    assert demo.series().equals(demo.series())
+    with duckdb.connect(str(published.public), read_only=True) as con:
+        national = con.execute(
+            "select annee, sum(production_enr_mwh) / sum(consommation_mwh) from couverture "
+            "where niveau = 'region' group by 1 order by 1"
+        ).fetchall()
+    rates = [r for _, r in national]
+    assert 0.02 < rates[0] < rates[-1] < 0.4, rates
