@@ -16,10 +16,3 @@ def nombre(value: float | None, decimals: int = 0) -> str:
         return "–"
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\u202f").replace(".", ",")
-
-
-def pourcentage(value: float | None, decimals: int = 1) -> str:
-    """``0.123`` → ``12,3 %``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{nombre(value * 100, decimals)}\u202f%"

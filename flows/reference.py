@@ -15,7 +15,7 @@ WHY = {
     "ARM": "arrondissement municipal : code de la commune",
 }
 _STAGED = """
-select c.code, c.type, p.code as parent, c.nom
+select c.code, c.type, p.code as parent
 from staging.territoires_communes as c
 left join staging.territoires_communes as p on p.id = c.commune_parent_id
 """
@@ -68,9 +68,9 @@ def _package() -> tuple[pl.DataFrame, pl.DataFrame]:
         data = lzma.decompress((folder / f"{name}.csv.lzma").read_bytes())
         return pl.read_csv(data, columns=columns, infer_schema=False, null_values=r"\N")
 
-    communes = read("communes", ["id", "code", "type", "commune_parent_id", "nom"])
+    communes = read("communes", ["id", "code", "type", "commune_parent_id"])
     parents = communes.select(
         pl.col("id").alias("commune_parent_id"), pl.col("code").alias("parent")
     )
     communes = communes.join(parents, on="commune_parent_id", how="left")
-    return communes.select("code", "type", "parent", "nom"), read("epci", ["code"])
+    return communes.select("code", "type", "parent"), read("epci", ["code"])
