@@ -16,7 +16,7 @@ from prefect.runtime import flow_run
 from flows import config
 from flows.source import RawFile
 from flows.sources import SOURCES
-from warehouse import audit, internal, quarantine
+from warehouse import audit, internal, objectifs, quarantine
 from warehouse.audit import now
 from warehouse.landing import LandedFile, land
 from warehouse.lock import exclusive
@@ -142,6 +142,7 @@ def build_marts(names: list[str]) -> list[str]:
         con.execute("begin")
         for name in built:
             SOURCES[name].build_marts(con)
+        objectifs.build(con)
         con.execute("commit")
     return built
 

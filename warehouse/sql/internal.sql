@@ -4,6 +4,8 @@ create schema if not exists staging;
 create schema if not exists marts;
 create schema if not exists audit;
 create schema if not exists quarantine;
+-- Derived tables that must not be published (member-level answers and trajectories).
+create schema if not exists interne;
 
 create table if not exists audit.executions (
     id_execution varchar not null,

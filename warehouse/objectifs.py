@@ -1,0 +1,57 @@
+"""The network's objectives (``objectifs.yaml``) and their measured value for every year.
+
+Indicators are computed in ``sql/objectifs.sql`` over the members' answers, their territories'
+coverage and the contracts; only aggregates reach the marts: member-level rows stay in
+``interne``, which is never published.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+import duckdb
+import polars as pl
+import yaml
+
+from warehouse.internal import sql
+
+REQUIRED = ("membres", "couverture", "contrats", "contrats_perimetres")
+
+
+def objectives() -> list[dict]:
+    text = (files("warehouse") / "objectifs.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)["objectifs"]
+
+
+def build(con: duckdb.DuckDBPyConnection) -> bool:
+    """Write ``marts.objectifs`` and ``marts.objectifs_valeurs``; False when inputs are missing."""
+    present = {
+        row[0]
+        for row in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts'"
+        ).fetchall()
+    }
+    if not set(REQUIRED) <= present:
+        return False
+    con.execute(sql("objectifs"))
+    table = pl.DataFrame(objectives()).with_columns(pl.col("cible").cast(pl.Float64))
+    con.register("objectifs_relus", table)
+    con.execute(
+        """create or replace table marts.objectifs as
+           select id as id_objectif, libelle, indicateur, cible, annee_cible, reference, source_url
+           from objectifs_relus"""
+    )
+    con.unregister("objectifs_relus")
+    con.execute(
+        """create or replace table marts.objectifs_valeurs as
+           select o.id_objectif, i.annee,
+                  round(i.numerateur / nullif(i.denominateur, 0), 4) as valeur,
+                  o.cible,
+                  round(i.numerateur, 3) as numerateur,
+                  round(i.denominateur, 3) as denominateur,
+                  round(i.part_donnees, 4) as part_perimetre_avec_donnees
+           from marts.objectifs as o
+           join interne.indicateurs as i using (indicateur)
+           order by o.id_objectif, i.annee"""
+    )
+    return True

@@ -1,0 +1,112 @@
+-- The network's indicators, one row per indicator and year, in `interne` (member-level rows
+-- stay internal); warehouse/objectifs.py publishes them with the objectives of objectifs.yaml.
+
+-- Communes covered by each member collectivity (an EPCI stands for its communes).
+create or replace table interne.membres_communes as
+select distinct t.id_membre, c.code_commune, c.population
+from marts.membres_territoires as t
+join marts.membres as m using (id_membre)
+join marts.communes as c
+  on (t.niveau = 'epci' and c.code_epci = t.code)
+  or (t.niveau = 'commune' and c.code_commune = t.code)
+where m.type = 'collectivité';
+
+-- Each member territory's renewable coverage against a straight line from its first measured
+-- year to 100 % in its target year (2050 when it has none).
+create or replace table interne.membres_trajectoires as
+with serie as (
+    select mc.id_membre, cv.annee,
+           sum(cv.production_enr_mwh) / nullif(sum(cv.consommation_mwh), 0) as taux
+    from interne.membres_communes as mc
+    join marts.couverture as cv on cv.niveau = 'commune' and cv.code = mc.code_commune
+    group by all
+), depart as (
+    select id_membre, min(annee) as annee_depart, arg_min(taux, annee) as taux_depart
+    from serie where taux is not null group by id_membre
+), ligne as (
+    select s.*, d.annee_depart, d.taux_depart,
+           coalesce(m.annee_objectif_enr, 2050) as annee_cible,
+           least(1, d.taux_depart + (1 - d.taux_depart) * (s.annee - d.annee_depart)
+                 / greatest(coalesce(m.annee_objectif_enr, 2050) - d.annee_depart, 1))
+             as trajectoire
+    from serie as s
+    join depart as d using (id_membre)
+    join staging.membres as m using (id_membre)
+)
+select *,
+       case when taux is null then 'sans données'
+            when taux >= 1.05 * trajectoire then 'en avance'
+            when taux >= 0.95 * trajectoire then 'sur la trajectoire'
+            else 'en retard' end as statut
+from ligne;
+
+create or replace table interne.indicateurs as
+with annees as (
+    select distinct annee from marts.couverture
+), actifs as (  -- member collectivities active at the end of each year
+    select a.annee, m.*
+    from annees as a
+    join staging.membres as m
+      on m.type = 'collectivité'
+     and year(m.date_adhesion) <= a.annee
+     and (m.date_sortie is null or year(m.date_sortie) > a.annee)
+), aujourd_hui as (
+    select * from staging.membres
+    where type = 'collectivité' and (date_sortie is null or date_sortie > current_date)
+), reponses as (
+    select year(current_date) as annee,
+           count(*) as denominateur,
+           count(*) filter (where dotation_eur_hab_an >= 10) as dotation,
+           count(*) filter (where strategie_adoptee and annee_objectif_enr <= 2050) as strategie,
+           count(*) filter (where etp_coordination >= 1) as coordinateur,
+           count(*) filter (where services_mutualises is not null) as service,
+           count(*) filter (where dotation_eur_hab_an is not null) as dotation_connue,
+           count(*) filter (where strategie_adoptee is not null) as strategie_connue,
+           count(*) filter (where etp_coordination is not null) as coordinateur_connu
+    from aujourd_hui
+), couverture as (
+    select cv.annee,
+           sum(cv.production_enr_mwh) as production,
+           sum(cv.consommation_mwh) as consommation,
+           sum(mc.population) filter (where cv.production_enr_mwh is not null
+                                        and cv.consommation_mwh is not null) as avec_donnees,
+           sum(mc.population) as population
+    from (select distinct code_commune, population from interne.membres_communes) as mc
+    join marts.couverture as cv on cv.niveau = 'commune' and cv.code = mc.code_commune
+    group by cv.annee
+), trajectoires as (
+    select t.annee,
+           count(*) filter (where t.statut in ('en avance', 'sur la trajectoire')) as bons,
+           count(*) filter (where t.statut <> 'sans données') as mesures,
+           count(*) as membres
+    from interne.membres_trajectoires as t
+    join actifs as a on a.annee = t.annee and a.id_membre = t.id_membre
+    group by t.annee
+), contrats as (
+    select a.annee,
+           coalesce(sum(e.population) filter (where e.code_epci in (
+               select p.code_epci from marts.contrats_perimetres as p
+               join marts.contrats as k using (id_contrat)
+               where coalesce(year(k.date_signature), try_cast(k.vague as integer)) <= a.annee
+           )), 0) as couverte,
+           sum(e.population) as population
+    from annees as a cross join marts.epci as e
+    group by a.annee
+)
+select 'part_dotation_10_euros' as indicateur, annee, dotation as numerateur,
+       denominateur, dotation_connue / denominateur as part_donnees from reponses
+union all
+select 'part_strategie_100_enr_2050', annee, strategie, denominateur,
+       strategie_connue / denominateur from reponses
+union all
+select 'part_coordinateur_1_etp', annee, coordinateur, denominateur,
+       coordinateur_connu / denominateur from reponses
+union all
+select 'part_service_mutualise', annee, service, denominateur, 1.0 from reponses
+union all
+select 'couverture_enr_membres', annee, production, consommation, avec_donnees / population
+from couverture
+union all
+select 'part_sur_trajectoire', annee, bons, mesures, mesures / membres from trajectoires
+union all
+select 'part_population_sous_contrat', annee, couverte, population, 1.0 from contrats;
