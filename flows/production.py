@@ -100,5 +100,6 @@ def build_marts(con: duckdb.DuckDBPyConnection) -> None:
         "select count(*) from duckdb_tables() "
         "where schema_name = 'marts' and table_name = 'consommation'"
     ).fetchall()[0][0]
-    if has_consumption:  # coverage needs both sides
+    if has_consumption:  # coverage needs both sides; series are checked once both exist
         con.execute(sql("couverture"))
+        con.execute(sql("qualite"))

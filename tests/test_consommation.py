@@ -8,7 +8,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from flows import consommation
+from flows import consommation, production
 from flows.demo import consommation as demo
 from flows.refresh import stage
 from flows.source import RawFile
@@ -34,6 +34,7 @@ def lyon(published, tmp_path_factory):
         report = stage.fn("consommation", str(LYON), [landed], "lyon")
         with internal.connect(root / "warehouse.duckdb") as con:
             consommation.build_marts(con)
+            production.build_marts(con)  # coverage and series checks follow consumption
     con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
     yield report, con
     con.close()
@@ -162,3 +163,14 @@ def test_portal_connector_downloads_both_methodologies(prefect_harness, monkeypa
         "/datasets/conso-elec-gaz-annuelle-par-naf-agregee-commune/exports/parquet",
         "/datasets/conso-elec-gaz-annuelle-par-secteur-dactivite-agregee-commune/exports/parquet",
     ]
+
+
+def test_incomplete_year_is_flagged_not_charted_silently(lyon):
+    """SOURCES.md warns that the Lyon export's 2023 gas looks incomplete: the check says so."""
+    _, con = lyon
+    flags = con.execute(
+        "select annee, probleme, round(valeur / valeur_precedente, 2) from marts.qualite_series "
+        "where mesure = 'consommation' and niveau = 'epci' and code = '200046977' "
+        "and detail = 'gaz'"
+    ).fetchall()
+    assert flags == [(2023, "variation de plus de moitié", 0.25)]
