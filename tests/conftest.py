@@ -65,3 +65,26 @@ def published_copy(published, tmp_path, monkeypatch) -> Home:
     shutil.copytree(published.landing, root / "landing")
     monkeypatch.setenv("OBSERVATOIRE_HOME", str(root))
     return Home(root)
+
+
+def load_into_copy(published: Home, root: Path, source, location: Path, run_id: str, *builders):
+    """Copy the published warehouse to ``root``, stage ``location`` for ``source`` as a refresh
+    would, run the marts ``builders`` (source modules); return the report and a reader."""
+    import duckdb
+
+    from flows.refresh import stage
+    from warehouse import internal
+    from warehouse.landing import land
+
+    shutil.copy2(published.warehouse, root / "warehouse.duckdb")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OBSERVATOIRE_HOME", str(root))
+        landed = [
+            land(root / "landing", source.NAME, raw.name, raw.origin, raw.data)
+            for raw in source.fetch(str(location))
+        ]
+        report = stage.fn(source.NAME, str(location), landed, run_id)
+        with internal.connect(root / "warehouse.duckdb") as con:
+            for builder in builders:
+                builder.build_marts(con)
+    return report, landed, duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)

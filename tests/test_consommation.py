@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
-
 import duckdb
 import polars as pl
 import pytest
 
 from flows import consommation, production
 from flows.demo import consommation as demo
-from flows.refresh import stage
 from flows.source import RawFile
 from schemas.check import ContractError
-from tests.conftest import REAL
+from tests.conftest import REAL, load_into_copy
 from tests.http_fixture import Script, serve
-from warehouse import internal
-from warehouse.landing import land
 
 LYON = REAL / "ore_conso_elec_gaz_commune_metropole_lyon.csv"
 HEADER = LYON.read_text(encoding="utf-8-sig").splitlines()[0]
@@ -24,18 +19,12 @@ HEADER = LYON.read_text(encoding="utf-8-sig").splitlines()[0]
 
 @pytest.fixture(scope="module")
 def lyon(published, tmp_path_factory):
-    """The published warehouse with the real Lyon export loaded and its marts built."""
+    """The published warehouse with the real Lyon export loaded; coverage and series checks
+    follow consumption, so production's marts are rebuilt too."""
     root = tmp_path_factory.mktemp("lyon")
-    shutil.copy2(published.warehouse, root / "warehouse.duckdb")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("OBSERVATOIRE_HOME", str(root))
-        (raw,) = consommation.fetch(str(LYON))
-        landed = land(root / "landing", "consommation", raw.name, raw.origin, raw.data)
-        report = stage.fn("consommation", str(LYON), [landed], "lyon")
-        with internal.connect(root / "warehouse.duckdb") as con:
-            consommation.build_marts(con)
-            production.build_marts(con)  # coverage and series checks follow consumption
-    con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
+    report, _, con = load_into_copy(
+        published, root, consommation, LYON, "lyon", consommation, production
+    )
     yield report, con
     con.close()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import shutil
 
 import duckdb
 import pytest
@@ -14,11 +13,8 @@ from typer.testing import CliRunner
 
 from flows import contrats, topojson
 from flows.cli import app
-from flows.refresh import stage
 from flows.source import RawFile
-from tests.conftest import REAL
-from warehouse import internal
-from warehouse.landing import land
+from tests.conftest import REAL, load_into_copy
 
 CTE_TOPOJSON = REAL / "anct_cte_perimetres_2019.topojson"
 CTE_LIST = REAL / "anct_cte_liste_2019.csv"
@@ -56,16 +52,10 @@ def test_real_cte_list_and_perimeters_agree():
 def real_cte(published, tmp_path_factory):
     """The published warehouse with the real 2019 CTE file loaded and its marts built."""
     root = tmp_path_factory.mktemp("cte")
-    shutil.copy2(published.warehouse, root / "warehouse.duckdb")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("OBSERVATOIRE_HOME", str(root))
-        (raw,) = contrats.fetch(str(CTE_TOPOJSON))
-        landed = land(root / "landing", "contrats", raw.name, raw.origin, raw.data)
-        assert landed.sha256 == hashlib.sha256(CTE_TOPOJSON.read_bytes()).hexdigest()
-        report = stage.fn("contrats", str(CTE_TOPOJSON), [landed], "cte-2019")
-        with internal.connect(root / "warehouse.duckdb") as con:
-            contrats.build_marts(con)
-    con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
+    report, landed, con = load_into_copy(
+        published, root, contrats, CTE_TOPOJSON, "cte-2019", contrats
+    )
+    assert landed[0].sha256 == hashlib.sha256(CTE_TOPOJSON.read_bytes()).hexdigest()
     yield report, con
     con.close()
 

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
-
 import duckdb
 import pytest
 
 from flows import production
 from flows.demo import production as demo
-from flows.refresh import stage
 from flows.source import RawFile
 from schemas.check import ContractError
-from tests.conftest import REAL
-from warehouse import internal
-from warehouse.landing import land
+from tests.conftest import REAL, load_into_copy
 
 LYON = REAL / "enedis_prod_elec_filiere_commune_metropole_lyon.csv"
 
@@ -22,15 +17,7 @@ LYON = REAL / "enedis_prod_elec_filiere_commune_metropole_lyon.csv"
 @pytest.fixture(scope="module")
 def lyon(published, tmp_path_factory):
     root = tmp_path_factory.mktemp("lyon-prod")
-    shutil.copy2(published.warehouse, root / "warehouse.duckdb")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("OBSERVATOIRE_HOME", str(root))
-        (raw,) = production.fetch(str(LYON))
-        landed = land(root / "landing", "production", raw.name, raw.origin, raw.data)
-        report = stage.fn("production", str(LYON), [landed], "lyon")
-        with internal.connect(root / "warehouse.duckdb") as con:
-            production.build_marts(con)
-    con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
+    report, _, con = load_into_copy(published, root, production, LYON, "lyon", production)
     yield report, con
     con.close()
 

@@ -13,43 +13,28 @@ with production as (
     from marts.consommation
     group by all
 ), communes as (
-    select c.*, p.annee, p.production_mwh, k.consommation_mwh
-    from production as p
-    full join consommation as k using (code_commune, annee)
-    join marts.communes as c using (code_commune)
-), niveaux as (
-    select 'commune' as niveau, code_commune as code, * from communes
-    union all by name
-    select 'epci' as niveau, code_epci as code, * from communes where code_epci is not null
-    union all by name
-    select 'departement' as niveau, code_departement as code, * from communes
-    union all by name
-    select 'region' as niveau, code_region as code, * from communes
-), population as (
-    select 'commune' as niveau, code_commune as code, population from marts.communes
-    union all
-    select 'epci', code_epci, population from marts.epci
-    union all
-    select 'departement', code_departement, sum(population) from marts.communes group by 2
-    union all
-    select 'region', code_region, sum(population) from marts.communes group by 2
+    select *
+    from production
+    full join consommation using (code_commune, annee)
 )
 select
     n.niveau,
     n.code,
-    n.annee,
-    round(sum(n.production_mwh), 3) as production_enr_mwh,
-    round(sum(n.consommation_mwh), 3) as consommation_mwh,
-    round(sum(n.production_mwh) / nullif(sum(n.consommation_mwh), 0), 4) as taux_couverture,
+    k.annee,
+    round(sum(k.production_mwh), 3) as production_enr_mwh,
+    round(sum(k.consommation_mwh), 3) as consommation_mwh,
+    round(sum(k.production_mwh) / nullif(sum(k.consommation_mwh), 0), 4) as taux_couverture,
     round(
-        sum(n.population) filter (where n.production_mwh is not null)
+        sum(c.population) filter (where k.production_mwh is not null)
         / nullif(any_value(p.population), 0), 4
     ) as part_population_production,
     round(
-        sum(n.population) filter (where n.consommation_mwh is not null)
+        sum(c.population) filter (where k.consommation_mwh is not null)
         / nullif(any_value(p.population), 0), 4
     ) as part_population_consommation
-from niveaux as n
-join population as p using (niveau, code)
-group by n.niveau, n.code, n.annee
-order by n.niveau, n.code, n.annee;
+from communes as k
+join marts.communes as c using (code_commune)
+join marts.communes_niveaux as n using (code_commune)
+join marts.population_territoires as p using (niveau, code)
+group by n.niveau, n.code, k.annee
+order by n.niveau, n.code, k.annee;

@@ -58,3 +58,22 @@ from marts.communes
 where code_epci is not null
 group by all
 order by code_epci, code_departement;
+
+-- Every commune under each level that contains it, and each territory's population: the two
+-- joins every per-territory aggregate needs.
+create or replace table marts.communes_niveaux as
+select code_commune, 'commune' as niveau, code_commune as code from marts.communes
+union all
+select code_commune, 'epci', code_epci from marts.communes where code_epci is not null
+union all
+select code_commune, 'departement', code_departement from marts.communes
+union all
+select code_commune, 'region', code_region from marts.communes
+order by niveau, code, code_commune;
+
+create or replace table marts.population_territoires as
+select n.niveau, n.code, sum(c.population) as population, count(*) as nb_communes
+from marts.communes_niveaux as n
+join marts.communes as c using (code_commune)
+group by all
+order by niveau, code;
