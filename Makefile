@@ -31,6 +31,7 @@ test: install
 
 bench: install
 	$(BIN)/python benchmarks/refresh.py
+	$(BIN)/python benchmarks/ingest.py
 
 # Pin every dependency to the versions the tests last passed with.
 lock: install

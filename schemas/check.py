@@ -51,11 +51,14 @@ class Checked:
         ]
 
 
-def _cast(column: str, dtype: pl.DataType) -> pl.Expr:
+def _cast(column: str, dtype: pl.DataType, french: bool = True) -> pl.Expr:
+    """Parse a text column; ``french`` numbers (decimal comma, spaced thousands) cost a regex."""
     text = pl.col(column).str.strip_chars()
     text = pl.when(text == "").then(None).otherwise(text)
     if dtype == pl.String:
         return text
+    if dtype.is_numeric() and not french:
+        return text.cast(dtype, strict=False)
     if dtype in (pl.Float64, pl.Float32):
         return (
             text.str.replace_all(r"[\s\u00a0\u202f]", "")
@@ -111,9 +114,20 @@ def check(
         )
     dtypes = {name: column.dtype.type for name, column in schema.columns.items()}
     raw = raw.select(ROW, *dtypes)
+    numeric = [c for c, t in dtypes.items() if t.is_numeric() and raw.schema[c] == pl.String]
+    french = (
+        raw.select(pl.col(c).str.contains(r"[,\s\u00a0\u202f]").any() for c in numeric).row(0)
+        if numeric
+        else ()
+    )
+    is_french = dict(zip(numeric, french, strict=True))
     typed = raw.with_columns(
-        # Typed sources (Parquet) keep their types; text is parsed the French way.
-        (_cast(c, t) if raw.schema[c] == pl.String else pl.col(c).cast(t, strict=False)).alias(c)
+        # Typed sources (Parquet) keep their types; text is parsed the French way when needed.
+        (
+            _cast(c, t, is_french.get(c, True))
+            if raw.schema[c] == pl.String
+            else pl.col(c).cast(t, strict=False)
+        ).alias(c)
         for c, t in dtypes.items()
     )
     frames = _type_problems(raw, typed, dtypes)
