@@ -33,7 +33,7 @@ READER = textwrap.dedent(
         try:
             con = held or duckdb.connect(path, read_only=True)
             version, rows = con.execute(
-                "select (select id_execution from publication), count(*) from marts_t"
+                "select (select id_execution from publication), count(*) from t"
             ).fetchone()
             if rows != int(version) * 1000:
                 errors.append(f"version {version} with {rows} rows")
@@ -45,7 +45,7 @@ READER = textwrap.dedent(
             errors.append(repr(error))
     print(json.dumps({"seen": sorted(seen), "errors": errors, "reads": reads}))
     """
-).replace("marts_t", "t")
+)
 
 
 def _warehouse_with(con: duckdb.DuckDBPyConnection, version: int) -> None:
