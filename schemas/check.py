@@ -173,3 +173,19 @@ def empty(contract: type[pa.DataFrameModel], file: str) -> Checked:
     }
     nothing = pl.DataFrame(schema=columns)
     return Checked(file, nothing, pl.DataFrame(schema=PROBLEM_SCHEMA), nothing)
+
+
+def reject(checked: Checked, raw: pl.DataFrame, problems: pl.DataFrame) -> Checked:
+    """Add ``problems`` found outside the contract (e.g. a name matching no code) to a check."""
+    if problems.is_empty():
+        return checked
+    problems = pl.concat([checked.problems, problems.select(*PROBLEM_SCHEMA)]).sort(ROW)
+    rows = problems[ROW].unique().implode()
+    return Checked(
+        file=checked.file,
+        valid=checked.valid.filter(~pl.col(ROW).is_in(rows)),
+        problems=problems,
+        rejected=raw.filter(pl.col(ROW).is_in(rows)),
+        repairs=checked.repairs,
+        staged=checked.staged,
+    )

@@ -16,6 +16,8 @@ class CommuneBrute(pa.DataFrameModel):
     code: str = pa.Field(str_matches=COMMUNE_CODE)
     type: str = pa.Field(isin=["COM", "COMD", "COMA", "ARM", "SRM"])
     nom: str
+    # INSEE's TNCC: which article the name takes (0-1 none, 2 Le, 3 La, 4 Les, 5 L', 6 Aux, …)
+    type_nom: pl.Int64 = pa.Field(nullable=True, ge=0, le=8)
     population_municipale: pl.Int64 = pa.Field(nullable=True, ge=0)
     departement_id: pl.Int64 = pa.Field(nullable=True, ge=0)
     commune_parent_id: pl.Int64 = pa.Field(nullable=True, ge=0)

@@ -59,3 +59,12 @@ create table if not exists audit.reparations (
     valeur_retenue varchar,
     motif varchar not null
 );
+
+-- Built by the source `installations`; empty until it loads, so that production can join it.
+create table if not exists marts.puissance_installee (
+    code_commune varchar,
+    annee bigint,
+    filiere varchar,
+    puissance_kw double,
+    nb_installations bigint
+);

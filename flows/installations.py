@@ -1,0 +1,125 @@
+"""Source ``installations``: ODRÉ's national registry of electricity production installations.
+
+Reads the registry's export (``;``, BOM, camelCase headers, ``dd/mm/yyyy`` dates) as CSV or
+Parquet; ``--from installations=odre`` downloads the dataset listed in ``flows/sources.toml``
+from ODRÉ's Opendatasoft portal. Extracts that give the commune's name only are placed by name
+and département (``flows/commune_names.py``); each name leading to another code is recorded,
+and a name that leads nowhere is quarantined with its reason. The embedded default is the demo
+of ``flows/demo/installations.py``. Its mart is the capacity in service at the end of each
+year, by commune and filière, which the production table carries as ``puissance_kw``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import duckdb
+import polars as pl
+
+from flows import config, remote
+from flows.codes import REPAIR_SCHEMA, repair_column
+from flows.commune_names import CommuneNames
+from flows.demo import installations as demo
+from flows.reference import Territories
+from flows.source import RawFile
+from flows.tabular import read_text_table
+from schemas.check import PROBLEM_SCHEMA, ROW, Checked, ContractError, reject
+from schemas.check import check as check_table
+from schemas.installations import CODE_COMMUNE, FILIERES, ODRE_COLUMNS, with_communes
+from warehouse.audit import Provenance
+from warehouse.internal import sql
+
+NAME = "installations"
+DEMO_FILE = "registre_installations_demo.parquet"
+PORTAL = "https://odre.opendatasoft.com/api/explore/v2.1/catalog/datasets/{}/exports/parquet"
+NO_COMMUNE = "commune absente (installation non localisée)"
+
+
+def provenance(location: str | None) -> Provenance:
+    if location is None:
+        return Provenance(
+            editeur="ODRÉ (format) — jeu de démonstration généré par le projet",
+            jeu_de_donnees="Registre national des installations de production (démonstration)",
+            licence="Licence Ouverte 2.0",
+            millesime=f"démo, graine {demo.SEED}",
+            demo=True,
+        )
+    return Provenance(
+        editeur="ODRÉ (Open Data Réseaux Énergies) : RTE, Enedis, GRDF et autres gestionnaires",
+        jeu_de_donnees="Registre national des installations de production et de stockage "
+        "d'électricité",
+        licence="Licence Ouverte 2.0 (citer ODRÉ et la date)",
+        millesime="export du portail" if location == "odre" else "fichier fourni",
+        demo=False,
+    )
+
+
+def fetch(location: str | None) -> list[RawFile]:
+    if location == "odre":
+        datasets = config.settings(NAME).get("jeux_odre", [])
+        return [remote.read(PORTAL.format(dataset)) for dataset in datasets]
+    return remote.read_or_demo(location, DEMO_FILE, demo.parquet_bytes)
+
+
+def _by_name(raw: pl.DataFrame, names: CommuneNames) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Codes found from (name, département); the frame gains ``code_commune`` and ``motif``."""
+    pairs = raw.select("commune", "code_departement").unique().drop_nulls()
+    matches = [names.find(name, dept) for name, dept in pairs.iter_rows()]
+    found = pairs.with_columns(
+        pl.Series("code_commune", [m.code for m in matches], pl.String),
+        pl.Series("motif", [m.why for m in matches], pl.String),
+    )
+    placed = raw.join(found, on=["commune", "code_departement"], how="left", nulls_equal=False)
+    named = placed.filter(pl.col("code_commune").is_not_null() & pl.col("motif").is_not_null())
+    repairs = named.select(
+        ROW,
+        pl.lit("commune").alias("colonne"),
+        pl.format("{} ({})", "commune", "code_departement").alias("valeur_lue"),
+        pl.col("code_commune").alias("valeur_retenue"),
+        pl.format("nom → code : {}", "motif").alias("motif"),
+    )
+    return placed, repairs.cast(REPAIR_SCHEMA)
+
+
+def _unplaced(placed: pl.DataFrame) -> pl.DataFrame:
+    """One problem per row left without a commune code, saying why."""
+    lost = placed.filter(pl.col("code_commune").is_null())
+    return lost.select(
+        ROW,
+        pl.lit("commune").alias("colonne"),
+        pl.col("motif").fill_null(NO_COMMUNE).alias("regle"),
+        pl.format("{} ({})", "commune", "code_departement").alias("valeur"),
+    ).cast(PROBLEM_SCHEMA)
+
+
+def _one(file: RawFile, ref: Territories, names: CommuneNames) -> Checked:
+    raw = read_text_table(file.data, file.origin)
+    missing = [column for column in ODRE_COLUMNS if column not in raw.columns]
+    if missing:
+        raise ContractError(
+            f"{file.origin} : colonne(s) du registre ODRÉ manquante(s) : {', '.join(missing)} "
+            f"(colonnes lues : {', '.join(c for c in raw.columns if c != ROW)})"
+        )
+    codes = raw[CODE_COMMUNE].cast(pl.String) if CODE_COMMUNE in raw.columns else None
+    raw = raw.select(ROW, *ODRE_COLUMNS).rename(ODRE_COLUMNS).cast({"code_departement": pl.String})
+    if codes is not None and codes.null_count() < raw.height:
+        raw, repairs = repair_column(raw.with_columns(code_commune=codes), "code_commune", ref)
+        raw = raw.with_columns(motif=pl.lit(None, pl.String))
+    else:
+        raw, repairs = _by_name(raw, names)
+    checked = check_table(raw.drop("motif"), with_communes(ref.communes), file.origin)
+    checked = reject(checked, raw, _unplaced(raw))
+    staged = checked.valid.with_columns(
+        pl.col("code_filiere").replace_strict(FILIERES).alias("filiere"),
+        pl.lit(file.name).alias("source"),
+    )
+    return replace(checked, repairs=repairs, staged=staged)
+
+
+def check(files: list[RawFile], con: duckdb.DuckDBPyConnection | None) -> dict[str, list[Checked]]:
+    ref, names = Territories.load(con), CommuneNames.load(con)
+    return {"installations": [_one(file, ref, names) for file in files]}
+
+
+def build_marts(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(sql("installations"))
