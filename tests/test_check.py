@@ -51,8 +51,10 @@ def test_each_problem_names_file_row_column_rule_and_value():
 
 def test_whole_row_rules_are_reported_on_the_row():
     raw = read_text_table(
-        b"id,code,type,nom,population_municipale,departement_id,commune_parent_id,epci_id,geometry\n"
-        b"1,01001,COM,A,10,1,,,\n2,01001,COM,B,20,1,,,\n3,01001,COMD,C,5,1,1,,\n4,2A004,COM,D,5,,,,\n",
+        b"id,code,type,nom,type_nom,population_municipale,departement_id,commune_parent_id,"
+        b"epci_id,geometry\n"
+        b"1,01001,COM,A,0,10,1,,,\n2,01001,COM,B,0,20,1,,,\n3,01001,COMD,C,0,5,1,1,,\n"
+        b"4,2A004,COM,D,0,5,,,,\n",
         "communes.csv",
     )
     result = check(raw, CommuneBrute, "communes.csv")

@@ -76,6 +76,7 @@ def test_sources_and_executions_tell_provenance(public, published):
     assert run == [
         ("consommation", "succès", 2176230, 2176230, 0, True),
         ("contrats", "succès", 1360, 1360, 0, True),
+        ("installations", "succès", 222593, 222593, 0, True),
         ("membres", "succès", 293, 293, 0, True),
         ("production", "succès", 487914, 487914, 0, True),
         ("territoires", "succès", 38902, 38902, 0, True),
