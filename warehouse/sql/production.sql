@@ -1,6 +1,6 @@
--- Marts of the source `production`: one row per commune, year and filière (voltage domains
--- added up). Enedis gives no capacity in this dataset: puissance_kw stays empty until the
--- ODRÉ registry is loaded.
+-- Marts of the source `production`: one row per commune, year and filière (voltage domains,
+-- TEO indicator rows and old communes merged since added up). Capacity comes from the TEO
+-- series only: Enedis' commune dataset has none, and a sum of nulls stays null.
 
 create or replace table marts.production as
 select
@@ -8,7 +8,7 @@ select
     annee,
     filiere,
     sum(energie_mwh) as energie_mwh,
-    null::double as puissance_kw,
+    sum(puissance_kw) as puissance_kw,
     sum(nb_sites) as nb_sites,
     source
 from staging.production
