@@ -2,8 +2,10 @@
 
 Reads the Enedis / Agence ORE commune schema (``;``, BOM, decimal commas, one pair of columns
 per filière) as CSV or Parquet; ``--from production=enedis`` downloads the dataset listed in
-``flows/sources.toml`` from Enedis' Opendatasoft portal. The embedded default is the demo of
-``flows/demo/production.py``. Rows are staged long: one per commune, year, voltage, filière.
+``flows/sources.toml`` from Enedis' Opendatasoft portal. A file whose header is that of the TEO
+series of DREAL Pays de la Loire is read by ``flows/production_teo.py`` instead. The embedded
+default is the demo of ``flows/demo/production.py``. Enedis rows are staged long: one per
+commune, year, voltage, filière.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import replace
 import duckdb
 import polars as pl
 
-from flows import config, remote
+from flows import config, production_teo, remote
 from flows.codes import repair_column
 from flows.demo import production as demo
 from flows.reference import Territories
@@ -39,11 +41,12 @@ def provenance(location: str | None) -> Provenance:
             millesime=f"démo 2011-2024, graine {demo.SEED}",
             demo=True,
         )
+    portal = location == "enedis"  # a file may also be a TEO series (DREAL Pays de la Loire)
     return Provenance(
-        editeur="Enedis",
+        editeur="Enedis" if portal else "Enedis (ou DREAL Pays de la Loire, séries TEO)",
         jeu_de_donnees="Production électrique annuelle par filière à la maille commune",
         licence="Licence Ouverte 2.0 (citer Enedis et la date)",
-        millesime="export du portail" if location == "enedis" else "fichier fourni",
+        millesime="export du portail" if portal else "fichier fourni",
         demo=False,
     )
 
@@ -64,6 +67,8 @@ def _long(valid: pl.DataFrame, source: str) -> pl.DataFrame:
             pl.lit(f).alias("filiere"),
             pl.col(f"nb_sites_{f}_enedis").alias("nb_sites"),
             pl.col(f"energie_produite_annuelle_{f}_enedis_mwh").alias("energie_mwh"),
+            pl.lit(None, pl.Float64).alias("puissance_kw"),  # not in this dataset
+            pl.lit(None, pl.Boolean).alias("estimation"),  # not flagged by Enedis
             pl.lit(source).alias("source"),
             "ligne",
         )
@@ -71,8 +76,10 @@ def _long(valid: pl.DataFrame, source: str) -> pl.DataFrame:
     )
 
 
-def _one(file: RawFile, ref: Territories) -> Checked:
+def _one(file: RawFile, ref: Territories) -> dict[str, Checked]:
     raw = read_text_table(file.data, file.origin)
+    if production_teo.recognises(raw.columns):
+        return production_teo.check(raw, file, ref)
     if not filieres(raw.columns):
         raise ContractError(
             f"{file.origin} : aucune filière (colonnes nb_sites_<filière>_enedis et "
@@ -86,12 +93,17 @@ def _one(file: RawFile, ref: Territories) -> Checked:
     else:
         repairs = None
     checked = check_table(raw, for_header(raw.columns, ref.communes), file.origin)
-    return replace(checked, repairs=repairs, staged=_long(checked.valid, file.name))
+    return {
+        "production": replace(checked, repairs=repairs, staged=_long(checked.valid, file.name)),
+        "production_agregats": production_teo.no_agregats(file),
+    }
 
 
 def check(files: list[RawFile], con: duckdb.DuckDBPyConnection | None) -> dict[str, list[Checked]]:
+    """Per table, each file's check: the two tables are always replaced together."""
     ref = Territories.load(con)
-    return {"production": [_one(file, ref) for file in files]}
+    checked = [_one(file, ref) for file in files]
+    return {table: [c[table] for c in checked] for table in ("production", "production_agregats")}
 
 
 def build_marts(con: duckdb.DuckDBPyConnection) -> None:

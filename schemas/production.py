@@ -1,8 +1,10 @@
-"""Contract of Enedis' annual renewable electricity production by commune and filière.
+"""Contracts of Enedis' annual renewable electricity production by commune and filière.
 
 Enedis publishes one row per year, commune and voltage domain, with a pair of columns per
 filière (``nb_sites_<filière>_enedis``, ``energie_produite_annuelle_<filière>_enedis_mwh``);
 which filières appear varies between extracts, so the contract is completed from the header.
+The TEO series of DREAL Pays de la Loire give the same data long (``TeoBrut``): one value per
+territory (commune, EPCI, département, région), filière, year and indicator.
 """
 
 from __future__ import annotations
@@ -49,4 +51,46 @@ def for_header(columns: list[str], communes: frozenset[str]) -> pa.DataFrameSche
                 "checks": [pa.Check.isin(sorted(communes), error="commune actuelle (COG)")]
             }
         }
+    )
+
+
+# TEO labels: filières (→ the project's ids), levels and indicators.
+TEO_FILIERES = {
+    "Photovoltaïque": "photovoltaique",
+    "Eolien": "eolien",
+    "Hydraulique": "hydraulique",
+    "Bio Energie": "bio_energie",
+}
+TEO_COMMUNES = "Communes"
+TEO_ENERGIE, TEO_PUISSANCE, TEO_SITES = (
+    "Energie.totale.en.kWh",
+    "Puissance.totale.en.kW",
+    "Nombre de sites",
+)
+
+
+class TeoBrut(pa.DataFrameModel):
+    """One value of a TEO series; ``estimation`` marks a value the publisher estimated."""
+
+    typezone: str = pa.Field(isin=[TEO_COMMUNES, "Epci", "Départements", "Régions"])
+    codezone: str
+    filiere: str = pa.Field(isin=list(TEO_FILIERES), alias="filiere.de.production")
+    annee: pl.Int64 = pa.Field(ge=2008, le=dt.date.today().year)
+    indicateur: str = pa.Field(isin=[TEO_ENERGIE, TEO_PUISSANCE, TEO_SITES])
+    valeur: pl.Float64 = pa.Field(ge=0)
+    estimation: pl.Boolean
+    type_estimation: str = pa.Field(nullable=True)
+
+    @pa.dataframe_check(name="nombre de sites entier")
+    @classmethod
+    def whole_sites(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            (pl.col("indicateur") != TEO_SITES) | (pl.col("valeur") % 1 == 0)
+        )
+
+
+def teo_communes(communes: frozenset[str]) -> pa.DataFrameSchema:
+    """The contract of TEO commune rows: their codes must be today's communes."""
+    return TeoBrut.to_schema().update_columns(
+        {"codezone": {"checks": [pa.Check.isin(sorted(communes), error="commune actuelle (COG)")]}}
     )
