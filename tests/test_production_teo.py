@@ -24,10 +24,20 @@ MEASURES = {
 }
 
 
+class _WithoutRegistry:
+    """The published copy's ODRÉ registry is demo data: capacity here must be the file's own."""
+
+    @staticmethod
+    def build_marts(con) -> None:
+        con.execute("delete from marts.puissance_installee")
+
+
 @pytest.fixture(scope="module")
 def teo(published, tmp_path_factory):
     root = tmp_path_factory.mktemp("teo-prod")
-    report, _, con = load_into_copy(published, root, production, TEO, "teo", production)
+    report, _, con = load_into_copy(
+        published, root, production, TEO, "teo", _WithoutRegistry, production
+    )
     yield report, con
     con.close()
 
