@@ -1,7 +1,7 @@
 """Apply a pandera contract to a raw text table: keep valid rows, explain every rejected one.
 
-Raw tables arrive as text columns (or typed ones, from Parquet) plus ``ligne`` (the row number a
-spreadsheet shows, header = 1).
+Raw tables arrive as text columns (or typed ones: Parquet, numbers the CSV reader could parse) plus
+``ligne`` (the row number a spreadsheet shows, header = 1).
 Typing is done here rather than by pandera's ``coerce`` so that a value that is not a number or a
 date is reported on its own row and column instead of failing the whole frame.
 """
@@ -49,6 +49,12 @@ class Checked:
             f"(valeur {p['valeur']!r})"
             for p in rows.iter_rows(named=True)
         ]
+
+
+def numbers(contract: type[pa.DataFrameModel]) -> dict[str, pl.DataType]:
+    """The contract's number columns and their types: what a reader may parse itself."""
+    columns = contract.to_schema().columns
+    return {name: c.dtype.type for name, c in columns.items() if c.dtype.type.is_numeric()}
 
 
 def _cast(column: str, dtype: pl.DataType, french: bool = True) -> pl.Expr:
