@@ -8,6 +8,7 @@ date is reported on its own row and column instead of failing the whole frame.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandera.polars as pa
@@ -49,6 +50,17 @@ class Checked:
             f"(valeur {p['valeur']!r})"
             for p in rows.iter_rows(named=True)
         ]
+
+
+def one_of(values: Iterable[str], error: str) -> pa.Check:
+    """``Check.isin`` for a large reference such as today's communes, held as one polars Series:
+    pandera copies every check at each validation, and converts a Python collection each time."""
+    allowed = pl.Series(list(values), dtype=pl.String).implode()
+    return pa.Check(
+        lambda data: data.lazyframe.select(pl.col(data.key).is_in(allowed)),
+        name="one_of",
+        error=error,
+    )
 
 
 def numbers(contract: type[pa.DataFrameModel]) -> dict[str, pl.DataType]:
