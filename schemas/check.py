@@ -71,8 +71,7 @@ def numbers(contract: type[pa.DataFrameModel]) -> dict[str, pl.DataType]:
 
 def _cast(column: str, dtype: pl.DataType, french: bool = True) -> pl.Expr:
     """Parse a text column; ``french`` numbers (decimal comma, spaced thousands) cost a regex."""
-    text = pl.col(column).str.strip_chars()
-    text = pl.when(text == "").then(None).otherwise(text)
+    text = pl.col(column).str.strip_chars().replace("", None)
     if dtype == pl.String:
         return text
     if dtype.is_numeric() and not french:
