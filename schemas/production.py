@@ -90,5 +90,5 @@ class TeoBrut(pa.DataFrameModel):
 def teo_communes(communes: frozenset[str]) -> pa.DataFrameSchema:
     """The contract of TEO commune rows: their codes must be today's communes."""
     return TeoBrut.to_schema().update_columns(
-        {"codezone": {"checks": [pa.Check.isin(sorted(communes), error="commune actuelle (COG)")]}}
+        {"codezone": {"checks": [one_of(communes, "commune actuelle (COG)")]}}
     )
