@@ -13,12 +13,14 @@ st.set_page_config(
 page = st.navigation(
     [
         st.Page(
-            "views/territoires.py",
-            title="Territoires",
-            icon="🗺️",
-            url_path="territoires",
-            default=True,
-        )
+            "views/carte.py", title="Carte", icon=":material/map:", url_path="carte", default=True
+        ),
+        st.Page(
+            "views/territoire.py",
+            title="Territoire",
+            icon=":material/location_city:",
+            url_path="territoire",
+        ),
     ]
 )
 page.run()
