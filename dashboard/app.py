@@ -12,13 +12,23 @@ st.set_page_config(
 
 page = st.navigation(
     [
+        st.Page("views/accueil.py", title="Accueil", icon=":material/home:", default=True),
+        st.Page("views/reseau.py", title="Réseau", icon=":material/groups:", url_path="reseau"),
+        st.Page(
+            "views/contrats.py",
+            title="Contrats",
+            icon=":material/handshake:",
+            url_path="contrats",
+        ),
         st.Page(
             "views/territoires.py",
             title="Territoires",
-            icon="🗺️",
+            icon=":material/map:",
             url_path="territoires",
-            default=True,
-        )
+        ),
+        st.Page(
+            "views/donnees.py", title="Données", icon=":material/database:", url_path="donnees"
+        ),
     ]
 )
 page.run()

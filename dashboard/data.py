@@ -1,21 +1,35 @@
 """The dashboard's only door to data: parameterised, read-only queries on ``public.duckdb``.
 
-Results are cached by Streamlit under the published file's identity (inode and mtime), so a new
-publish is seen on the next rerun without restarting the server. Each cache miss opens its own
-short-lived read-only connection: DuckDB returns a process-wide cached instance while a connection
-to a path stays open, which would keep serving a file that has since been replaced.
+Results are cached by Streamlit under the published file's identity (path, inode and mtime), so a
+new publish is seen on the next rerun without restarting the server.
+
+Cache misses run on one in-memory DuckDB of the process, which attaches the published file
+read-only and re-attaches it when the file changes. Opening a database costs 30-70 ms on a busy
+2-core machine, a query a few milliseconds; and ``duckdb.connect(path)`` would return a
+process-wide cached instance while any connection to that path is open, serving a file that has
+since been replaced. Queries run one at a time under a lock; whole-table downloads use their own
+connection so that they never hold it.
+
+Values always travel as parameters (``$1``, ``$2``); a filter left empty is passed as ``None``.
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
+import threading
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
 from warehouse.paths import Home
+
+Version = tuple[str, int, int]
+# Beyond this many rows a CSV no longer opens in a spreadsheet: it is downloaded compressed.
+SPREADSHEET_ROWS = 1_048_576
 
 
 class NotPublished(RuntimeError):
@@ -26,24 +40,56 @@ def public_file() -> Path:
     return Home.from_env().public
 
 
-def version() -> tuple[int, int]:
+def version() -> Version:
     """Identity of the file published right now."""
+    path = public_file()
     try:
-        stat = public_file().stat()
+        stat = path.stat()
     except FileNotFoundError:
-        raise NotPublished(str(public_file())) from None
-    return stat.st_ino, stat.st_mtime_ns
+        raise NotPublished(str(path)) from None
+    return str(path), stat.st_ino, stat.st_mtime_ns
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _query(sql: str, params: tuple, file_version: tuple[int, int]) -> pd.DataFrame:
-    with duckdb.connect(str(public_file()), read_only=True) as con:
-        return con.execute(sql, list(params)).df()
+class _Published:
+    """One in-memory DuckDB with the published file attached read-only as ``pub``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._version: Version | None = None
+
+    def run(self, sql: str, params: tuple, file_version: Version) -> pd.DataFrame:
+        with self._lock:
+            if self._con is None:
+                self._con = duckdb.connect(":memory:")
+            if self._version != file_version:
+                self._con.execute("use memory")
+                self._con.execute("detach database if exists pub")
+                self._version = None
+                _attach(self._con, file_version[0])
+                self._version = file_version
+            return self._con.execute(sql, list(params)).df()
+
+
+def _attach(con: duckdb.DuckDBPyConnection, path: str) -> None:
+    con.execute("attach ? as pub (read_only)", [path])
+    con.execute("use pub")
+
+
+_published = _Published()
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _query(sql: str, params: tuple, file_version: Version) -> pd.DataFrame:
+    return _published.run(sql, params, file_version)
 
 
 def query(sql: str, *params: object) -> pd.DataFrame:
     """Run one parameterised query on the current public file."""
     return _query(sql, params, version())
+
+
+# --- Provenance, shared by every page -------------------------------------------------------
 
 
 def publication() -> dict:
@@ -60,6 +106,9 @@ def sources() -> pd.DataFrame:
 
 def regions() -> pd.DataFrame:
     return query("select code_region, nom from regions order by nom")
+
+
+# --- Territoires -----------------------------------------------------------------------------
 
 
 def epci_of_region(code_region: str) -> pd.DataFrame:
@@ -85,7 +134,7 @@ def epci_geojson(code_region: str) -> tuple[dict, tuple[float, float, float, flo
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _epci_geojson(code_region: str, file_version: tuple[int, int]):
+def _epci_geojson(code_region: str, file_version: Version):
     shapes = query(
         """select g.code, g.geojson, g.lon_min, g.lat_min, g.lon_max, g.lat_max
            from geometries as g
@@ -104,3 +153,429 @@ def _epci_geojson(code_region: str, file_version: tuple[int, int]):
         float(shapes["lat_max"].max()),
     )
     return {"type": "FeatureCollection", "features": features}, bounds
+
+
+# --- Objectifs (Accueil, Réseau) -------------------------------------------------------------
+
+# Same rule as warehouse/sql/objectifs.sql: a straight line from the first measured value to the
+# target in the target year, 5 % tolerance. One measure only has no line yet.
+OBJECTIFS_ETAT = """
+with mesures as (
+    select id_objectif, annee, valeur, part_perimetre_avec_donnees as part_donnees
+    from objectifs_valeurs
+    where valeur is not null
+), bornes as (
+    select id_objectif,
+           min(annee) as annee_depart, arg_min(valeur, annee) as valeur_depart,
+           max(annee) as annee, arg_max(valeur, annee) as valeur,
+           arg_max(part_donnees, annee) as part_donnees, count(*) as nb_annees
+    from mesures
+    group by id_objectif
+), precedente as (
+    select m.id_objectif, max(m.annee) as annee_precedente,
+           arg_max(m.valeur, m.annee) as valeur_precedente
+    from mesures as m
+    join bornes as b using (id_objectif)
+    where m.annee < b.annee
+    group by m.id_objectif
+)
+select o.id_objectif, o.libelle, o.cible, o.annee_cible, o.reference, o.source_url,
+       b.annee, b.valeur, b.part_donnees, b.nb_annees, b.annee_depart, b.valeur_depart,
+       p.annee_precedente, p.valeur_precedente,
+       least(o.cible, b.valeur_depart + (o.cible - b.valeur_depart) * (b.annee - b.annee_depart)
+             / greatest(o.annee_cible - b.annee_depart, 1)) as trajectoire,
+       case when b.valeur is null then 'sans données'
+            when b.nb_annees = 1 then 'première mesure'
+            when b.valeur >= 1.05 * trajectoire then 'en avance'
+            when b.valeur >= 0.95 * trajectoire then 'sur la trajectoire'
+            else 'en retard' end as statut
+from objectifs as o
+left join bornes as b using (id_objectif)
+left join precedente as p using (id_objectif)
+order by o.rowid
+"""
+
+
+def objectifs_etat() -> pd.DataFrame:
+    """Each objective: latest value and year, previous value, expected value, status."""
+    return query(OBJECTIFS_ETAT)
+
+
+def objectifs_series() -> pd.DataFrame:
+    """Every measured value of every objective, with the objective's label."""
+    return query(
+        """select v.id_objectif, o.libelle, v.annee, v.valeur, v.cible,
+                  v.part_perimetre_avec_donnees
+           from objectifs_valeurs as v
+           join objectifs as o using (id_objectif)
+           where v.valeur is not null
+           order by o.rowid, v.annee"""
+    )
+
+
+# --- Réseau ----------------------------------------------------------------------------------
+
+_MEMBRES = "($1::varchar is null or m.type = $1) and ($2::varchar is null or m.code_region = $2)"
+
+
+def types_membres() -> list[str]:
+    return query("select distinct type from membres order by type")["type"].tolist()
+
+
+def membres_par_type() -> pd.DataFrame:
+    """Active members by kind, largest first."""
+    return query(
+        "select type, count(*) as adherents from membres where actif "
+        "group by type order by adherents desc, type"
+    )
+
+
+def membres_par_sous_type(type_: str | None, code_region: str | None) -> pd.DataFrame:
+    return query(
+        f"""select m.type, m.sous_type, count(*) as adherents
+            from membres as m
+            where m.actif and {_MEMBRES}
+            group by all
+            order by m.type, adherents desc, m.sous_type""",
+        type_,
+        code_region,
+    )
+
+
+def membres_par_lieu(type_: str | None, code_region: str | None) -> pd.DataFrame:
+    """Active members by région, or by département of the chosen région, and kind."""
+    if code_region is None:
+        return query(
+            f"""select r.code_region as code, r.nom as lieu, m.type, count(m.id_membre) as adherents
+                from regions as r
+                left join membres as m on m.code_region = r.code_region and m.actif and {_MEMBRES}
+                group by all
+                order by lieu, m.type""",
+            type_,
+            code_region,
+        )
+    return query(
+        f"""select d.code_departement as code, d.nom as lieu, m.type,
+                   count(m.id_membre) as adherents
+            from departements as d
+            left join membres as m
+              on m.code_departement = d.code_departement and m.actif and {_MEMBRES}
+            where d.code_region = $2
+            group by all
+            order by lieu, m.type""",
+        type_,
+        code_region,
+    )
+
+
+def membres_par_annee(type_: str | None, code_region: str | None) -> pd.DataFrame:
+    """Per year: joins, exits and members active at the end of the year (today for this year)."""
+    return query(
+        f"""with annees as (
+                select unnest(range((select min(year(date_adhesion)) from membres as m
+                                     where {_MEMBRES}),
+                                    year(current_date) + 1)) as annee
+            )
+            select a.annee,
+                   count(*) filter (where year(m.date_adhesion) = a.annee) as adhesions,
+                   count(*) filter (where year(m.date_sortie) = a.annee) as sorties,
+                   count(*) filter (where year(m.date_adhesion) <= a.annee
+                                      and (m.date_sortie is null
+                                           or year(m.date_sortie) > a.annee)) as actifs
+            from annees as a
+            cross join (select * from membres as m where {_MEMBRES}) as m
+            group by a.annee
+            order by a.annee""",
+        type_,
+        code_region,
+    )
+
+
+def membres_liste(type_: str | None, code_region: str | None) -> pd.DataFrame:
+    """Active members: organisation, kind, seat, join date, TEPOS, territories listed."""
+    return query(
+        f"""select m.nom, m.type, m.sous_type, r.nom as region, d.nom as departement,
+                   m.date_adhesion, m.reseau_tepos, count(t.code) as territoires
+            from membres as m
+            left join regions as r using (code_region)
+            left join departements as d using (code_departement)
+            left join membres_territoires as t using (id_membre)
+            where m.actif and {_MEMBRES}
+            group by all
+            order by m.nom""",
+        type_,
+        code_region,
+    )
+
+
+def territoires_adherents() -> dict:
+    """What active member collectivities cover: EPCI and communes listed, communes, population."""
+    return (
+        query(
+            """with listes as (
+                   select distinct t.niveau, t.code
+                   from membres_territoires as t
+                   join membres as m using (id_membre)
+                   where m.actif and m.type = 'collectivité'
+               ), couvertes as (
+                   select c.code_commune, c.population
+                   from communes as c
+                   where c.code_epci in (select code from listes where niveau = 'epci')
+                      or c.code_commune in (select code from listes where niveau = 'commune')
+               )
+               select count(*) filter (where niveau = 'epci') as epci,
+                      count(*) filter (where niveau = 'commune') as communes_listees,
+                      (select count(*) from couvertes) as communes,
+                      (select sum(population) from couvertes) as population,
+                      (select sum(population) from couvertes)
+                        / (select sum(population) from communes) as part_population
+               from listes"""
+        )
+        .iloc[0]
+        .to_dict()
+    )
+
+
+# --- Contrats --------------------------------------------------------------------------------
+
+# A contract counts from its signature, or from the end of its wave's year when undated (the
+# indicator of warehouse/sql/objectifs.sql counts it from that year).
+_DEBUT = "coalesce(k.date_signature, make_date(try_cast(k.vague as integer), 12, 31))"
+_CONTRATS = (
+    "($1::varchar is null or k.type = $1) and ($2::varchar is null or k.id_contrat in ("
+    "select p.id_contrat from contrats_perimetres as p "
+    "join epci_territoires as e using (code_epci) where e.code_region = $2))"
+)
+
+
+def contrats_par_vague(type_: str | None, code_region: str | None) -> pd.DataFrame:
+    return query(
+        f"""select k.type, k.vague, count(*) as contrats,
+                   min(k.date_signature) as premiere_signature,
+                   max(k.date_signature) as derniere_signature,
+                   count(*) filter (where k.date_signature is null) as sans_date
+            from contrats as k
+            where {_CONTRATS}
+            group by all
+            order by k.type desc, k.vague""",
+        type_,
+        code_region,
+    )
+
+
+def signatures_par_mois(type_: str | None, code_region: str | None) -> pd.DataFrame:
+    """Contracts signed each month, by kind and wave (undated contracts are left out)."""
+    return query(
+        f"""select date_trunc('month', k.date_signature)::date as mois,
+                   k.type || coalesce(' ' || k.vague, '') as vague,
+                   count(*) as contrats
+            from contrats as k
+            where k.date_signature is not null and {_CONTRATS}
+            group by all
+            order by mois, vague""",
+        type_,
+        code_region,
+    )
+
+
+def couverture_contrats(type_: str | None, code_region: str | None) -> pd.DataFrame:
+    """Share of EPCI, and of their population, under a signed contract: one row per date it
+    changed, and today. Within a région, an EPCI counts for its communes in the région."""
+    return query(
+        f"""with signe as (
+                select p.code_epci, min({_DEBUT}) as depuis
+                from contrats as k
+                join contrats_perimetres as p using (id_contrat)
+                where ($1::varchar is null or k.type = $1)
+                group by p.code_epci
+            ), territoires as (
+                select e.code_epci, sum(e.population) as population, any_value(s.depuis) as depuis
+                from epci_territoires as e
+                left join signe as s using (code_epci)
+                where ($2::varchar is null or e.code_region = $2)
+                group by e.code_epci
+            ), etapes as (
+                select date, sum(n) as n, sum(habitants) as habitants
+                from (select depuis as date, 1 as n, population as habitants
+                      from territoires where depuis <= current_date
+                      union all
+                      select current_date, 0, 0)
+                group by date
+            )
+            select date::date as date,
+                   (sum(n) over w)::bigint as epci_couverts,
+                   (select count(*) from territoires) as epci,
+                   sum(n) over w / (select count(*) from territoires) as part_epci,
+                   sum(habitants) over w / (select sum(population) from territoires)
+                     as part_population
+            from etapes
+            window w as (order by date)
+            order by date""",
+        type_,
+        code_region,
+    )
+
+
+def contrats_liste(type_: str | None, code_region: str | None) -> pd.DataFrame:
+    """Contracts with their EPCI and population (within the région when one is chosen)."""
+    return query(
+        f"""select k.id_contrat, k.type, k.nom, k.vague, k.date_signature,
+                   count(distinct e.code_epci) as epci, sum(e.population) as population
+            from contrats as k
+            left join contrats_perimetres as p using (id_contrat)
+            left join epci_territoires as e
+              on e.code_epci = p.code_epci and ($2::varchar is null or e.code_region = $2)
+            where {_CONTRATS}
+            group by all
+            order by k.date_signature nulls last, k.nom""",
+        type_,
+        code_region,
+    )
+
+
+def contrats_rapprochement() -> pd.DataFrame:
+    return query(
+        """select statut, id_contrat, nom, perimetre, communes_declarees, communes_trouvees,
+                  epci, similarite_nom, motif
+           from contrats_rapprochement
+           order by statut, nom"""
+    )
+
+
+# --- Données ---------------------------------------------------------------------------------
+
+
+def sources_etat() -> pd.DataFrame:
+    """Per source: provenance, the load published now, and the last run whatever its outcome."""
+    return query(
+        """with fichiers as (
+               select source, any_value(editeur) as editeur,
+                      any_value(jeu_de_donnees) as jeu_de_donnees, any_value(licence) as licence,
+                      any_value(millesime) as millesime, count(*) as fichiers,
+                      sum(octets) as octets, max(charge_le) as charge_le, bool_or(demo) as demo
+               from sources
+               group by source
+           ), publie as (
+               select * from executions where statut = 'succès'
+               qualify row_number() over (partition by source order by fin desc) = 1
+           ), dernier as (
+               select * from executions
+               qualify row_number() over (partition by source order by debut desc) = 1
+           )
+           select f.*, p.lignes_lues, p.lignes_acceptees, p.lignes_rejetees,
+                  d.statut as dernier_statut, d.debut as dernier_run, d.message as dernier_message
+           from fichiers as f
+           left join publie as p using (source)
+           left join dernier as d using (source)
+           order by f.source"""
+    )
+
+
+def rejets_par_source() -> pd.DataFrame:
+    """Rows rejected to quarantine by each source: last run, and over every recorded run."""
+    return query(
+        """select source, count(*) as runs,
+                  arg_max(lignes_rejetees, debut) as rejetees_dernier_run,
+                  sum(lignes_rejetees) as rejetees_total,
+                  count(*) filter (where statut = 'échec') as echecs
+           from executions
+           group by source
+           order by source"""
+    )
+
+
+def executions(limit: int = 100) -> pd.DataFrame:
+    return query(
+        """select debut, fin, source, statut, lignes_lues, lignes_acceptees, lignes_rejetees,
+                  message
+           from executions
+           order by debut desc, source
+           limit $1""",
+        limit,
+    )
+
+
+def qualite_resume() -> pd.DataFrame:
+    return query(
+        """select mesure, niveau, probleme, count(*) as signalements,
+                  count(distinct code) as territoires, min(annee) as premiere_annee,
+                  max(annee) as derniere_annee
+           from qualite_series
+           group by all
+           order by mesure, niveau, probleme"""
+    )
+
+
+def qualite_par_annee() -> pd.DataFrame:
+    return query(
+        """select annee, niveau, count(*) as signalements
+           from qualite_series
+           group by all
+           order by annee, niveau"""
+    )
+
+
+def qualite_detail(niveau: str | None, limit: int = 200) -> pd.DataFrame:
+    """Flagged series with the territory's name, largest relative change first."""
+    return query(
+        """select q.niveau, q.code, coalesce(e.nom, d.nom, r.nom) as territoire, q.mesure,
+                  q.detail, q.annee, q.probleme, q.valeur_precedente, q.valeur,
+                  q.valeur / nullif(q.valeur_precedente, 0) as rapport
+           from qualite_series as q
+           left join epci as e on q.niveau = 'epci' and e.code_epci = q.code
+           left join departements as d on q.niveau = 'departement' and d.code_departement = q.code
+           left join regions as r on q.niveau = 'region' and r.code_region = q.code
+           where $1::varchar is null or q.niveau = $1
+           order by abs(ln(rapport)) desc nulls last, q.niveau, q.code, q.annee
+           limit $2""",
+        niveau,
+        limit,
+    )
+
+
+def tables() -> pd.DataFrame:
+    """Every table of the public file, with its row and column counts."""
+    return query(
+        """select table_name as table, estimated_size as lignes, column_count as colonnes
+           from duckdb_tables()
+           where database_name = current_database() and schema_name = 'main'
+           order by table_name"""
+    )
+
+
+def colonnes(table: str) -> pd.DataFrame:
+    return query(
+        """select column_name as colonne, data_type as type
+           from duckdb_columns()
+           where database_name = current_database() and schema_name = 'main'
+             and table_name = $1
+           order by column_index""",
+        table,
+    )
+
+
+def export(table: str, format: Literal["csv", "parquet"]) -> bytes:
+    """A whole public table, written by DuckDB into a temporary file; CSV is gzipped when the
+    table is too long for a spreadsheet. Not cached: only built when someone downloads it."""
+    known = tables().set_index("table")["lignes"]
+    if table not in known.index:
+        raise ValueError(f"table inconnue : {table[:60]!r}")
+    options = "format parquet"
+    if format == "csv":
+        options = "format csv, header true"
+        if known[table] > SPREADSHEET_ROWS:
+            options += ", compression gzip"
+    with tempfile.TemporaryDirectory(prefix="observatoire-export-") as folder:
+        target = Path(folder) / "export"
+        with duckdb.connect(":memory:") as con:
+            _attach(con, str(public_file()))
+            # An identifier cannot be a parameter: ``table`` is one of the file's own tables.
+            con.execute(f'copy "{table}" to ? ({options})', [str(target)])
+        return target.read_bytes()
+
+
+def export_name(table: str, format: Literal["csv", "parquet"]) -> str:
+    if format == "parquet":
+        return f"{table}.parquet"
+    too_long = tables().set_index("table")["lignes"].get(table, 0) > SPREADSHEET_ROWS
+    return f"{table}.csv.gz" if too_long else f"{table}.csv"
