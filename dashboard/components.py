@@ -4,7 +4,6 @@ French formats, a CSV button and the objectives' status badge."""
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -43,14 +42,22 @@ def objective_name(libelle: str) -> str:
     return re.sub(r"\s*\(.*?\)", "", libelle.partition(" : ")[0])
 
 
-def style(figure: go.Figure, height: int = 380) -> go.Figure:
-    """French separators, Okabe-Ito colours, legend on top, tight margins."""
+def new_figure() -> go.Figure:
+    """An empty figure with the dashboard's defaults: French separators, Okabe-Ito colours,
+    legend on top in the order of the traces, tight margins. Pages may override any of them."""
+    figure = go.Figure()
     figure.update_layout(
         separators=PLOTLY_SEPARATORS,
         colorway=OKABE_ITO,
-        height=height,
         margin={"l": 0, "r": 10, "t": 30, "b": 0},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "title": None},
+        legend={
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.0,
+            "x": 0,
+            "title": None,
+            "traceorder": "normal",
+        },
     )
     return figure
 
@@ -96,12 +103,11 @@ def chart(
     colonnes: Colonnes,
     height: int = 380,
 ) -> None:
-    """A chart, then what it says in words with its source and period, the numbers behind it
-    (the text alternative) and the same rows as CSV."""
+    """A chart made with ``new_figure``, then what it says in words with its source and period,
+    the numbers behind it (the text alternative) and the same rows as CSV."""
     st.markdown(f"#### {title}")
-    st.plotly_chart(
-        style(figure, height), width="stretch", config=PLOTLY_CONFIG, alt=f"{title}. {summary}"
-    )
+    figure.update_layout(height=height)
+    st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, alt=f"{title}. {summary}")
     st.caption(f"{summary} Source : {citation(sources)} — {period}.")
     with st.expander(f"Les chiffres du graphique « {title} »"):
         table(frame, colonnes)

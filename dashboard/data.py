@@ -272,7 +272,8 @@ def membres_par_annee(type_: str | None, code_region: str | None) -> pd.DataFram
     """Per year: joins, exits and members active at the end of the year (today for this year)."""
     return query(
         f"""with annees as (
-                select unnest(range((select min(year(date_adhesion)) from membres),
+                select unnest(range((select min(year(date_adhesion)) from membres as m
+                                     where {_MEMBRES}),
                                     year(current_date) + 1)) as annee
             )
             select a.annee,

@@ -72,7 +72,18 @@ def pluriel(count: float, word: str, plural: str | None = None) -> str:
 
 
 MOIS = (
-    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
 )
 
 

@@ -7,7 +7,7 @@ import math
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, urlstate
 from dashboard.formats import PLOTLY_SEPARATORS, SEQUENTIAL, nombre
 from dashboard.sources import demo_banner, footer
 
@@ -26,15 +26,6 @@ def _zoom(bounds: tuple[float, float, float, float], width: int = 900) -> tuple[
     zoom_lon = math.log2(360 * width / (512 * max(lon_max - lon_min, 1e-3)))
     zoom_lat = math.log2(360 * MAP_HEIGHT / (512 * max(lat_max - lat_min, 1e-3) * stretch))
     return centre, max(min(zoom_lon, zoom_lat) - 0.3, 1)
-
-
-def _choice(param: str, options: list[str], default: str) -> str:
-    """The option named in the URL, or the default; an unknown value is said, never executed."""
-    wanted = st.query_params.get(param)
-    if wanted is None or wanted in options:
-        return wanted or default
-    st.warning(f"Territoire ou paramètre inconnu : « {wanted[:60]} ». Affichage par défaut.")
-    return default
 
 
 st.title("Territoires")
@@ -58,14 +49,14 @@ with left:
     code_region = st.selectbox(
         "Région",
         list(noms),
-        index=list(noms).index(_choice("region", list(noms), default_region)),
+        index=urlstate.index("region", list(noms), default_region),
         format_func=noms.get,
     )
 with right:
     indicateur = st.radio(
         "Indicateur",
         list(INDICATEURS),
-        index=list(INDICATEURS).index(_choice("indicateur", list(INDICATEURS), "population")),
+        index=urlstate.index("indicateur", list(INDICATEURS), "population"),
         format_func=lambda k: INDICATEURS[k][0],
         horizontal=True,
     )
