@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Literal
 
 import duckdb
+import orjson
 import pandas as pd
 import streamlit as st
 
@@ -703,7 +704,7 @@ def _geojson(niveau: str, departement: str | None, file_version: Version):
         float(shapes["lon_max"].max()),
         float(shapes["lat_max"].max()),
     )
-    return json.loads(f'{{"type":"FeatureCollection","features":[{features}]}}'), bounds
+    return orjson.loads(f'{{"type":"FeatureCollection","features":[{features}]}}'), bounds
 
 
 def territoires(niveau: str, parent: str | None) -> pd.DataFrame:
