@@ -185,7 +185,7 @@ def _objectives(series: pd.DataFrame) -> None:
             y=group["valeur"],
             mode="lines+markers" if len(group) > 1 else "markers",
             name=name,
-            marker={"size": 9, "symbol": i},
+            marker={"size": 9, "symbol": i, "line": {"width": 1, "color": "#333333"}},
             line={"color": OKABE_ITO[i % len(OKABE_ITO)]},
             marker_color=OKABE_ITO[i % len(OKABE_ITO)],
             hovertemplate="%{x} : %{y:.1%}<extra>" + name + "</extra>",
