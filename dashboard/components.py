@@ -14,19 +14,26 @@ import streamlit as st
 from dashboard import data
 from dashboard.formats import OKABE_ITO, PLOTLY_SEPARATORS
 
-# Column label, and how to write a value in French ("str" keeps it as it is).
+# Column → its label, and how to write a value in French (see dashboard/formats.py).
 Colonnes = Mapping[str, tuple[str, Callable[[Any], str]]]
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 # Beyond this many rows the numbers behind a chart go in a scrollable grid, not a plain table.
 PLAIN_TABLE_ROWS = 40
 
-# Colour, icon: the words say the status, colour and icon only repeat it.
+# Badge colour, icon, chart colour: the words say the status, colour and icon only repeat it.
 STATUTS = {
     "en avance": ("blue", ":material/trending_up:", OKABE_ITO[0]),
     "sur la trajectoire": ("green", ":material/check_circle:", OKABE_ITO[2]),
     "en retard": ("orange", ":material/trending_down:", OKABE_ITO[5]),
     "première mesure": ("gray", ":material/flag:", "#8C8C8C"),
     "sans données": ("gray", ":material/help:", "#BDBDBD"),
+}
+# What a reader must know to read an objective's series right.
+OBJECTIVE_NOTES = {
+    "trajectoire_tepos": (
+        "La première année mesurée, chaque territoire est sur sa trajectoire par construction "
+        "(elle part de sa propre valeur) : le 100 % de cette année-là n'est pas un résultat."
+    ),
 }
 
 
@@ -60,6 +67,11 @@ def new_figure() -> go.Figure:
         },
     )
     return figure
+
+
+def counts_axis(largest: float) -> dict:
+    """An axis of whole counts: no 0,5 tick when the counts are small."""
+    return {"rangemode": "tozero", "tickformat": ",d", **({"dtick": 1} if largest <= 8 else {})}
 
 
 def french(frame: pd.DataFrame, colonnes: Colonnes) -> pd.DataFrame:

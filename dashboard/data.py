@@ -11,6 +11,8 @@ since been replaced. Queries run one at a time under a lock; whole-table downloa
 connection so that they never hold it.
 
 Values always travel as parameters (``$1``, ``$2``); a filter left empty is passed as ``None``.
+Times are returned in Paris time, without time zone: they are shown so, and naive timestamps
+convert to pandas two to three times faster than zoned ones.
 """
 
 from __future__ import annotations
@@ -93,16 +95,22 @@ def query(sql: str, *params: object) -> pd.DataFrame:
 # --- Provenance, shared by every page -------------------------------------------------------
 
 
-def publication() -> dict:
-    row = query("select id_execution, publie_le from publication")
-    return row.iloc[0].to_dict()
-
-
 def sources() -> pd.DataFrame:
+    """Each source shown by the pages (publisher, dataset, vintage, licence, load date, demo
+    flag), with the publication date of the file: one query serves banner and footer."""
     return query(
-        "select source, editeur, jeu_de_donnees, licence, millesime, min(charge_le) as charge_le, "
-        "bool_or(demo) as demo from sources group by all order by source"
+        """select source, editeur, jeu_de_donnees, licence, millesime,
+                  timezone('Europe/Paris', min(charge_le)) as charge_le, bool_or(demo) as demo,
+                  (select timezone('Europe/Paris', max(publie_le)) from publication) as publie_le
+           from sources
+           group by all
+           order by source"""
     )
+
+
+def publication() -> dict:
+    """When the file was published."""
+    return {"publie_le": sources()["publie_le"].iloc[0]}
 
 
 def regions() -> pd.DataFrame:
@@ -156,7 +164,66 @@ def _epci_geojson(code_region: str, file_version: Version):
     return {"type": "FeatureCollection", "features": features}, bounds
 
 
-# --- Objectifs (Accueil, Réseau) -------------------------------------------------------------
+# --- Accueil, and the contract rules Contrats shares ----------------------------------------
+
+# A contract counts from its signature, or from the end of its wave's year when undated (the
+# indicator of warehouse/sql/objectifs.sql counts it from that year).
+_DEBUT = "coalesce(k.date_signature, make_date(try_cast(k.vague as integer), 12, 31))"
+_CONTRATS = (
+    "($1::varchar is null or k.type = $1) and ($2::varchar is null or k.id_contrat in ("
+    "select p.id_contrat from contrats_perimetres as p "
+    "join epci_territoires as e using (code_epci) where e.code_region = $2))"
+)
+
+
+def chiffres_cles() -> dict:
+    """The network today: active members (and by kind), what member collectivities cover
+    (EPCI and communes listed, communes, population), contracts and the EPCI they cover."""
+    return (
+        query(
+            f"""with actifs as (
+                    select * from membres where actif
+                ), listes as (
+                    select distinct t.niveau, t.code
+                    from membres_territoires as t
+                    join actifs as m using (id_membre)
+                    where m.type = 'collectivité'
+                ), couvertes as (
+                    select population from communes
+                    where code_epci in (select code from listes where niveau = 'epci')
+                       or code_commune in (select code from listes where niveau = 'commune')
+                ), signes as (
+                    select distinct p.code_epci
+                    from contrats as k
+                    join contrats_perimetres as p using (id_contrat)
+                    where {_DEBUT} <= current_date
+                ), types as (
+                    select type, count(*) as adherents from actifs group by type
+                )
+                select (select list({{'type': type, 'adherents': adherents}}
+                                    order by adherents desc, type) from types) as par_type,
+                       (select count(*) from actifs) as adherents,
+                       (select count(*) from listes where niveau = 'epci') as epci_listes,
+                       (select count(*) from listes where niveau = 'commune') as communes_listees,
+                       (select count(*) from couvertes) as communes,
+                       (select sum(population) from couvertes) as population,
+                       (select sum(population) from communes) as population_france,
+                       (select count(*) from contrats where type = 'CTE') as cte,
+                       (select count(distinct vague) from contrats where type = 'CTE')
+                         as vagues_cte,
+                       (select count(*) from contrats where type = 'CRTE') as crte,
+                       (select count(*) from signes) as epci_sous_contrat,
+                       (select count(*) from epci) as epci,
+                       (select sum(population) from epci where code_epci in (from signes))
+                         / (select sum(population) from epci) as part_population_sous_contrat,
+                       current_date as date"""
+        )
+        .iloc[0]
+        .to_dict()
+    )
+
+
+# --- Objectifs (Accueil, Réseau, Contrats) ---------------------------------------------------
 
 # Same rule as warehouse/sql/objectifs.sql: a straight line from the first measured value to the
 # target in the target year, 5 % tolerance. One measure only has no line yet.
@@ -169,7 +236,8 @@ with mesures as (
     select id_objectif,
            min(annee) as annee_depart, arg_min(valeur, annee) as valeur_depart,
            max(annee) as annee, arg_max(valeur, annee) as valeur,
-           arg_max(part_donnees, annee) as part_donnees, count(*) as nb_annees
+           arg_max(part_donnees, annee) as part_donnees, count(*) as nb_annees,
+           list(valeur order by annee) as serie
     from mesures
     group by id_objectif
 ), precedente as (
@@ -181,7 +249,7 @@ with mesures as (
     group by m.id_objectif
 )
 select o.id_objectif, o.libelle, o.cible, o.annee_cible, o.reference, o.source_url,
-       b.annee, b.valeur, b.part_donnees, b.nb_annees, b.annee_depart, b.valeur_depart,
+       b.annee, b.valeur, b.part_donnees, b.nb_annees, b.annee_depart, b.valeur_depart, b.serie,
        p.annee_precedente, p.valeur_precedente,
        least(o.cible, b.valeur_depart + (o.cible - b.valeur_depart) * (b.annee - b.annee_depart)
              / greatest(o.annee_cible - b.annee_depart, 1)) as trajectoire,
@@ -198,7 +266,8 @@ order by o.rowid
 
 
 def objectifs_etat() -> pd.DataFrame:
-    """Each objective: latest value and year, previous value, expected value, status."""
+    """Each objective: latest value and year, previous value, expected value, status, and the
+    series of its values (oldest first)."""
     return query(OBJECTIFS_ETAT)
 
 
@@ -214,6 +283,11 @@ def objectifs_series() -> pd.DataFrame:
     )
 
 
+def objectif(id_objectif: str) -> dict:
+    """One objective of ``objectifs``: label, target, target year, reference."""
+    return query("select * from objectifs where id_objectif = $1", id_objectif).iloc[0].to_dict()
+
+
 # --- Réseau ----------------------------------------------------------------------------------
 
 _MEMBRES = "($1::varchar is null or m.type = $1) and ($2::varchar is null or m.code_region = $2)"
@@ -221,14 +295,6 @@ _MEMBRES = "($1::varchar is null or m.type = $1) and ($2::varchar is null or m.c
 
 def types_membres() -> list[str]:
     return query("select distinct type from membres order by type")["type"].tolist()
-
-
-def membres_par_type() -> pd.DataFrame:
-    """Active members by kind, largest first."""
-    return query(
-        "select type, count(*) as adherents from membres where actif "
-        "group by type order by adherents desc, type"
-    )
 
 
 def membres_par_sous_type(type_: str | None, code_region: str | None) -> pd.DataFrame:
@@ -296,57 +362,20 @@ def membres_liste(type_: str | None, code_region: str | None) -> pd.DataFrame:
     """Active members: organisation, kind, seat, join date, TEPOS, territories listed."""
     return query(
         f"""select m.nom, m.type, m.sous_type, r.nom as region, d.nom as departement,
-                   m.date_adhesion, m.reseau_tepos, count(t.code) as territoires
+                   m.date_adhesion, m.reseau_tepos, coalesce(t.territoires, 0) as territoires
             from membres as m
             left join regions as r using (code_region)
             left join departements as d using (code_departement)
-            left join membres_territoires as t using (id_membre)
+            left join (select id_membre, count(*) as territoires
+                       from membres_territoires group by id_membre) as t using (id_membre)
             where m.actif and {_MEMBRES}
-            group by all
             order by m.nom""",
         type_,
         code_region,
     )
 
 
-def territoires_adherents() -> dict:
-    """What active member collectivities cover: EPCI and communes listed, communes, population."""
-    return (
-        query(
-            """with listes as (
-                   select distinct t.niveau, t.code
-                   from membres_territoires as t
-                   join membres as m using (id_membre)
-                   where m.actif and m.type = 'collectivité'
-               ), couvertes as (
-                   select c.code_commune, c.population
-                   from communes as c
-                   where c.code_epci in (select code from listes where niveau = 'epci')
-                      or c.code_commune in (select code from listes where niveau = 'commune')
-               )
-               select count(*) filter (where niveau = 'epci') as epci,
-                      count(*) filter (where niveau = 'commune') as communes_listees,
-                      (select count(*) from couvertes) as communes,
-                      (select sum(population) from couvertes) as population,
-                      (select sum(population) from couvertes)
-                        / (select sum(population) from communes) as part_population
-               from listes"""
-        )
-        .iloc[0]
-        .to_dict()
-    )
-
-
 # --- Contrats --------------------------------------------------------------------------------
-
-# A contract counts from its signature, or from the end of its wave's year when undated (the
-# indicator of warehouse/sql/objectifs.sql counts it from that year).
-_DEBUT = "coalesce(k.date_signature, make_date(try_cast(k.vague as integer), 12, 31))"
-_CONTRATS = (
-    "($1::varchar is null or k.type = $1) and ($2::varchar is null or k.id_contrat in ("
-    "select p.id_contrat from contrats_perimetres as p "
-    "join epci_territoires as e using (code_epci) where e.code_region = $2))"
-)
 
 
 def contrats_par_vague(type_: str | None, code_region: str | None) -> pd.DataFrame:
@@ -420,26 +449,35 @@ def couverture_contrats(type_: str | None, code_region: str | None) -> pd.DataFr
 def contrats_liste(type_: str | None, code_region: str | None) -> pd.DataFrame:
     """Contracts with their EPCI and population (within the région when one is chosen)."""
     return query(
-        f"""select k.id_contrat, k.type, k.nom, k.vague, k.date_signature,
-                   count(distinct e.code_epci) as epci, sum(e.population) as population
-            from contrats as k
-            left join contrats_perimetres as p using (id_contrat)
-            left join epci_territoires as e
-              on e.code_epci = p.code_epci and ($2::varchar is null or e.code_region = $2)
-            where {_CONTRATS}
-            group by all
-            order by k.date_signature nulls last, k.nom""",
+        """with perimetres as (
+               select p.id_contrat, count(*) as epci, sum(e.population) as population
+               from contrats_perimetres as p
+               join (select code_epci, sum(population) as population
+                     from epci_territoires
+                     where $2::varchar is null or code_region = $2
+                     group by code_epci) as e using (code_epci)
+               group by p.id_contrat
+           )
+           select k.id_contrat, k.type, k.nom, k.vague, k.date_signature,
+                  coalesce(p.epci, 0) as epci, p.population
+           from contrats as k
+           left join perimetres as p using (id_contrat)
+           where ($1::varchar is null or k.type = $1) and ($2::varchar is null or p.epci > 0)
+           order by k.date_signature nulls last, k.nom""",
         type_,
         code_region,
     )
 
 
 def contrats_rapprochement() -> pd.DataFrame:
+    """The matching report of drawn perimeters, problems first."""
     return query(
         """select statut, id_contrat, nom, perimetre, communes_declarees, communes_trouvees,
                   epci, similarite_nom, motif
            from contrats_rapprochement
-           order by statut, nom"""
+           order by case statut when 'non rapproché' then 0 when 'à vérifier' then 1
+                                when 'rapproché par le nom' then 2 else 3 end,
+                    nom"""
     )
 
 
@@ -447,48 +485,41 @@ def contrats_rapprochement() -> pd.DataFrame:
 
 
 def sources_etat() -> pd.DataFrame:
-    """Per source: provenance, the load published now, and the last run whatever its outcome."""
+    """Per source: provenance; the load published now (the last success); the last run whatever
+    its outcome; and rows rejected to quarantine at the last run and over every recorded run."""
     return query(
         """with fichiers as (
                select source, any_value(editeur) as editeur,
                       any_value(jeu_de_donnees) as jeu_de_donnees, any_value(licence) as licence,
                       any_value(millesime) as millesime, count(*) as fichiers,
-                      sum(octets) as octets, max(charge_le) as charge_le, bool_or(demo) as demo
+                      sum(octets) as octets, bool_or(demo) as demo,
+                      timezone('Europe/Paris', max(charge_le)) as charge_le
                from sources
                group by source
-           ), publie as (
-               select * from executions where statut = 'succès'
-               qualify row_number() over (partition by source order by fin desc) = 1
-           ), dernier as (
-               select * from executions
-               qualify row_number() over (partition by source order by debut desc) = 1
+           ), runs as (
+               select source,
+                      arg_max(lignes_lues, fin) filter (where statut = 'succès') as lignes_lues,
+                      arg_max(lignes_acceptees, fin) filter (where statut = 'succès')
+                        as lignes_acceptees,
+                      arg_max(lignes_rejetees, fin) filter (where statut = 'succès')
+                        as lignes_rejetees,
+                      arg_max(statut, debut) as dernier_statut,
+                      timezone('Europe/Paris', max(debut)) as dernier_run,
+                      arg_max(message, debut) as dernier_message,
+                      arg_max(lignes_rejetees, debut) as rejetees_dernier_run,
+                      count(*) as runs, sum(lignes_rejetees) as rejetees_total,
+                      count(*) filter (where statut = 'échec') as echecs
+               from executions
+               group by source
            )
-           select f.*, p.lignes_lues, p.lignes_acceptees, p.lignes_rejetees,
-                  d.statut as dernier_statut, d.debut as dernier_run, d.message as dernier_message
-           from fichiers as f
-           left join publie as p using (source)
-           left join dernier as d using (source)
-           order by f.source"""
-    )
-
-
-def rejets_par_source() -> pd.DataFrame:
-    """Rows rejected to quarantine by each source: last run, and over every recorded run."""
-    return query(
-        """select source, count(*) as runs,
-                  arg_max(lignes_rejetees, debut) as rejetees_dernier_run,
-                  sum(lignes_rejetees) as rejetees_total,
-                  count(*) filter (where statut = 'échec') as echecs
-           from executions
-           group by source
-           order by source"""
+           select * from fichiers left join runs using (source) order by source"""
     )
 
 
 def executions(limit: int = 100) -> pd.DataFrame:
     return query(
-        """select debut, fin, source, statut, lignes_lues, lignes_acceptees, lignes_rejetees,
-                  message
+        """select timezone('Europe/Paris', debut) as debut, timezone('Europe/Paris', fin) as fin,
+                  source, statut, lignes_lues, lignes_acceptees, lignes_rejetees, message
            from executions
            order by debut desc, source
            limit $1""",
@@ -535,23 +566,16 @@ def qualite_detail(niveau: str | None, limit: int = 200) -> pd.DataFrame:
 
 
 def tables() -> pd.DataFrame:
-    """Every table of the public file, with its row and column counts."""
+    """Every table of the public file: rows, and its columns with their types."""
     return query(
-        """select table_name as table, estimated_size as lignes, column_count as colonnes
-           from duckdb_tables()
-           where database_name = current_database() and schema_name = 'main'
-           order by table_name"""
-    )
-
-
-def colonnes(table: str) -> pd.DataFrame:
-    return query(
-        """select column_name as colonne, data_type as type
-           from duckdb_columns()
-           where database_name = current_database() and schema_name = 'main'
-             and table_name = $1
-           order by column_index""",
-        table,
+        """select t.table_name as table, t.estimated_size as lignes,
+                  list(c.column_name || ' (' || lower(c.data_type) || ')'
+                       order by c.column_index) as colonnes
+           from duckdb_tables() as t
+           join duckdb_columns() as c using (database_name, schema_name, table_name)
+           where t.database_name = current_database() and t.schema_name = 'main'
+           group by all
+           order by t.table_name"""
     )
 
 

@@ -90,3 +90,8 @@ MOIS = (
 def mois(value: date | datetime | None) -> str:
     """``date(2021, 5, 2)`` → ``mai 2021``."""
     return "–" if value is None or pd.isna(value) else f"{MOIS[value.month - 1]} {value.year}"
+
+
+def en_region(nom: str) -> str:
+    """``en Bretagne``, but ``à La Réunion``, ``à Mayotte`` (islands take « à »)."""
+    return f"à {nom}" if nom in ("La Réunion", "Mayotte") else f"en {nom}"

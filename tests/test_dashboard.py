@@ -1,4 +1,5 @@
-"""The Territoires page under Streamlit's AppTest, on the file the real refresh published."""
+"""The Territoires page under Streamlit's AppTest, on the file the real refresh published; and
+every page when nothing is published yet."""
 
 from __future__ import annotations
 
@@ -17,10 +18,22 @@ from streamlit.testing.v1 import AppTest
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 
 
+class Territoires:
+    """The app opened on the Territoires page (pages with a url_path need a first run)."""
+
+    def __init__(self) -> None:
+        self.at = AppTest.from_file(APP, default_timeout=60)
+        self.query_params = self.at.query_params
+
+    def run(self) -> AppTest:
+        self.at.run()
+        return self.at.switch_page("views/territoires.py").run()
+
+
 @pytest.fixture
 def app(published, monkeypatch):
     monkeypatch.setenv("OBSERVATOIRE_HOME", str(published.root))
-    return AppTest.from_file(APP, default_timeout=60)
+    return Territoires()
 
 
 def _map(at: AppTest) -> go.Figure:
@@ -94,7 +107,7 @@ def test_a_new_publish_is_seen_without_restart(published, tmp_path, monkeypatch)
     root.mkdir()
     shutil.copy2(published.public, root / "public.duckdb")
     monkeypatch.setenv("OBSERVATOIRE_HOME", str(root))
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = Territoires().run()
     assert "Bretagne" in at.selectbox[0].options
 
     staged = root / "next.duckdb"
@@ -106,7 +119,10 @@ def test_a_new_publish_is_seen_without_restart(published, tmp_path, monkeypatch)
     assert "Breizh" in at.selectbox[0].options
 
 
-def test_nothing_published_says_what_to_do(tmp_path, monkeypatch):
+@pytest.mark.parametrize("page", ["accueil", "reseau", "contrats", "territoires", "donnees"])
+def test_nothing_published_says_what_to_do(page, tmp_path, monkeypatch):
     monkeypatch.setenv("OBSERVATOIRE_HOME", str(tmp_path))
     at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page(f"views/{page}.py").run()
+    assert not at.exception
     assert "observatoire refresh" in at.error[0].value

@@ -6,45 +6,58 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
-from dashboard.components import STATUTS, chart, new_figure, objective_name, status_badge
+from dashboard.components import (
+    OBJECTIVE_NOTES,
+    STATUTS,
+    chart,
+    new_figure,
+    objective_name,
+    status_badge,
+)
 from dashboard.formats import jour, nombre, pluriel, points, pourcent, texte
 from dashboard.sources import demo_banner, footer
 
 SOURCES = ["membres", "contrats", "consommation", "production", "territoires"]
 CARDS_PER_ROW = 4
+LINKS = [
+    ("reseau", "Les adhérents en détail", "groups"),
+    ("contrats", "Les contrats, vague par vague", "handshake"),
+    ("donnees", "Sources, qualité et téléchargements", "database"),
+]
 
 
 def _key_figures() -> None:
-    types = data.membres_par_type()
-    covered = data.territoires_adherents()
-    vagues = data.contrats_par_vague(None, None)
-    today = data.couverture_contrats(None, None).iloc[-1]
-    cte = vagues[vagues["type"] == "CTE"]
+    cles = data.chiffres_cles()
     first, second, third, fourth = st.columns(4)
-    first.metric("Adhérents actifs", nombre(types["adherents"].sum()), border=True)
-    first.caption(", ".join(pluriel(r.adherents, r.type) for r in types.itertuples()) + ".")
-    second.metric("Communes couvertes", nombre(covered["communes"]), border=True)
+    first.metric("Adhérents actifs", nombre(cles["adherents"]), border=True)
+    first.caption(", ".join(pluriel(t["adherents"], t["type"]) for t in cles["par_type"]) + ".")
+    second.metric("Communes couvertes", nombre(cles["communes"]), border=True)
     second.caption(
         "Territoires listés par les collectivités adhérentes : "
-        f"{pluriel(covered['epci'], 'EPCI', 'EPCI')} et "
-        f"{pluriel(covered['communes_listees'], 'commune')}."
+        f"{pluriel(cles['epci_listes'], 'EPCI', 'EPCI')} et "
+        f"{pluriel(cles['communes_listees'], 'commune')}."
     )
     third.metric(
-        "Population couverte", f"{nombre(covered['population'] / 1e6, 1)} M hab.", border=True
+        "Population couverte", f"{nombre(cles['population'] / 1e6, 1)} M hab.", border=True
     )
     third.caption(
-        f"{nombre(covered['population'])} habitants, {pourcent(covered['part_population'])} de la "
-        "population française."
+        f"{nombre(cles['population'])} habitants, "
+        f"{pourcent(cles['population'] / cles['population_france'])} de la population française."
     )
-    fourth.metric("EPCI sous contrat (CTE ou CRTE)", pourcent(today["part_epci"], 0), border=True)
+    fourth.metric(
+        "EPCI sous contrat (CTE ou CRTE)",
+        pourcent(cles["epci_sous_contrat"] / cles["epci"], 0),
+        border=True,
+    )
     fourth.caption(
-        f"{pluriel(cte['contrats'].sum(), 'CTE', 'CTE')} en {len(cte)} vagues, "
-        f"{pluriel(vagues.loc[vagues['type'] == 'CRTE', 'contrats'].sum(), 'CRTE', 'CRTE')} ; "
-        f"{pourcent(today['part_population'])} de la population, au {jour(today['date'])}."
+        f"{pluriel(cles['cte'], 'CTE', 'CTE')} en {pluriel(cles['vagues_cte'], 'vague')}, "
+        f"{pluriel(cles['crte'], 'CRTE', 'CRTE')} ; "
+        f"{pourcent(cles['part_population_sous_contrat'])} de la population des EPCI, "
+        f"au {jour(cles['date'])}."
     )
 
 
-def _card(objectif: pd.Series, serie: pd.DataFrame) -> None:
+def _card(objectif: pd.Series) -> None:
     title, _, detail = objectif["libelle"].partition(" : ")
     with st.container(border=True, height="stretch"):
         st.markdown(f"**{title}**")
@@ -63,7 +76,7 @@ def _card(objectif: pd.Series, serie: pd.DataFrame) -> None:
             else None,
             delta_color="blue",
             delta_description=f"depuis {objectif['annee_precedente']}" if has_previous else None,
-            chart_data=serie["valeur"].tolist() if len(serie) > 1 else None,
+            chart_data=list(objectif["serie"]) if objectif["nb_annees"] > 1 else None,
             chart_type="area",
         )
         status_badge(objectif["statut"])
@@ -76,6 +89,8 @@ def _card(objectif: pd.Series, serie: pd.DataFrame) -> None:
                 f"{pourcent(objectif['trajectoire'])} (droite depuis "
                 f"{pourcent(objectif['valeur_depart'])} en {objectif['annee_depart']})."
             )
+        if objectif["id_objectif"] in OBJECTIVE_NOTES:
+            lines.append(OBJECTIVE_NOTES[objectif["id_objectif"]])
         if objectif["part_donnees"] < 1:
             lines.append(f"Données pour {pourcent(objectif['part_donnees'], 0)} du périmètre.")
         st.caption("  \n".join(lines))
@@ -103,16 +118,20 @@ def _objectives_chart(etat: pd.DataFrame) -> None:
         marker={"symbol": "line-ns-open", "size": 22, "line": {"width": 3}, "color": "#000000"},
         hovertemplate="%{y} : %{x:.1%} attendu<extra></extra>",
     )
-    figure.add_vline(x=1, line_dash="dot", line_color="#555555")
-    figure.update_layout(barmode="overlay", xaxis={"tickformat": ".0%", "range": [0, 1.05]})
+    targets = sorted(shown["cible"].unique())
+    for target in targets:
+        figure.add_vline(x=target, line_dash="dot", line_color="#555555")
+    top = max(1.0, *shown["valeur"], *targets) * 1.05
+    figure.update_layout(barmode="overlay", xaxis={"tickformat": ".0%", "range": [0, top]})
     late = (shown["statut"] == "en retard").sum()
     chart(
         figure,
-        etat,
+        etat.drop(columns="serie"),
         title="Objectifs : valeur mesurée et trajectoire attendue",
         summary=(
             f"{len(shown)} objectifs mesurés, dont {late} en retard sur leur trajectoire ; "
-            "la cible de chacun est 100 % (pointillés)."
+            f"cible{'s' if len(targets) > 1 else ''} en pointillés : "
+            f"{', '.join(pourcent(t, 0) for t in targets)}."
         ),
         sources=SOURCES,
         period=f"dernière année mesurée de chaque objectif ({shown['annee'].min()}-"
@@ -148,6 +167,8 @@ demo_banner(SOURCES)
 
 st.header("Le réseau aujourd'hui")
 _key_figures()
+for column, (view, label, icon) in zip(st.columns(3), LINKS, strict=True):
+    column.page_link(f"views/{view}.py", label=label, icon=f":material/{icon}:")
 
 st.header("Les objectifs du réseau")
 st.markdown(
@@ -156,11 +177,10 @@ st.markdown(
     "première valeur mesurée jusqu'à la cible l'année visée : **en avance** au-delà de 5 % "
     "au-dessus, **en retard** au-delà de 5 % au-dessous, **sur la trajectoire** entre les deux."
 )
-series = data.objectifs_series()
 rows = [etat.iloc[i : i + CARDS_PER_ROW] for i in range(0, len(etat), CARDS_PER_ROW)]
 for row in rows:
     for column, (_, objectif) in zip(st.columns(CARDS_PER_ROW), row.iterrows(), strict=False):
         with column:
-            _card(objectif, series[series["id_objectif"] == objectif["id_objectif"]])
+            _card(objectif)
 _objectives_chart(etat)
 footer(SOURCES)

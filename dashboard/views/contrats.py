@@ -7,8 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, urlstate
-from dashboard.components import chart, csv_button, new_figure, table
-from dashboard.formats import OKABE_ITO, jour, mois, nombre, pluriel, pourcent, texte
+from dashboard.components import chart, counts_axis, csv_button, new_figure, table
+from dashboard.formats import OKABE_ITO, en_region, jour, mois, nombre, pluriel, pourcent, texte
 from dashboard.sources import demo_banner, footer
 
 TOUS = "tous"
@@ -31,7 +31,10 @@ def _signatures(frame: pd.DataFrame, perimetre: str) -> None:
     figure.update_layout(
         barmode="stack",
         xaxis={"tickformat": "%m/%Y", "title": None},
-        yaxis={"title": "contrats signés dans le mois"},
+        yaxis={
+            "title": "contrats signés dans le mois",
+            **counts_axis(frame.groupby("mois")["contrats"].sum().max()),
+        },
     )
     busiest = frame.groupby("mois")["contrats"].sum().sort_values().index[-1]
     chart(
@@ -115,7 +118,7 @@ def _rapprochement() -> None:
             "2019 de l'ANCT) n'a eu à être rapproché des EPCI actuels."
         )
         return
-    counts = rapprochement["statut"].value_counts()
+    counts = rapprochement.groupby("statut", sort=False).size()
     st.markdown(
         "La liste CTE 2019 de l'ANCT donne des périmètres dessinés : chacun est rapproché des "
         "EPCI actuels (un EPCI en fait partie quand au moins la moitié de sa population y "
@@ -175,7 +178,7 @@ with right:
 st.query_params.update(type=kind, region=region)
 kind_filter = None if kind == TOUS else kind
 region_filter = None if region == TOUTES else region
-perimetre = f"en {noms[region]}" if region_filter else "en France"
+perimetre = en_region(noms[region]) if region_filter else "en France"
 
 contracts = data.contrats_liste(kind_filter, region_filter)
 if contracts.empty:
@@ -183,7 +186,7 @@ if contracts.empty:
 else:
     vagues = data.contrats_par_vague(kind_filter, region_filter)
     coverage = data.couverture_contrats(kind_filter, region_filter)
-    objectif = data.objectifs_etat().set_index("id_objectif").loc[OBJECTIF]
+    objectif = data.objectif(OBJECTIF)
     today = coverage.iloc[-1]
     counts = st.columns(3)
     counts[0].metric("Contrats", nombre(len(contracts)), border=True)

@@ -3,10 +3,11 @@ table to download, and the method in a few lines."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import data, urlstate
-from dashboard.components import chart, csv_button, new_figure, table
+from dashboard.components import chart, counts_axis, csv_button, new_figure, table
 from dashboard.formats import OKABE_ITO, jour, nombre, oui_non, pluriel, texte
 from dashboard.sources import demo_banner, footer
 
@@ -72,9 +73,8 @@ il manque des années, sont signalées, pas corrigées.
 """
 
 
-def _sources() -> None:
+def _sources(etat: pd.DataFrame) -> None:
     st.header("Sources")
-    etat = data.sources_etat()
     table(
         etat,
         {
@@ -111,9 +111,8 @@ def _sources() -> None:
     csv_button(etat, "sources.csv", "Télécharger l'état des sources (CSV)")
 
 
-def _quarantine() -> None:
+def _quarantine(rejets: pd.DataFrame) -> None:
     st.header("Quarantaine")
-    rejets = data.rejets_par_source()
     total = int(rejets["rejetees_total"].sum())
     st.markdown(
         (
@@ -142,7 +141,7 @@ def _quarantine() -> None:
         table(
             history,
             {
-                "debut": ("Début (UTC)", lambda t: f"{t:%d/%m/%Y %H:%M}"),
+                "debut": ("Début (heure de Paris)", lambda t: f"{t:%d/%m/%Y %H:%M}"),
                 "source": ("Source", texte),
                 "statut": ("Statut", texte),
                 "lignes_lues": ("Lues", nombre),
@@ -188,7 +187,12 @@ def _quality(sources: list[str]) -> None:
             marker_color=OKABE_ITO[i % len(OKABE_ITO)],
             hovertemplate="%{x} : %{y} signalements<extra>" + niveau + "</extra>",
         )
-    figure.update_layout(barmode="stack", xaxis={"dtick": 1}, hovermode="x unified")
+    figure.update_layout(
+        barmode="stack",
+        xaxis={"dtick": 1},
+        yaxis=counts_axis(par_annee.groupby("annee")["signalements"].sum().max()),
+        hovermode="x unified",
+    )
     peak = par_annee.groupby("annee")["signalements"].sum().sort_values().index[-1]
     chart(
         figure,
@@ -220,6 +224,7 @@ def _quality(sources: list[str]) -> None:
         detail,
         {
             "territoire": ("Territoire", texte),
+            "niveau": ("Niveau", lambda n: NIVEAU.get(n, n)),
             "code": ("Code", texte),
             "mesure": ("Mesure", lambda m: MESURES.get(m, m)),
             "annee": ("Année", texte),
@@ -248,7 +253,7 @@ def _downloads() -> None:
             "table": ("Table", texte),
             "description": ("Contenu", texte),
             "lignes": ("Lignes", nombre),
-            "colonnes": ("Colonnes", nombre),
+            "colonnes": ("Colonnes", len),
         },
     )
     names = tables["table"].tolist()
@@ -258,10 +263,8 @@ def _downloads() -> None:
         index=urlstate.index("table", names, "membres" if "membres" in names else names[0]),
     )
     st.query_params["table"] = name
-    st.caption(
-        "Colonnes : "
-        + ", ".join(f"`{c}` ({t.lower()})" for c, t in data.colonnes(name).itertuples(index=False))
-    )
+    columns = tables.set_index("table").loc[name, "colonnes"]
+    st.caption("Colonnes : " + ", ".join(columns) + ".")
     left, right = st.columns(2)
     for column, format in ((left, "csv"), (right, "parquet")):
         file_name = data.export_name(name, format)
@@ -290,8 +293,9 @@ except data.NotPublished:
     st.error("Aucune donnée publiée pour l'instant : lancez « observatoire refresh ».")
     st.stop()
 demo_banner(everything)
-_sources()
-_quarantine()
+etat = data.sources_etat()
+_sources(etat)
+_quarantine(etat)
 _quality(["consommation", "production", "territoires"])
 _downloads()
 st.header("Méthode")

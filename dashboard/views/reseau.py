@@ -6,8 +6,16 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, urlstate
-from dashboard.components import chart, csv_button, new_figure, objective_name, table
-from dashboard.formats import OKABE_ITO, jour, nombre, oui_non, pluriel, pourcent, texte
+from dashboard.components import (
+    OBJECTIVE_NOTES,
+    chart,
+    counts_axis,
+    csv_button,
+    new_figure,
+    objective_name,
+    table,
+)
+from dashboard.formats import OKABE_ITO, en_region, jour, nombre, oui_non, pluriel, pourcent, texte
 from dashboard.sources import demo_banner, footer
 
 TOUS = "tous"
@@ -36,7 +44,10 @@ def _by_kind(frame: pd.DataFrame, colours: dict[str, str], perimetre: str, perio
             textposition="outside",
             hovertemplate="%{y} : %{x} adhérents<extra>" + kind + "</extra>",
         )
-    figure.update_layout(yaxis={"categoryorder": "array", "categoryarray": order})
+    figure.update_layout(
+        yaxis={"categoryorder": "array", "categoryarray": order},
+        xaxis=counts_axis(frame["adherents"].max()),
+    )
     top = frame.sort_values("adherents", ascending=False).iloc[0]
     chart(
         figure,
@@ -79,7 +90,7 @@ def _by_place(
             "categoryorder": "array",
             "categoryarray": totals.sort_values("adherents")["lieu"].tolist(),
         },
-        xaxis={"title": "adhérents actifs"},
+        xaxis={"title": "adhérents actifs", **counts_axis(totals["adherents"].max())},
     )
     level = "département" if region else "région"
     top = totals.sort_values("adherents", ascending=False).iloc[0]
@@ -135,7 +146,12 @@ def _over_time(frame: pd.DataFrame, perimetre: str, period: str) -> None:
         customdata=frame["sorties"],
         hovertemplate="%{x} : %{customdata} départs<extra></extra>",
     )
-    figure.update_layout(barmode="relative", xaxis={"dtick": 5}, hovermode="x unified")
+    figure.update_layout(
+        barmode="relative",
+        xaxis={"dtick": 5},
+        yaxis=counts_axis(frame["actifs"].max()) | {"rangemode": "normal"},
+        hovermode="x unified",
+    )
     first, last = frame.iloc[0], frame.iloc[-1]
     best = frame.sort_values("adhesions", ascending=False).iloc[0]
     chart(
@@ -169,26 +185,38 @@ def _objectives(series: pd.DataFrame) -> None:
             y=group["valeur"],
             mode="lines+markers" if len(group) > 1 else "markers",
             name=name,
-            marker={"size": 9, "symbol": i},
+            marker={"size": 9, "symbol": i, "line": {"width": 1, "color": "#333333"}},
             line={"color": OKABE_ITO[i % len(OKABE_ITO)]},
             marker_color=OKABE_ITO[i % len(OKABE_ITO)],
             hovertemplate="%{x} : %{y:.1%}<extra>" + name + "</extra>",
         )
-    figure.add_hline(y=1, line_dash="dot", line_color="#555555")
+    targets = sorted(series["cible"].unique())
+    for target in targets:
+        figure.add_hline(y=target, line_dash="dot", line_color="#555555")
     figure.update_layout(
-        yaxis={"tickformat": ".0%", "range": [0, 1.05]},
+        yaxis={"tickformat": ".0%", "range": [0, max(1.0, series["valeur"].max()) * 1.05]},
         legend={"orientation": "v", "y": 0.5, "yanchor": "middle", "x": 1.02},
         hovermode="closest",
     )
     single = series.groupby("id_objectif")["annee"].nunique().eq(1).sum()
+    names = series.drop_duplicates("id_objectif").set_index("id_objectif")["libelle"]
+    notes = [
+        f"{objective_name(names[i])} — {OBJECTIVE_NOTES[i]}"
+        for i in names.index
+        if i in OBJECTIVE_NOTES
+    ]
     chart(
         figure,
         series,
         title="Les objectifs du réseau, année par année",
-        summary=(
-            f"Valeur de chacun des {series['id_objectif'].nunique()} objectifs (cible : 100 %, "
-            f"pointillés). {pluriel(single, 'objectif')} issus des réponses au registre des "
-            "adhérents n'ont qu'une mesure, l'année en cours."
+        summary=" ".join(
+            [
+                f"Valeur de chacun des {len(names)} objectifs (en pointillés, la cible : "
+                f"{', '.join(pourcent(t, 0) for t in targets)}). "
+                f"{pluriel(single, 'objectif')} issus des réponses au registre des adhérents "
+                "n'ont qu'une mesure, l'année en cours.",
+                *notes,
+            ]
         ),
         sources=OBJECTIFS,
         period=f"{series['annee'].min()}-{series['annee'].max()}",
@@ -238,17 +266,9 @@ with right:
 st.query_params.update(type=kind, region=region)
 kind_filter = None if kind == TOUS else kind
 region_filter = None if region == TOUTES else region
-perimetre = (
-    " ".join(
-        part
-        for part in (
-            f"de type « {kind} »" if kind_filter else "",
-            f"en {noms[region]}" if region_filter else "",
-        )
-        if part
-    )
-    or "de tout le réseau"
-)
+parts = [f"de type « {kind} »"] if kind_filter else []
+parts += [en_region(noms[region])] if region_filter else []
+perimetre = " ".join(parts) or "de tout le réseau"
 period = f"situation au {jour(data.publication()['publie_le'])}"
 
 members = data.membres_liste(kind_filter, region_filter)
