@@ -28,12 +28,6 @@ page = st.navigation(
             url_path="contrats",
         ),
         st.Page(
-            "views/territoires.py",
-            title="Territoires",
-            icon=":material/map:",
-            url_path="territoires",
-        ),
-        st.Page(
             "views/donnees.py", title="Données", icon=":material/database:", url_path="donnees"
         ),
     ]

@@ -17,7 +17,6 @@ convert to pandas two to three times faster than zoned ones.
 
 from __future__ import annotations
 
-import json
 import tempfile
 import threading
 from pathlib import Path
@@ -115,53 +114,6 @@ def publication() -> dict:
 
 def regions() -> pd.DataFrame:
     return query("select code_region, nom from regions order by nom")
-
-
-# --- Territoires -----------------------------------------------------------------------------
-
-
-def epci_of_region(code_region: str) -> pd.DataFrame:
-    """EPCI with communes in the région; population and area are those of the whole EPCI."""
-    return query(
-        """select e.code_epci, e.nom, e.nature, e.population, e.nb_communes,
-                  g.superficie_km2,
-                  e.population / nullif(g.superficie_km2, 0) as densite,
-                  t.population < e.population as a_cheval
-           from epci as e
-           join (select code_epci, sum(population) as population
-                 from epci_territoires where code_region = ? group by code_epci) as t
-             using (code_epci)
-           join geometries as g on g.niveau = 'epci' and g.code = e.code_epci
-           order by e.nom""",
-        code_region,
-    )
-
-
-def epci_geojson(code_region: str) -> tuple[dict, tuple[float, float, float, float]]:
-    """FeatureCollection of the région's EPCI (feature id = SIREN) and its bounding box."""
-    return _epci_geojson(code_region, version())
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _epci_geojson(code_region: str, file_version: Version):
-    shapes = query(
-        """select g.code, g.geojson, g.lon_min, g.lat_min, g.lon_max, g.lat_max
-           from geometries as g
-           where g.niveau = 'epci'
-             and g.code in (select code_epci from epci_territoires where code_region = ?)""",
-        code_region,
-    )
-    features = [
-        {"type": "Feature", "id": code, "properties": {}, "geometry": json.loads(shape)}
-        for code, shape in zip(shapes["code"], shapes["geojson"], strict=True)
-    ]
-    bounds = (
-        float(shapes["lon_min"].min()),
-        float(shapes["lat_min"].min()),
-        float(shapes["lon_max"].max()),
-        float(shapes["lat_max"].max()),
-    )
-    return {"type": "FeatureCollection", "features": features}, bounds
 
 
 # --- Accueil, and the contract rules Contrats shares ----------------------------------------

@@ -149,6 +149,8 @@ def _screenshot(page, name: str) -> None:
 
 PAGES = {
     "accueil": ("/", 1, "Le réseau aujourd'hui"),
+    "carte": ("/carte?niveau=region&indicateur=taux_couverture&annee=2024", 1, "par région (1"),
+    "territoire": ("/territoire?niveau=epci&code=200046977", 4, "Métropole de Lyon couvre"),
     "reseau": ("/reseau?type=association&region=84", 4, "de type « association » en Auvergne"),
     "contrats": ("/contrats?type=CTE&region=53", 2, "EPCI sur 61 en Bretagne"),
     "donnees": ("/donnees?table=regions&niveau=region", 1, "Télécharger regions.parquet"),
@@ -199,23 +201,34 @@ def test_downloads_give_the_published_rows(server, page):
     _offline_and_clean(page)
 
 
-def test_map_is_drawn_offline_with_no_console_error(server, page):
-    page.goto(f"{server}/territoires?region=53")
+def test_map_of_every_epci_is_drawn_and_a_click_opens_the_territory(server, page):
+    page.goto(f"{server}/carte?niveau=departement&indicateur=contrat&annee=2020")
+    assert _drawn(page)["locations"] == 101
+    page.goto(f"{server}/carte?niveau=epci&indicateur=taux_couverture&annee=2024")
     drawn = _drawn(page)
-    assert drawn["locations"] == 61 and drawn["width"] > 300 and drawn["height"] > 300
-    page.get_by_text("61 EPCI de la région Bretagne").wait_for()
-    _screenshot(page, "territoires")
+    assert drawn["locations"] == 1253 and drawn["width"] > 300 and drawn["height"] > 300
+    _charts_drawn(page, 1)
+    _screenshot(page, "carte_epci")
+    page.goto(f"{server}/carte?niveau=departement&indicateur=taux_couverture&annee=2024")
+    _drawn(page)
+    page.wait_for_timeout(1000)  # the map settles its zoom before it takes clicks
+    box = page.locator(".maplibregl-canvas").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # la Creuse
+    page.wait_for_url(re.compile(r"/territoire\?niveau=departement&code=23"))
+    page.get_by_role("heading", name="Creuse").wait_for()
     _offline_and_clean(page)
 
 
-def test_url_state_survives_reload_and_download_gives_the_table(server, page):
-    page.goto(f"{server}/territoires?region=94&indicateur=densite")
-    assert _drawn(page)["locations"] == 19  # Corsica's EPCI
+def test_communes_map_keeps_its_departement_and_download_gives_its_rows(server, page):
+    page.goto(f"{server}/carte?niveau=commune&indicateur=conso_hab&annee=2019&departement=2A")
+    corse_du_sud = _drawn(page)["locations"]
+    assert 100 < corse_du_sud < 200
     page.reload()
-    assert _drawn(page)["locations"] == 19
-    assert "region=94" in page.url and "indicateur=densite" in page.url
+    assert _drawn(page)["locations"] == corse_du_sud
+    assert "departement=2A" in page.url and "annee=2019" in page.url
     with page.expect_download() as download:
-        page.get_by_role("button", name="Télécharger le tableau (CSV)").click()
+        page.get_by_role("button", name="Télécharger les données de la carte (CSV)").click()
     lines = download.value.path().read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith("code_epci,nom,nature,population")
-    assert len(lines) == 20
+    assert lines[0] == "code,nom,population,valeur,part_donnees"
+    assert len(lines) == corse_du_sud + 1
+    _offline_and_clean(page)

@@ -1,11 +1,6 @@
-"""Dashboard speed on the national demo data: server-side queries per page, and first chart in
-headless Chromium.
-
-1. Each page runs under Streamlit's AppTest with every query it sends timed at the query layer
-   (``dashboard.data._Published.run``): cold (Streamlit cache emptied, database re-attached) and
-   warm (cache emptied, database attached). Target: p95 ≤ 100 ms.
-2. A real server and Debian's Chromium: time from navigation to the first Plotly chart drawn
-   (target ≤ 2 s), and to the map of every EPCI drawn (≤ 3 s); first visit, then again.
+"""Dashboard speed in Debian's headless Chromium, on the national demo data: time from navigation
+to the first Plotly chart drawn on each page (target ≤ 2 s), and to the map of every EPCI drawn
+(≤ 3 s); first visit (server caches cold), then again. Server-side query time: benchmarks/pages.py.
 
 Uses the published file of $OBSERVATOIRE_HOME when there is one, else refreshes into a temporary
 folder first. Prints a table and merges the figures into ``benchmarks/results/latest.json``.
@@ -16,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,12 +19,10 @@ import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
-from streamlit.testing.v1 import AppTest
 
 from warehouse.paths import Home
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "dashboard" / "app.py")
 RESULTS = Path(__file__).parent / "results" / "latest.json"
 # page file, URL path, query parameters: each page in a typical view
 PAGES = [
@@ -50,52 +42,6 @@ MAP_DRAWN = (
     "() => document.querySelector('.maplibregl-canvas') && "
     "document.querySelector('.js-plotly-plot')?._fullData?.[0]?.locations?.length > 1000"
 )
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def _server_side() -> dict[str, dict[str, float]]:
-    """Per page: count, p50 and p95 (ms) of its queries, cold then warm."""
-    import streamlit as st
-
-    from dashboard import data
-
-    timings: list[float] = []
-    run = data._Published.run
-
-    def timed(self, *args, **kwargs):
-        start = time.perf_counter()
-        try:
-            return run(self, *args, **kwargs)
-        finally:
-            timings.append((time.perf_counter() - start) * 1000)
-
-    data._Published.run = timed
-    figures = {}
-    try:
-        for page, _, params in PAGES:
-            for state in ("cold", "warm"):
-                st.cache_data.clear()
-                if state == "cold":
-                    data._published = data._Published()
-                timings.clear()
-                at = AppTest.from_file(APP, default_timeout=300)
-                at.switch_page(page)
-                for key, value in params.items():
-                    at.query_params[key] = value
-                at.run()
-                assert not at.exception, (page, at.exception)
-                figures[f"{Path(page).stem}_{state}"] = {
-                    "queries": len(timings),
-                    "p50_ms": round(statistics.median(timings), 1),
-                    "p95_ms": round(_percentile(timings, 0.95), 1),
-                }
-    finally:
-        data._Published.run = run
-    return figures
 
 
 def _free_port() -> int:
@@ -154,22 +100,13 @@ def main() -> None:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-        os.environ["OBSERVATOIRE_HOME"] = str(home.root)
-        server = _server_side()
         browser = _in_browser(home.root)
-    for name, row in server.items():
-        print(
-            f"{name:<22}{row['queries']:>4} requêtes  p50 {row['p50_ms']:>7} ms  "
-            f"p95 {row['p95_ms']:>7} ms"
-        )
     for name, seconds in browser.items():
         print(f"{name:<28}{seconds:>8} s")
     figures = {
-        "dashboard_query_p95_ms": max(r["p95_ms"] for k, r in server.items() if "warm" in k),
-        "dashboard_query_p95_cold_ms": max(r["p95_ms"] for k, r in server.items() if "cold" in k),
         "dashboard_first_chart_max_s": max(v for k, v in browser.items() if "carte_epci" not in k),
         "dashboard_map_epci_s": browser["carte_epci_again_s"],
-        "dashboard_pages": {"queries": server, "browser_s": browser},
+        "dashboard_browser_s": browser,
     }
     latest = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     RESULTS.write_text(json.dumps(latest | figures, indent=2, ensure_ascii=False) + "\n")
