@@ -32,6 +32,9 @@ test: install
 bench: install
 	$(BIN)/python benchmarks/refresh.py
 	$(BIN)/python benchmarks/ingest.py
+	test -f .observatoire/public.duckdb || $(BIN)/observatoire refresh
+	$(BIN)/python benchmarks/pages.py
+	$(BIN)/python benchmarks/browser.py
 
 # Pin every dependency to the versions the tests last passed with.
 lock: install

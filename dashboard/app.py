@@ -12,13 +12,24 @@ st.set_page_config(
 
 page = st.navigation(
     [
+        st.Page("views/accueil.py", title="Accueil", icon=":material/home:", default=True),
+        st.Page("views/carte.py", title="Carte", icon=":material/map:", url_path="carte"),
         st.Page(
-            "views/territoires.py",
-            title="Territoires",
-            icon="🗺️",
-            url_path="territoires",
-            default=True,
-        )
+            "views/territoire.py",
+            title="Territoire",
+            icon=":material/location_city:",
+            url_path="territoire",
+        ),
+        st.Page("views/reseau.py", title="Réseau", icon=":material/groups:", url_path="reseau"),
+        st.Page(
+            "views/contrats.py",
+            title="Contrats",
+            icon=":material/handshake:",
+            url_path="contrats",
+        ),
+        st.Page(
+            "views/donnees.py", title="Données", icon=":material/database:", url_path="donnees"
+        ),
     ]
 )
 page.run()

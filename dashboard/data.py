@@ -1,21 +1,37 @@
 """The dashboard's only door to data: parameterised, read-only queries on ``public.duckdb``.
 
-Results are cached by Streamlit under the published file's identity (inode and mtime), so a new
-publish is seen on the next rerun without restarting the server. Each cache miss opens its own
-short-lived read-only connection: DuckDB returns a process-wide cached instance while a connection
-to a path stays open, which would keep serving a file that has since been replaced.
+Results are cached by Streamlit under the published file's identity (path, inode and mtime), so a
+new publish is seen on the next rerun without restarting the server.
+
+Cache misses run on one in-memory DuckDB of the process, which attaches the published file
+read-only and re-attaches it when the file changes. Opening a database costs 30-70 ms on a busy
+2-core machine, a query a few milliseconds; and ``duckdb.connect(path)`` would return a
+process-wide cached instance while any connection to that path is open, serving a file that has
+since been replaced. Queries run one at a time under a lock; whole-table downloads use their own
+connection so that they never hold it.
+
+Values always travel as parameters (``$1``, ``$2``); a filter left empty is passed as ``None``.
+Times are returned in Paris time, without time zone: they are shown so, and naive timestamps
+convert to pandas two to three times faster than zoned ones.
 """
 
 from __future__ import annotations
 
-import json
+import tempfile
+import threading
 from pathlib import Path
+from typing import Literal
 
 import duckdb
+import orjson
 import pandas as pd
 import streamlit as st
 
 from warehouse.paths import Home
+
+Version = tuple[str, int, int]
+# Beyond this many rows a CSV no longer opens in a spreadsheet: it is downloaded compressed.
+SPREADSHEET_ROWS = 1_048_576
 
 
 class NotPublished(RuntimeError):
@@ -26,19 +42,48 @@ def public_file() -> Path:
     return Home.from_env().public
 
 
-def version() -> tuple[int, int]:
+def version() -> Version:
     """Identity of the file published right now."""
+    path = public_file()
     try:
-        stat = public_file().stat()
+        stat = path.stat()
     except FileNotFoundError:
-        raise NotPublished(str(public_file())) from None
-    return stat.st_ino, stat.st_mtime_ns
+        raise NotPublished(str(path)) from None
+    return str(path), stat.st_ino, stat.st_mtime_ns
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _query(sql: str, params: tuple, file_version: tuple[int, int]) -> pd.DataFrame:
-    with duckdb.connect(str(public_file()), read_only=True) as con:
-        return con.execute(sql, list(params)).df()
+class _Published:
+    """One in-memory DuckDB with the published file attached read-only as ``pub``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._version: Version | None = None
+
+    def run(self, sql: str, params: tuple, file_version: Version) -> pd.DataFrame:
+        with self._lock:
+            if self._con is None:
+                self._con = duckdb.connect(":memory:")
+            if self._version != file_version:
+                self._con.execute("use memory")
+                self._con.execute("detach database if exists pub")
+                self._version = None
+                _attach(self._con, file_version[0])
+                self._version = file_version
+            return self._con.execute(sql, list(params)).df()
+
+
+def _attach(con: duckdb.DuckDBPyConnection, path: str) -> None:
+    con.execute("attach ? as pub (read_only)", [path])
+    con.execute("use pub")
+
+
+_published = _Published()
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _query(sql: str, params: tuple, file_version: Version) -> pd.DataFrame:
+    return _published.run(sql, params, file_version)
 
 
 def query(sql: str, *params: object) -> pd.DataFrame:
@@ -46,61 +91,739 @@ def query(sql: str, *params: object) -> pd.DataFrame:
     return _query(sql, params, version())
 
 
-def publication() -> dict:
-    row = query("select id_execution, publie_le from publication")
-    return row.iloc[0].to_dict()
+# --- Provenance, shared by every page -------------------------------------------------------
 
 
 def sources() -> pd.DataFrame:
+    """Each source shown by the pages (publisher, dataset, vintage, licence, load date, demo
+    flag), with the publication date of the file: one query serves banner and footer."""
     return query(
-        "select source, editeur, jeu_de_donnees, licence, millesime, min(charge_le) as charge_le, "
-        "bool_or(demo) as demo from sources group by all order by source"
+        """select source, editeur, jeu_de_donnees, licence, millesime,
+                  timezone('Europe/Paris', min(charge_le)) as charge_le, bool_or(demo) as demo,
+                  (select timezone('Europe/Paris', max(publie_le)) from publication) as publie_le
+           from sources
+           group by all
+           order by source"""
     )
+
+
+def publication() -> dict:
+    """When the file was published."""
+    return {"publie_le": sources()["publie_le"].iloc[0]}
 
 
 def regions() -> pd.DataFrame:
     return query("select code_region, nom from regions order by nom")
 
 
-def epci_of_region(code_region: str) -> pd.DataFrame:
-    """EPCI with communes in the région; population and area are those of the whole EPCI."""
+# --- Accueil, and the contract rules Contrats shares ----------------------------------------
+
+# A contract counts from its signature, or from the end of its wave's year when undated (the
+# indicator of warehouse/sql/objectifs.sql counts it from that year).
+_DEBUT = "coalesce(k.date_signature, make_date(try_cast(k.vague as integer), 12, 31))"
+_CONTRATS = (
+    "($1::varchar is null or k.type = $1) and ($2::varchar is null or k.id_contrat in ("
+    "select p.id_contrat from contrats_perimetres as p "
+    "join epci_territoires as e using (code_epci) where e.code_region = $2))"
+)
+
+
+def chiffres_cles() -> dict:
+    """The network today: active members (and by kind), what member collectivities cover
+    (EPCI and communes listed, communes, population), contracts and the EPCI they cover."""
+    return (
+        query(
+            f"""with actifs as (
+                    select * from membres where actif
+                ), listes as (
+                    select distinct t.niveau, t.code
+                    from membres_territoires as t
+                    join actifs as m using (id_membre)
+                    where m.type = 'collectivité'
+                ), couvertes as (
+                    select population from communes
+                    where code_epci in (select code from listes where niveau = 'epci')
+                       or code_commune in (select code from listes where niveau = 'commune')
+                ), signes as (
+                    select distinct p.code_epci
+                    from contrats as k
+                    join contrats_perimetres as p using (id_contrat)
+                    where {_DEBUT} <= current_date
+                ), types as (
+                    select type, count(*) as adherents from actifs group by type
+                )
+                select (select list({{'type': type, 'adherents': adherents}}
+                                    order by adherents desc, type) from types) as par_type,
+                       (select count(*) from actifs) as adherents,
+                       (select count(*) from listes where niveau = 'epci') as epci_listes,
+                       (select count(*) from listes where niveau = 'commune') as communes_listees,
+                       (select count(*) from couvertes) as communes,
+                       (select sum(population) from couvertes) as population,
+                       (select sum(population) from communes) as population_france,
+                       (select count(*) from contrats where type = 'CTE') as cte,
+                       (select count(distinct vague) from contrats where type = 'CTE')
+                         as vagues_cte,
+                       (select count(*) from contrats where type = 'CRTE') as crte,
+                       (select count(*) from signes) as epci_sous_contrat,
+                       (select count(*) from epci) as epci,
+                       (select sum(population) from epci where code_epci in (from signes))
+                         / (select sum(population) from epci) as part_population_sous_contrat,
+                       current_date as date"""
+        )
+        .iloc[0]
+        .to_dict()
+    )
+
+
+# --- Objectifs (Accueil, Réseau, Contrats) ---------------------------------------------------
+
+# Same rule as warehouse/sql/objectifs.sql: a straight line from the first measured value to the
+# target in the target year, 5 % tolerance. One measure only has no line yet.
+OBJECTIFS_ETAT = """
+with mesures as (
+    select id_objectif, annee, valeur, part_perimetre_avec_donnees as part_donnees
+    from objectifs_valeurs
+    where valeur is not null
+), bornes as (
+    select id_objectif,
+           min(annee) as annee_depart, arg_min(valeur, annee) as valeur_depart,
+           max(annee) as annee, arg_max(valeur, annee) as valeur,
+           arg_max(part_donnees, annee) as part_donnees, count(*) as nb_annees,
+           list(valeur order by annee) as serie
+    from mesures
+    group by id_objectif
+), precedente as (
+    select m.id_objectif, max(m.annee) as annee_precedente,
+           arg_max(m.valeur, m.annee) as valeur_precedente
+    from mesures as m
+    join bornes as b using (id_objectif)
+    where m.annee < b.annee
+    group by m.id_objectif
+)
+select o.id_objectif, o.libelle, o.cible, o.annee_cible, o.reference, o.source_url,
+       b.annee, b.valeur, b.part_donnees, b.nb_annees, b.annee_depart, b.valeur_depart, b.serie,
+       p.annee_precedente, p.valeur_precedente,
+       least(o.cible, b.valeur_depart + (o.cible - b.valeur_depart) * (b.annee - b.annee_depart)
+             / greatest(o.annee_cible - b.annee_depart, 1)) as trajectoire,
+       case when b.valeur is null then 'sans données'
+            when b.nb_annees = 1 then 'première mesure'
+            when b.valeur >= 1.05 * trajectoire then 'en avance'
+            when b.valeur >= 0.95 * trajectoire then 'sur la trajectoire'
+            else 'en retard' end as statut
+from objectifs as o
+left join bornes as b using (id_objectif)
+left join precedente as p using (id_objectif)
+order by o.rowid
+"""
+
+
+def objectifs_etat() -> pd.DataFrame:
+    """Each objective: latest value and year, previous value, expected value, status, and the
+    series of its values (oldest first)."""
+    return query(OBJECTIFS_ETAT)
+
+
+def objectifs_series() -> pd.DataFrame:
+    """Every measured value of every objective, with the objective's label."""
     return query(
-        """select e.code_epci, e.nom, e.nature, e.population, e.nb_communes,
-                  g.superficie_km2,
-                  e.population / nullif(g.superficie_km2, 0) as densite,
-                  t.population < e.population as a_cheval
-           from epci as e
-           join (select code_epci, sum(population) as population
-                 from epci_territoires where code_region = ? group by code_epci) as t
-             using (code_epci)
-           join geometries as g on g.niveau = 'epci' and g.code = e.code_epci
-           order by e.nom""",
+        """select v.id_objectif, o.libelle, v.annee, v.valeur, v.cible,
+                  v.part_perimetre_avec_donnees
+           from objectifs_valeurs as v
+           join objectifs as o using (id_objectif)
+           where v.valeur is not null
+           order by o.rowid, v.annee"""
+    )
+
+
+def objectif(id_objectif: str) -> dict:
+    """One objective of ``objectifs``: label, target, target year, reference."""
+    return query("select * from objectifs where id_objectif = $1", id_objectif).iloc[0].to_dict()
+
+
+# --- Réseau ----------------------------------------------------------------------------------
+
+_MEMBRES = "($1::varchar is null or m.type = $1) and ($2::varchar is null or m.code_region = $2)"
+
+
+def types_membres() -> list[str]:
+    return query("select distinct type from membres order by type")["type"].tolist()
+
+
+def membres_par_sous_type(type_: str | None, code_region: str | None) -> pd.DataFrame:
+    return query(
+        f"""select m.type, m.sous_type, count(*) as adherents
+            from membres as m
+            where m.actif and {_MEMBRES}
+            group by all
+            order by m.type, adherents desc, m.sous_type""",
+        type_,
         code_region,
     )
 
 
-def epci_geojson(code_region: str) -> tuple[dict, tuple[float, float, float, float]]:
-    """FeatureCollection of the région's EPCI (feature id = SIREN) and its bounding box."""
-    return _epci_geojson(code_region, version())
+def membres_par_lieu(type_: str | None, code_region: str | None) -> pd.DataFrame:
+    """Active members by région, or by département of the chosen région, and kind."""
+    if code_region is None:
+        return query(
+            f"""select r.code_region as code, r.nom as lieu, m.type, count(m.id_membre) as adherents
+                from regions as r
+                left join membres as m on m.code_region = r.code_region and m.actif and {_MEMBRES}
+                group by all
+                order by lieu, m.type""",
+            type_,
+            code_region,
+        )
+    return query(
+        f"""select d.code_departement as code, d.nom as lieu, m.type,
+                   count(m.id_membre) as adherents
+            from departements as d
+            left join membres as m
+              on m.code_departement = d.code_departement and m.actif and {_MEMBRES}
+            where d.code_region = $2
+            group by all
+            order by lieu, m.type""",
+        type_,
+        code_region,
+    )
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _epci_geojson(code_region: str, file_version: tuple[int, int]):
+def membres_par_annee(type_: str | None, code_region: str | None) -> pd.DataFrame:
+    """Per year: joins, exits and members active at the end of the year (today for this year)."""
+    return query(
+        f"""with annees as (
+                select unnest(range((select min(year(date_adhesion)) from membres as m
+                                     where {_MEMBRES}),
+                                    year(current_date) + 1)) as annee
+            )
+            select a.annee,
+                   count(*) filter (where year(m.date_adhesion) = a.annee) as adhesions,
+                   count(*) filter (where year(m.date_sortie) = a.annee) as sorties,
+                   count(*) filter (where year(m.date_adhesion) <= a.annee
+                                      and (m.date_sortie is null
+                                           or year(m.date_sortie) > a.annee)) as actifs
+            from annees as a
+            cross join (select * from membres as m where {_MEMBRES}) as m
+            group by a.annee
+            order by a.annee""",
+        type_,
+        code_region,
+    )
+
+
+def membres_liste(type_: str | None, code_region: str | None) -> pd.DataFrame:
+    """Active members: organisation, kind, seat, join date, TEPOS, territories listed."""
+    return query(
+        f"""select m.nom, m.type, m.sous_type, r.nom as region, d.nom as departement,
+                   m.date_adhesion, m.reseau_tepos, coalesce(t.territoires, 0) as territoires
+            from membres as m
+            left join regions as r using (code_region)
+            left join departements as d using (code_departement)
+            left join (select id_membre, count(*) as territoires
+                       from membres_territoires group by id_membre) as t using (id_membre)
+            where m.actif and {_MEMBRES}
+            order by m.nom""",
+        type_,
+        code_region,
+    )
+
+
+# --- Contrats --------------------------------------------------------------------------------
+
+
+def contrats_par_vague(type_: str | None, code_region: str | None) -> pd.DataFrame:
+    return query(
+        f"""select k.type, k.vague, count(*) as contrats,
+                   min(k.date_signature) as premiere_signature,
+                   max(k.date_signature) as derniere_signature,
+                   count(*) filter (where k.date_signature is null) as sans_date
+            from contrats as k
+            where {_CONTRATS}
+            group by all
+            order by k.type desc, k.vague""",
+        type_,
+        code_region,
+    )
+
+
+def signatures_par_mois(type_: str | None, code_region: str | None) -> pd.DataFrame:
+    """Contracts signed each month, by kind and wave (undated contracts are left out)."""
+    return query(
+        f"""select date_trunc('month', k.date_signature)::date as mois,
+                   k.type || coalesce(' ' || k.vague, '') as vague,
+                   count(*) as contrats
+            from contrats as k
+            where k.date_signature is not null and {_CONTRATS}
+            group by all
+            order by mois, vague""",
+        type_,
+        code_region,
+    )
+
+
+def couverture_contrats(type_: str | None, code_region: str | None) -> pd.DataFrame:
+    """Share of EPCI, and of their population, under a signed contract: one row per date it
+    changed, and today. Within a région, an EPCI counts for its communes in the région."""
+    return query(
+        f"""with signe as (
+                select p.code_epci, min({_DEBUT}) as depuis
+                from contrats as k
+                join contrats_perimetres as p using (id_contrat)
+                where ($1::varchar is null or k.type = $1)
+                group by p.code_epci
+            ), territoires as (
+                select e.code_epci, sum(e.population) as population, any_value(s.depuis) as depuis
+                from epci_territoires as e
+                left join signe as s using (code_epci)
+                where ($2::varchar is null or e.code_region = $2)
+                group by e.code_epci
+            ), etapes as (
+                select date, sum(n) as n, sum(habitants) as habitants
+                from (select depuis as date, 1 as n, population as habitants
+                      from territoires where depuis <= current_date
+                      union all
+                      select current_date, 0, 0)
+                group by date
+            )
+            select date::date as date,
+                   (sum(n) over w)::bigint as epci_couverts,
+                   (select count(*) from territoires) as epci,
+                   sum(n) over w / (select count(*) from territoires) as part_epci,
+                   sum(habitants) over w / (select sum(population) from territoires)
+                     as part_population
+            from etapes
+            window w as (order by date)
+            order by date""",
+        type_,
+        code_region,
+    )
+
+
+def contrats_liste(type_: str | None, code_region: str | None) -> pd.DataFrame:
+    """Contracts with their EPCI and population (within the région when one is chosen)."""
+    return query(
+        """with perimetres as (
+               select p.id_contrat, count(*) as epci, sum(e.population) as population
+               from contrats_perimetres as p
+               join (select code_epci, sum(population) as population
+                     from epci_territoires
+                     where $2::varchar is null or code_region = $2
+                     group by code_epci) as e using (code_epci)
+               group by p.id_contrat
+           )
+           select k.id_contrat, k.type, k.nom, k.vague, k.date_signature,
+                  coalesce(p.epci, 0) as epci, p.population
+           from contrats as k
+           left join perimetres as p using (id_contrat)
+           where ($1::varchar is null or k.type = $1) and ($2::varchar is null or p.epci > 0)
+           order by k.date_signature nulls last, k.nom""",
+        type_,
+        code_region,
+    )
+
+
+def contrats_rapprochement() -> pd.DataFrame:
+    """The matching report of drawn perimeters, problems first."""
+    return query(
+        """select statut, id_contrat, nom, perimetre, communes_declarees, communes_trouvees,
+                  epci, similarite_nom, motif
+           from contrats_rapprochement
+           order by case statut when 'non rapproché' then 0 when 'à vérifier' then 1
+                                when 'rapproché par le nom' then 2 else 3 end,
+                    nom"""
+    )
+
+
+# --- Données ---------------------------------------------------------------------------------
+
+
+def sources_etat() -> pd.DataFrame:
+    """Per source: provenance; the load published now (the last success); the last run whatever
+    its outcome; and rows rejected to quarantine at the last run and over every recorded run."""
+    return query(
+        """with fichiers as (
+               select source, any_value(editeur) as editeur,
+                      any_value(jeu_de_donnees) as jeu_de_donnees, any_value(licence) as licence,
+                      any_value(millesime) as millesime, count(*) as fichiers,
+                      sum(octets) as octets, bool_or(demo) as demo,
+                      timezone('Europe/Paris', max(charge_le)) as charge_le
+               from sources
+               group by source
+           ), runs as (
+               select source,
+                      arg_max(lignes_lues, fin) filter (where statut = 'succès') as lignes_lues,
+                      arg_max(lignes_acceptees, fin) filter (where statut = 'succès')
+                        as lignes_acceptees,
+                      arg_max(lignes_rejetees, fin) filter (where statut = 'succès')
+                        as lignes_rejetees,
+                      arg_max(statut, debut) as dernier_statut,
+                      timezone('Europe/Paris', max(debut)) as dernier_run,
+                      arg_max(message, debut) as dernier_message,
+                      arg_max(lignes_rejetees, debut) as rejetees_dernier_run,
+                      count(*) as runs, sum(lignes_rejetees) as rejetees_total,
+                      count(*) filter (where statut = 'échec') as echecs
+               from executions
+               group by source
+           )
+           select * from fichiers left join runs using (source) order by source"""
+    )
+
+
+def executions(limit: int = 100) -> pd.DataFrame:
+    return query(
+        """select timezone('Europe/Paris', debut) as debut, timezone('Europe/Paris', fin) as fin,
+                  source, statut, lignes_lues, lignes_acceptees, lignes_rejetees, message
+           from executions
+           order by debut desc, source
+           limit $1""",
+        limit,
+    )
+
+
+def qualite_resume() -> pd.DataFrame:
+    return query(
+        """select mesure, niveau, probleme, count(*) as signalements,
+                  count(distinct code) as territoires, min(annee) as premiere_annee,
+                  max(annee) as derniere_annee
+           from qualite_series
+           group by all
+           order by mesure, niveau, probleme"""
+    )
+
+
+def qualite_par_annee() -> pd.DataFrame:
+    return query(
+        """select annee, niveau, count(*) as signalements
+           from qualite_series
+           group by all
+           order by annee, niveau"""
+    )
+
+
+def qualite_detail(niveau: str | None, limit: int = 200) -> pd.DataFrame:
+    """Flagged series with the territory's name, largest relative change first."""
+    return query(
+        """select q.niveau, q.code, coalesce(e.nom, d.nom, r.nom) as territoire, q.mesure,
+                  q.detail, q.annee, q.probleme, q.valeur_precedente, q.valeur,
+                  q.valeur / nullif(q.valeur_precedente, 0) as rapport
+           from qualite_series as q
+           left join epci as e on q.niveau = 'epci' and e.code_epci = q.code
+           left join departements as d on q.niveau = 'departement' and d.code_departement = q.code
+           left join regions as r on q.niveau = 'region' and r.code_region = q.code
+           where $1::varchar is null or q.niveau = $1
+           order by abs(ln(rapport)) desc nulls last, q.niveau, q.code, q.annee
+           limit $2""",
+        niveau,
+        limit,
+    )
+
+
+def tables() -> pd.DataFrame:
+    """Every table of the public file: rows, and its columns with their types."""
+    return query(
+        """select t.table_name as table, t.estimated_size as lignes,
+                  list(c.column_name || ' (' || lower(c.data_type) || ')'
+                       order by c.column_index) as colonnes
+           from duckdb_tables() as t
+           join duckdb_columns() as c using (database_name, schema_name, table_name)
+           where t.database_name = current_database() and t.schema_name = 'main'
+           group by all
+           order by t.table_name"""
+    )
+
+
+def export(table: str, format: Literal["csv", "parquet"]) -> bytes:
+    """A whole public table, written by DuckDB into a temporary file; CSV is gzipped when the
+    table is too long for a spreadsheet. Not cached: only built when someone downloads it."""
+    known = tables().set_index("table")["lignes"]
+    if table not in known.index:
+        raise ValueError(f"table inconnue : {table[:60]!r}")
+    options = "format parquet"
+    if format == "csv":
+        options = "format csv, header true"
+        if known[table] > SPREADSHEET_ROWS:
+            options += ", compression gzip"
+    with tempfile.TemporaryDirectory(prefix="observatoire-export-") as folder:
+        target = Path(folder) / "export"
+        with duckdb.connect(":memory:") as con:
+            _attach(con, str(public_file()))
+            # An identifier cannot be a parameter: ``table`` is one of the file's own tables.
+            con.execute(f'copy "{table}" to ? ({options})', [str(target)])
+        return target.read_bytes()
+
+
+def export_name(table: str, format: Literal["csv", "parquet"]) -> str:
+    if format == "parquet":
+        return f"{table}.parquet"
+    too_long = tables().set_index("table")["lignes"].get(table, 0) > SPREADSHEET_ROWS
+    return f"{table}.csv.gz" if too_long else f"{table}.csv"
+
+
+# --- Carte et Territoire ---------------------------------------------------------------------
+
+NIVEAUX = {"region": "Région", "departement": "Département", "epci": "EPCI", "commune": "Commune"}
+# Every territory's name, whatever its level.
+_NOMS = """
+select 'region' as niveau, code_region as code, nom from regions
+union all select 'departement', code_departement, nom from departements
+union all select 'epci', code_epci, nom from epci
+union all select 'commune', code_commune, nom from communes
+"""
+# The territories of level $1 shown (communes of département $3 only, at commune level).
+_TERRITOIRES = f"""
+territoires as (
+    select p.code, n.nom, p.population
+    from population_territoires as p
+    join ({_NOMS}) as n using (niveau, code)
+    where p.niveau = $1
+      and ($3::varchar is null or p.code in (
+          select code_commune from communes where code_departement = $3))
+)"""
+# Population of each territory whose communes are « in » at the end of year $2.
+_PART = """
+select n.code,
+       coalesce(sum(c.population) filter (where c.code_commune in (from dedans)), 0)
+         / nullif(sum(c.population), 0) as valeur,
+       1.0 as part_donnees
+from communes_niveaux as n
+join communes as c using (code_commune)
+where n.niveau = $1
+group by n.code
+"""
+_INDICATEURS = {
+    "taux_couverture": """
+        select code, taux_couverture as valeur,
+               least(part_population_production, part_population_consommation) as part_donnees
+        from couverture where niveau = $1 and annee = $2""",
+    "production_enr": """
+        select code, production_enr_mwh as valeur, part_population_production as part_donnees
+        from couverture where niveau = $1 and annee = $2""",
+    "conso_hab": """
+        select v.code, v.consommation_mwh / nullif(p.population, 0) as valeur,
+               v.part_population_consommation as part_donnees
+        from couverture as v
+        join population_territoires as p using (niveau, code)
+        where v.niveau = $1 and v.annee = $2""",
+    "contrat": """
+        with dedans as (
+            select c.code_commune
+            from communes as c
+            join contrats_perimetres as p using (code_epci)
+            join contrats as k using (id_contrat)
+            where coalesce(k.date_signature, make_date(try_cast(k.vague as integer), 12, 31))
+                  <= make_date($2, 12, 31)
+        )"""
+    + _PART,
+    "adhesion": """
+        with actifs as (
+            select t.niveau, t.code
+            from membres_territoires as t
+            join membres as m using (id_membre)
+            where m.type = 'collectivité' and year(m.date_adhesion) <= $2
+              and (m.date_sortie is null or year(m.date_sortie) > $2)
+        ), dedans as (
+            select c.code_commune from communes as c
+            where c.code_epci in (select code from actifs where niveau = 'epci')
+               or c.code_commune in (select code from actifs where niveau = 'commune')
+        )"""
+    + _PART,
+}
+
+
+def carte(niveau: str, indicateur: str, annee: int, departement: str | None) -> pd.DataFrame:
+    """One value per territory of ``niveau`` in ``annee``, with the share of its population
+    whose communes had data; ``indicateur`` is a key of the fixed queries above."""
+    return query(
+        f"""with {_TERRITOIRES.strip()}, valeurs as ({_INDICATEURS[indicateur]})
+            select t.code, t.nom, t.population, v.valeur, v.part_donnees
+            from territoires as t
+            left join valeurs as v using (code)
+            order by t.nom""",
+        niveau,
+        annee,
+        departement,
+    )
+
+
+def annees_energie() -> list[int]:
+    return query("select distinct annee from couverture order by annee")["annee"].tolist()
+
+
+def departements() -> pd.DataFrame:
+    return query(
+        "select code_departement, nom, code_region from departements order by code_departement"
+    )
+
+
+def geojson(niveau: str, departement: str | None) -> tuple[dict, tuple[float, float, float, float]]:
+    """FeatureCollection of a level's territories (feature id = code) and its bounding box."""
+    return _geojson(niveau, departement, version())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _geojson(niveau: str, departement: str | None, file_version: Version):
     shapes = query(
-        """select g.code, g.geojson, g.lon_min, g.lat_min, g.lon_max, g.lat_max
-           from geometries as g
-           where g.niveau = 'epci'
-             and g.code in (select code_epci from epci_territoires where code_region = ?)""",
-        code_region,
+        """select code, geojson, lon_min, lat_min, lon_max, lat_max
+           from geometries
+           where niveau = $1
+             and ($2::varchar is null or code in (
+                 select code_commune from communes where code_departement = $2))""",
+        niveau,
+        departement,
     )
-    features = [
-        {"type": "Feature", "id": code, "properties": {}, "geometry": json.loads(shape)}
+    features = ",".join(
+        f'{{"type":"Feature","id":"{code}","properties":{{}},"geometry":{shape}}}'
         for code, shape in zip(shapes["code"], shapes["geojson"], strict=True)
-    ]
+    )
     bounds = (
         float(shapes["lon_min"].min()),
         float(shapes["lat_min"].min()),
         float(shapes["lon_max"].max()),
         float(shapes["lat_max"].max()),
     )
-    return {"type": "FeatureCollection", "features": features}, bounds
+    return orjson.loads(f'{{"type":"FeatureCollection","features":[{features}]}}'), bounds
+
+
+def territoires(niveau: str, parent: str | None) -> pd.DataFrame:
+    """Territories of ``niveau`` to choose from; communes and EPCI within a département."""
+    return query(
+        f"""select n.code, n.nom
+            from ({_NOMS}) as n
+            where n.niveau = $1
+              and ($2::varchar is null
+                   or (n.niveau = 'commune' and n.code in (
+                       select code_commune from communes where code_departement = $2))
+                   or (n.niveau = 'epci' and n.code in (
+                       select code_epci from epci_territoires where code_departement = $2)))
+            order by n.nom, n.code""",
+        niveau,
+        parent,
+    )
+
+
+def territoire(niveau: str, code: str) -> dict | None:
+    """Name, population, communes and the territories above it; ``None`` when unknown."""
+    found = query(
+        f"""select n.nom, p.population, p.nb_communes
+            from ({_NOMS}) as n
+            join population_territoires as p using (niveau, code)
+            where n.niveau = $1 and n.code = $2""",
+        niveau,
+        code,
+    )
+    return None if found.empty else found.iloc[0].to_dict()
+
+
+def parents(niveau: str, code: str) -> pd.DataFrame:
+    """Territories of other levels that hold some of its communes, and how many."""
+    return query(
+        f"""select h.niveau, h.code, n.nom, count(*) as communes
+            from communes_niveaux as b
+            join communes_niveaux as h using (code_commune)
+            join ({_NOMS}) as n on n.niveau = h.niveau and n.code = h.code
+            where b.niveau = $1 and b.code = $2 and h.niveau not in ($1, 'commune')
+            group by h.niveau, h.code, n.nom
+            order by list_position(['region', 'departement', 'epci'], h.niveau),
+                     communes desc""",
+        niveau,
+        code,
+    )
+
+
+def serie_couverture(niveau: str, code: str) -> pd.DataFrame:
+    return query(
+        """select annee, production_enr_mwh, consommation_mwh, taux_couverture,
+                  part_population_production, part_population_consommation
+           from couverture
+           where niveau = $1 and code = $2
+           order by annee""",
+        niveau,
+        code,
+    )
+
+
+def production_par_filiere(niveau: str, code: str) -> pd.DataFrame:
+    return query(
+        """select p.annee, p.filiere, sum(p.energie_mwh) as energie_mwh,
+                  sum(p.puissance_kw) as puissance_kw
+           from production as p
+           join communes_niveaux as n using (code_commune)
+           where n.niveau = $1 and n.code = $2
+           group by all
+           order by p.annee, p.filiere""",
+        niveau,
+        code,
+    )
+
+
+def consommation_par_energie(niveau: str, code: str) -> pd.DataFrame:
+    return query(
+        """select annee, filiere, conso_mwh, part_population_couverte
+           from consommation_territoires
+           where niveau = $1 and code = $2
+           order by annee, filiere""",
+        niveau,
+        code,
+    )
+
+
+def comparables(niveau: str, code: str, annee: int) -> pd.DataFrame:
+    """Territories of the same level with between half and twice its population, and their
+    renewable coverage in ``annee``; the territory itself is among them."""
+    return query(
+        f"""with moi as (
+                select population from population_territoires where niveau = $1 and code = $2
+            )
+            select p.code, n.nom, p.population, v.taux_couverture, p.code = $2 as lui_meme
+            from population_territoires as p
+            join ({_NOMS}) as n using (niveau, code)
+            join couverture as v on v.niveau = p.niveau and v.code = p.code and v.annee = $3
+            where p.niveau = $1
+              and p.population between (select population from moi) / 2
+                                   and (select population from moi) * 2
+              and v.taux_couverture is not null
+            order by v.taux_couverture desc""",
+        niveau,
+        code,
+        annee,
+    )
+
+
+def contrats_du_territoire(niveau: str, code: str) -> pd.DataFrame:
+    """Contracts whose perimeter holds an EPCI with communes in the territory."""
+    return query(
+        """select k.type, k.nom, k.vague, k.date_signature, count(distinct p.code_epci) as epci
+           from contrats as k
+           join contrats_perimetres as p using (id_contrat)
+           where p.code_epci in (
+               select c.code_epci from communes as c
+               join communes_niveaux as n using (code_commune)
+               where n.niveau = $1 and n.code = $2)
+           group by all
+           order by k.date_signature nulls last, k.nom""",
+        niveau,
+        code,
+    )
+
+
+def membres_du_territoire(niveau: str, code: str) -> pd.DataFrame:
+    """Active members seated in the territory or covering some of its communes."""
+    return query(
+        """with dedans as (
+               select code_commune from communes_niveaux where niveau = $1 and code = $2
+           ), couvre as (
+               select t.id_membre from membres_territoires as t
+               join communes as c
+                 on (t.niveau = 'epci' and c.code_epci = t.code)
+                 or (t.niveau = 'commune' and c.code_commune = t.code)
+               where c.code_commune in (select code_commune from dedans)
+           )
+           select m.nom, m.type, m.sous_type, m.date_adhesion, m.reseau_tepos,
+                  m.code_commune_siege in (select code_commune from dedans) as siege_ici
+           from membres as m
+           where m.actif
+             and (m.id_membre in (select id_membre from couvre)
+                  or m.code_commune_siege in (select code_commune from dedans))
+           order by m.nom""",
+        niveau,
+        code,
+    )

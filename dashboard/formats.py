@@ -3,16 +3,95 @@
 from __future__ import annotations
 
 import math
+from datetime import date, datetime
+
+import pandas as pd
 
 # Viridis: ordered, readable by colour-blind visitors and in greyscale.
 SEQUENTIAL = "Viridis"
+# Okabe-Ito: eight categorical colours that stay distinct for every kind of colour blindness.
+OKABE_ITO = [
+    "#0072B2",  # bleu
+    "#E69F00",  # orange
+    "#009E73",  # vert bleuté
+    "#CC79A7",  # rose
+    "#56B4E9",  # bleu ciel
+    "#D55E00",  # vermillon
+    "#F0E442",  # jaune
+    "#000000",  # noir
+]
 # Plotly layout.separators: decimal comma, narrow no-break space between thousands.
 PLOTLY_SEPARATORS = ",\u202f"
+NNBSP = "\u202f"
+
+
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def nombre(value: float | None, decimals: int = 0) -> str:
     """``1234.5`` → ``1 234,5`` (narrow no-break space, decimal comma)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return "–"
     text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\u202f").replace(".", ",")
+    return text.replace(",", NNBSP).replace(".", ",")
+
+
+def pourcent(share: float | None, decimals: int = 1) -> str:
+    """A share between 0 and 1 as a French percentage: ``0.1234`` → ``12,3 %``."""
+    if _missing(share):
+        return "–"
+    return f"{nombre(100 * share, decimals)}{NNBSP}%"
+
+
+def points(delta: float | None, decimals: int = 1) -> str:
+    """A change of a share, in percentage points, signed: ``0.012`` → ``+1,2 pt``."""
+    if _missing(delta):
+        return "–"
+    sign = "+" if delta >= 0 else "−"
+    return f"{sign}{nombre(abs(100 * delta), decimals)}{NNBSP}pt"
+
+
+def jour(value: date | datetime | None) -> str:
+    """``date(2021, 5, 2)`` → ``02/05/2021``."""
+    return "–" if value is None or pd.isna(value) else f"{value:%d/%m/%Y}"
+
+
+def texte(value: object) -> str:
+    """Any value as shown in a table; a missing one as a dash."""
+    return "–" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def oui_non(value: bool | None) -> str:
+    return "–" if value is None or pd.isna(value) else ("oui" if value else "non")
+
+
+def pluriel(count: float, word: str, plural: str | None = None) -> str:
+    """``3 communes``, ``1 commune``; acronyms pass their own (invariable) plural."""
+    return f"{nombre(count)} {(plural or word + 's') if count > 1 else word}"
+
+
+MOIS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def mois(value: date | datetime | None) -> str:
+    """``date(2021, 5, 2)`` → ``mai 2021``."""
+    return "–" if value is None or pd.isna(value) else f"{MOIS[value.month - 1]} {value.year}"
+
+
+def en_region(nom: str) -> str:
+    """``en Bretagne``, but ``à La Réunion``, ``à Mayotte`` (islands take « à »)."""
+    return f"à {nom}" if nom in ("La Réunion", "Mayotte") else f"en {nom}"

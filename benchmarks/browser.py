@@ -1,0 +1,116 @@
+"""Dashboard speed in Debian's headless Chromium, on the national demo data: time from navigation
+to the first Plotly chart drawn on each page (target ≤ 2 s), and to the map of every EPCI drawn
+(≤ 3 s); first visit (server caches cold), then again. Server-side query time: benchmarks/pages.py.
+
+Uses the published file of $OBSERVATOIRE_HOME when there is one, else refreshes into a temporary
+folder first. Prints a table and merges the figures into ``benchmarks/results/latest.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from warehouse.paths import Home
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = Path(__file__).parent / "results" / "latest.json"
+# page file, URL path, query parameters: each page in a typical view
+PAGES = [
+    ("views/accueil.py", "", {}),
+    ("views/carte.py", "carte", {"niveau": "epci", "indicateur": "taux_couverture"}),
+    ("views/territoire.py", "territoire", {"niveau": "epci", "code": "200046977"}),
+    ("views/reseau.py", "reseau", {}),
+    ("views/contrats.py", "contrats", {}),
+    ("views/donnees.py", "donnees", {}),
+]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP * ~NOTFOUND"]
+FIRST_CHART = (
+    "() => [...document.querySelectorAll('.js-plotly-plot')].some(g => g._fullData?.length)"
+)
+MAP_DRAWN = (
+    "() => document.querySelector('.maplibregl-canvas') && "
+    "document.querySelector('.js-plotly-plot')?._fullData?.[0]?.locations?.length > 1000"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _in_browser(home: Path) -> dict[str, float]:
+    """Seconds from navigation to the first chart drawn, per page, first visit then again."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "dashboard", "--port", str(port)],
+        env={**os.environ, "OBSERVATOIRE_HOME": str(home)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        figures = {}
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            for visit in ("first", "again"):
+                for file, path, params in PAGES:
+                    query = "&".join(f"{k}={v}" for k, v in params.items())
+                    start = time.perf_counter()
+                    page.goto(f"{url}/{path}?{query}")
+                    page.wait_for_function(FIRST_CHART, timeout=120_000)
+                    figures[f"{Path(file).stem}_{visit}_s"] = round(time.perf_counter() - start, 2)
+                    if path == "carte":
+                        page.wait_for_function(MAP_DRAWN, timeout=120_000)
+                        figures[f"carte_epci_{visit}_s"] = round(time.perf_counter() - start, 2)
+            browser.close()
+        return figures
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    home = Home.from_env()
+    with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as folder:
+        if not home.public.exists():
+            home = Home(Path(folder))
+            subprocess.run(
+                [sys.executable, "-m", "flows.cli", "refresh"],
+                env={**os.environ, "OBSERVATOIRE_HOME": str(home.root)},
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        browser = _in_browser(home.root)
+    for name, seconds in browser.items():
+        print(f"{name:<28}{seconds:>8} s")
+    figures = {
+        "dashboard_first_chart_max_s": max(v for k, v in browser.items() if "carte_epci" not in k),
+        "dashboard_map_epci_s": browser["carte_epci_again_s"],
+        "dashboard_browser_s": browser,
+    }
+    latest = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    RESULTS.write_text(json.dumps(latest | figures, indent=2, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""Building blocks the pages share: a chart with its source, its numbers and its data, a table in
+French formats, a CSV button and the objectives' status badge."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard import data
+from dashboard.formats import OKABE_ITO, PLOTLY_SEPARATORS
+
+# Column → its label, and how to write a value in French (see dashboard/formats.py).
+Colonnes = Mapping[str, tuple[str, Callable[[Any], str]]]
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+# Beyond this many rows the numbers behind a chart go in a scrollable grid, not a plain table.
+PLAIN_TABLE_ROWS = 40
+
+# Badge colour, icon, chart colour: the words say the status, colour and icon only repeat it.
+STATUTS = {
+    "en avance": ("blue", ":material/trending_up:", OKABE_ITO[0]),
+    "sur la trajectoire": ("green", ":material/check_circle:", OKABE_ITO[2]),
+    "en retard": ("orange", ":material/trending_down:", OKABE_ITO[5]),
+    "première mesure": ("gray", ":material/flag:", "#8C8C8C"),
+    "sans données": ("gray", ":material/help:", "#BDBDBD"),
+}
+# What a reader must know to read an objective's series right.
+OBJECTIVE_NOTES = {
+    "trajectoire_tepos": (
+        "La première année mesurée, chaque territoire est sur sa trajectoire par construction "
+        "(elle part de sa propre valeur) : le 100 % de cette année-là n'est pas un résultat."
+    ),
+}
+
+
+def citation(names: list[str]) -> str:
+    """Publishers of the sources ``names``, as the caption under a chart cites them (the footer
+    of the page gives each dataset, vintage and licence)."""
+    shown = data.sources()
+    return " ; ".join(shown.loc[shown["source"].isin(names), "editeur"])
+
+
+def objective_name(libelle: str) -> str:
+    """The short name of an objective: its label before the colon, without parentheses."""
+    return re.sub(r"\s*\(.*?\)", "", libelle.partition(" : ")[0])
+
+
+def new_figure() -> go.Figure:
+    """An empty figure with the dashboard's defaults: French separators, Okabe-Ito colours,
+    legend on top in the order of the traces, tight margins. Pages may override any of them."""
+    figure = go.Figure()
+    figure.update_layout(
+        separators=PLOTLY_SEPARATORS,
+        colorway=OKABE_ITO,
+        margin={"l": 0, "r": 10, "t": 30, "b": 0},
+        legend={
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.0,
+            "x": 0,
+            "title": None,
+            "traceorder": "normal",
+        },
+    )
+    return figure
+
+
+def counts_axis(largest: float) -> dict:
+    """An axis of whole counts: no 0,5 tick when the counts are small."""
+    return {"rangemode": "tozero", "tickformat": ",d", **({"dtick": 1} if largest <= 8 else {})}
+
+
+def french(frame: pd.DataFrame, colonnes: Colonnes) -> pd.DataFrame:
+    """The columns named in ``colonnes``, written in French and renamed, as text."""
+    return pd.DataFrame(
+        {label: frame[name].map(write) for name, (label, write) in colonnes.items()}
+    )
+
+
+def table(frame: pd.DataFrame, colonnes: Colonnes) -> None:
+    """A table in French formats: plain HTML when short (read by screen readers), else a grid."""
+    shown = french(frame, colonnes)
+    if len(shown) <= PLAIN_TABLE_ROWS:
+        st.table(shown.set_index(shown.columns[0]))
+    else:
+        st.dataframe(shown, hide_index=True, width="stretch")
+
+
+def csv_button(frame: pd.DataFrame, file_name: str, label: str = "Télécharger (CSV)") -> None:
+    """The raw rows (machine-readable numbers, column names of the public file) as CSV."""
+    st.download_button(
+        label,
+        frame.to_csv(index=False).encode("utf-8"),
+        file_name=file_name,
+        mime="text/csv",
+        key=f"csv-{file_name}",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def chart(
+    figure: go.Figure,
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    summary: str,
+    sources: list[str],
+    period: str,
+    file_name: str,
+    colonnes: Colonnes,
+    height: int = 380,
+) -> None:
+    """A chart made with ``new_figure``, then what it says in words with its source and period,
+    the numbers behind it (the text alternative) and the same rows as CSV."""
+    st.markdown(f"#### {title}")
+    figure.update_layout(height=height)
+    st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, alt=f"{title}. {summary}")
+    st.caption(f"{summary} Source : {citation(sources)} — {period}.")
+    with st.expander(f"Les chiffres du graphique « {title} »"):
+        table(frame, colonnes)
+    csv_button(frame, file_name, "Télécharger les données du graphique (CSV)")
+
+
+def status_badge(statut: str) -> None:
+    color, icon, _ = STATUTS[statut]
+    st.badge(statut, icon=icon, color=color)

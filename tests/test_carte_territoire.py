@@ -1,0 +1,126 @@
+"""Pages « Carte » and « Territoire » under AppTest, against the file the real refresh published."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import plotly.io as pio
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.test_dashboard import _values, open_page
+
+
+def _open(published, monkeypatch, page: str, **params: str) -> AppTest:
+    monkeypatch.setenv("OBSERVATOIRE_HOME", str(published.root))
+    return open_page(Path(page).stem, **params)
+
+
+def _figures(at: AppTest) -> list:
+    return [pio.from_json(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def _public(published, sql: str, *params) -> list[tuple]:
+    with duckdb.connect(str(published.public), read_only=True) as con:
+        return con.execute(sql, list(params)).fetchall()
+
+
+def test_map_shows_every_departement_with_its_coverage(published, monkeypatch):
+    at = _open(
+        published,
+        monkeypatch,
+        "views/carte.py",
+        niveau="departement",
+        indicateur="taux_couverture",
+        annee="2020",
+    )
+    assert not at.exception
+    (trace,) = _figures(at)[0].data
+    assert len(trace.locations) == 101  # a département without data is drawn empty
+    shown = {
+        code: value
+        for code, value in zip(trace.locations, _values(trace.z), strict=True)
+        if value == value  # NaN: no data
+    }
+    expected = dict(
+        _public(
+            published,
+            "select code, taux_couverture from couverture "
+            "where niveau = 'departement' and annee = 2020",
+        )
+    )
+    assert shown == pytest.approx(expected)
+    caption = at.caption[0].value
+    assert f"2020, par département ({len(expected)} territoires)" in caption
+    assert f"{101 - len(expected)} territoire(s) sans donnée" in caption
+
+
+def test_communes_are_drawn_one_departement_at_a_time(published, monkeypatch):
+    at = _open(
+        published,
+        monkeypatch,
+        "views/carte.py",
+        niveau="commune",
+        indicateur="conso_hab",
+        annee="2015",
+        departement="2A",
+    )
+    assert not at.exception
+    (trace,) = _figures(at)[0].data
+    ((count,),) = _public(published, "select count(*) from communes where code_departement = '2A'")
+    assert len(trace.locations) == count and all(c.startswith("2A") for c in trace.locations)
+    assert at.query_params["departement"] == "2A"
+
+
+def test_contract_coverage_grows_with_the_years(published, monkeypatch):
+    shares = {}
+    for year in ("2018", "2022"):
+        at = _open(
+            published,
+            monkeypatch,
+            "views/carte.py",
+            niveau="region",
+            indicateur="contrat",
+            annee=year,
+        )
+        (trace,) = _figures(at)[0].data
+        shares[year] = np.nanmean(_values(trace.z))  # Mayotte has no population
+    assert shares["2018"] < 0.1 < 0.99 < shares["2022"]
+
+
+@pytest.mark.parametrize("hostile", ["84' or 1=1 --", "<script>alert(1)</script>", "x" * 500])
+def test_hostile_parameters_only_say_unknown(published, monkeypatch, hostile):
+    at = _open(published, monkeypatch, "views/carte.py", niveau=hostile, indicateur=hostile)
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert warnings.count("Valeur inconnue") == 2
+    assert "<script>" not in warnings and "1=1" not in warnings and "x" * 61 not in warnings
+    assert at.query_params["niveau"] == "epci"
+
+
+def test_territory_page_tells_its_story(published, monkeypatch):
+    at = _open(published, monkeypatch, "views/territoire.py", niveau="commune", code="69123")
+    assert not at.exception
+    assert at.header[0].value == "Lyon"
+    figures = _figures(at)
+    assert len(figures) == 4  # consumption, production, coverage, peers
+    ((conso_2024,),) = _public(
+        published,
+        "select sum(conso_mwh) from consommation_territoires "
+        "where niveau = 'commune' and code = '69123' and annee = 2024",
+    )
+    stacked = sum(_values(t.y)[-1] for t in figures[0].data)
+    assert stacked == pytest.approx(conso_2024 / 1000)
+    captions = " ".join(c.value for c in at.caption)
+    assert "Lyon couvre" in captions and "territoires de même échelle" in captions
+    badges = [m.value for m in at.markdown if "badge[" in m.value]
+    assert len(badges) == 1
+
+
+def test_unknown_territory_falls_back_and_says_so(published, monkeypatch):
+    at = _open(published, monkeypatch, "views/territoire.py", niveau="region", code="99")
+    assert not at.exception
+    assert any("Valeur inconnue" in w.value for w in at.warning)
+    assert at.header[0].value == "Auvergne-Rhône-Alpes"

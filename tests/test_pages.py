@@ -1,0 +1,326 @@
+"""Accueil, Réseau, Contrats and Données under Streamlit's AppTest, on the file the real refresh
+published: what they show is checked against counts computed here with DuckDB."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import re
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.formats import nombre, pourcent
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+HOSTILE = ["84' or 1=1 --", "<script>alert(1)</script>", "![x](http://example.com/x.png)"]
+
+
+@pytest.fixture
+def sql(published):
+    """Run one query on the published file, independently of the dashboard's code."""
+    con = duckdb.connect(str(published.public), read_only=True)
+    yield lambda text, *params: con.execute(text, list(params)).fetchall()
+    con.close()
+
+
+@pytest.fixture
+def open_page(published, monkeypatch):
+    """``open_page("reseau", type="association")`` runs that page with those URL parameters."""
+    monkeypatch.setenv("OBSERVATOIRE_HOME", str(published.root))
+
+    def run(page: str | None = None, **params: str) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60)
+        for name, value in params.items():
+            at.query_params[name] = value
+        at.run()  # pages with a url_path can only be reached after a first run
+        if page:
+            at.switch_page(f"views/{page}.py").run()
+        assert not at.exception, at.exception
+        return at
+
+    return run
+
+
+def _text(at: AppTest) -> str:
+    """Everything the page wrote as Markdown, captions, warnings and metrics."""
+    parts = [e.value for kind in ("markdown", "caption", "warning", "info") for e in at.get(kind)]
+    parts += [f"{m.label}: {m.value}" for m in at.metric]
+    return "\n".join(parts)
+
+
+def _metric(at: AppTest, label: str) -> str:
+    (value,) = [m.value for m in at.metric if m.label == label]
+    return value
+
+
+def _figures(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def _demo_banner(at: AppTest) -> str:
+    (banner,) = [w.value for w in at.warning if "Données de démonstration" in w.value]
+    return banner
+
+
+def _status(values: list[tuple[int, float]], target: float, target_year: int) -> str:
+    """The rule of warehouse/sql/objectifs.sql, written again: a straight line from the first
+    measured value to the target in the target year, 5 % tolerance."""
+    (first_year, first), (year, value) = values[0], values[-1]
+    if len(values) == 1:
+        return "première mesure"
+    expected = min(
+        target, first + (target - first) * (year - first_year) / max(target_year - first_year, 1)
+    )
+    if value >= 1.05 * expected:
+        return "en avance"
+    return "sur la trajectoire" if value >= 0.95 * expected else "en retard"
+
+
+# --- Accueil ---------------------------------------------------------------------------------
+
+
+def test_home_counts_members_territories_and_contracts(open_page, sql):
+    at = open_page()
+    (active,) = sql("select count(*) from membres where actif")[0]
+    assert _metric(at, "Adhérents actifs") == nombre(active)
+    (population, communes) = sql(
+        """select sum(population), count(*) from communes where code_commune in (
+               select n.code_commune from membres_territoires as t
+               join membres as m using (id_membre)
+               join communes_niveaux as n on n.niveau = t.niveau and n.code = t.code
+               where m.actif and m.type = 'collectivité')"""
+    )[0]
+    assert _metric(at, "Communes couvertes") == nombre(communes)
+    assert f"{nombre(population)} habitants" in _text(at)
+    (cte, crte) = sql(
+        "select count(*) filter (where type = 'CTE'), count(*) filter (where type = 'CRTE') "
+        "from contrats"
+    )[0]
+    assert f"{nombre(cte)} CTE en 3 vagues, {nombre(crte)} CRTE" in _text(at)
+    assert "membres" in _demo_banner(at)
+
+
+def test_home_gives_each_objective_its_value_status_and_coverage(open_page, sql):
+    at = open_page()
+    objectives = sql("select id_objectif, cible, annee_cible from objectifs order by rowid")
+    badges = [m.value for m in at.markdown if "-badge[" in m.value]
+    assert len(badges) == len(objectives) == 7
+    values = [m for m in at.metric if m.label.startswith("Valeur ")]
+    for (id_objectif, target, target_year), badge, metric in zip(
+        objectives, badges, values, strict=True
+    ):
+        series = sql(
+            "select annee, valeur from objectifs_valeurs "
+            "where id_objectif = ? and valeur is not null order by annee",
+            id_objectif,
+        )
+        assert badge.endswith(f"{_status(series, target, target_year)}]"), id_objectif
+        assert metric.label == f"Valeur {series[-1][0]}"
+        assert metric.value == pourcent(series[-1][1])
+    (partial,) = sql(
+        "select arg_max(part_perimetre_avec_donnees, annee) from objectifs_valeurs "
+        "where id_objectif = 'ressources_perennes'"
+    )[0]
+    assert partial < 1
+    assert f"Données pour {pourcent(partial, 0)} du périmètre." in _text(at)
+    (bars,) = _figures(at)
+    assert sum(len(t["y"]) for t in bars["data"] if t["type"] == "bar") == 7
+    assert bars["layout"]["separators"] == ",\u202f"
+
+
+def test_every_chart_has_source_numbers_and_csv(open_page):
+    for page in ("accueil", "reseau", "contrats", "donnees"):
+        at = open_page(None if page == "accueil" else page)
+        charts = len(at.get("plotly_chart"))
+        assert charts, page
+        expanders = [e for e in at.expander if e.label.startswith("Les chiffres du graphique")]
+        downloads = [
+            b for b in at.get("download_button") if "données du graphique" in b.proto.label
+        ]
+        sourced = [c for c in at.caption if "Source : " in c.value and " — " in c.value]
+        assert len(expanders) == len(downloads) == charts, page
+        assert len(sourced) >= charts, page
+        assert all(e.children for e in expanders), page
+        assert "Publication du" in at.caption[-1].value, page
+
+
+# --- Réseau ----------------------------------------------------------------------------------
+
+
+def test_network_default_shows_every_active_member(open_page, sql):
+    at = open_page("reseau")
+    (active, tepos) = sql(
+        "select count(*), count(*) filter (where reseau_tepos) from membres where actif"
+    )[0]
+    assert _metric(at, "Adhérents actifs") == nombre(active)
+    assert _metric(at, "Membres du réseau TEPOS") == nombre(tepos)
+    assert at.query_params["type"] == "tous" and at.query_params["region"] == "toutes"
+    by_place = _figures(at)[1]
+    regions = {r for (r,) in sql("select nom from regions")}
+    assert {y for trace in by_place["data"] for y in trace["y"]} <= regions
+    assert len(at.dataframe[0].value) == active
+
+
+def test_network_filters_come_from_the_url(open_page, sql):
+    at = open_page("reseau", type="association", region="84")
+    assert [s.value for s in at.selectbox] == ["association", "84"]
+    (count,) = sql(
+        "select count(*) from membres where actif and type = 'association' and code_region = '84'"
+    )[0]
+    assert _metric(at, "Adhérents actifs") == nombre(count)
+    by_place = _figures(at)[1]
+    departements = {d for (d,) in sql("select nom from departements where code_region = '84'")}
+    assert {y for trace in by_place["data"] for y in trace["y"]} <= departements
+    assert [t["name"] for t in by_place["data"]] == ["association"]
+
+
+def test_choosing_a_kind_updates_the_url(open_page, sql):
+    at = open_page("reseau")
+    at.selectbox[0].select("entreprise").run()
+    assert at.query_params["type"] == "entreprise"
+    (count,) = sql("select count(*) from membres where actif and type = 'entreprise'")[0]
+    assert _metric(at, "Adhérents actifs") == nombre(count)
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_network_hostile_url_parameters_only_say_unknown(open_page, hostile):
+    at = open_page("reseau", type=hostile, region=hostile)
+    unknown = [w.value for w in at.warning if "inconnu" in w.value]
+    assert len(unknown) == 2
+    for text in unknown:  # the value is echoed without any Markdown or HTML it carried
+        assert re.fullmatch(r"[\w �-]*", text.rpartition(" : « ")[2].partition(" »")[0])
+    assert [s.value for s in at.selectbox] == ["tous", "toutes"]
+
+
+# --- Contrats --------------------------------------------------------------------------------
+
+
+def test_contracts_default_counts_and_coverage(open_page, sql):
+    at = open_page("contrats")
+    (contracts,) = sql("select count(*) from contrats")[0]
+    assert _metric(at, "Contrats") == nombre(contracts)
+    (covered, epci) = sql(
+        "select count(distinct p.code_epci), (select count(*) from epci) from contrats_perimetres "
+        "as p join contrats as k using (id_contrat) where k.date_signature <= current_date"
+    )[0]
+    assert _metric(at, "EPCI couverts") == f"{nombre(covered)} / {nombre(epci)}"
+    signatures, coverage = _figures(at)
+    assert {t["name"] for t in signatures["data"]} == {
+        f"{kind} {wave}" for kind, wave in sql("select distinct type, vague from contrats")
+    }
+    assert coverage["layout"]["shapes"][0]["y0"] == 1, "the 100 % target is drawn"
+    assert len(at.dataframe[-1].value) == contracts
+    assert "aucun périmètre dessiné" in _text(at)
+
+
+def test_contracts_filters_come_from_the_url(open_page, sql):
+    at = open_page("contrats", type="CTE", region="53")
+    assert at.radio[0].value == "CTE" and at.selectbox[0].value == "53"
+    (contracts,) = sql(
+        """select count(*) from contrats where type = 'CTE' and id_contrat in (
+               select id_contrat from contrats_perimetres
+               join epci_territoires using (code_epci) where code_region = '53')"""
+    )[0]
+    (covered, epci) = sql(
+        """select count(distinct e.code_epci) filter (where e.code_epci in (
+                      select code_epci from contrats_perimetres join contrats using (id_contrat)
+                      where type = 'CTE')),
+                  count(distinct e.code_epci)
+           from epci_territoires as e where e.code_region = '53'"""
+    )[0]
+    assert _metric(at, "Contrats") == nombre(contracts)
+    assert _metric(at, "EPCI couverts") == f"{nombre(covered)} / {nombre(epci)}"
+    assert "en Bretagne" in _text(at)
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_contracts_hostile_url_parameters_only_say_unknown(open_page, hostile):
+    at = open_page("contrats", type=hostile, region=hostile)
+    assert len([w for w in at.warning if "inconnu" in w.value]) == 2
+    assert at.radio[0].value == "tous" and at.selectbox[0].value == "toutes"
+
+
+def test_contracts_show_the_matching_report_when_there_is_one(published, tmp_path, monkeypatch):
+    root = tmp_path / "home"
+    root.mkdir()
+    shutil.copy2(published.public, root / "public.duckdb")
+    with duckdb.connect(str(root / "public.duckdb")) as con:
+        con.execute(
+            """insert into contrats_rapprochement values
+               ('CTE1', 'CTE du Pays test', 'intercommunal', 12, 30, '200000000', 0.0,
+                'à vérifier', '30 communes trouvées pour 12 déclarées, noms sans mot commun'),
+               ('CTE2', 'CTE de l''Île test', 'communal', 1, 1, null, null,
+                'non rapproché', 'commune(s) sans EPCI (île)')"""
+        )
+    monkeypatch.setenv("OBSERVATOIRE_HOME", str(root))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("views/contrats.py").run()
+    assert "non rapproché : 1 ; à vérifier : 1." in _text(at), "problems first"
+    report = at.table[-1].value
+    assert list(report.index) == ["CTE de l'Île test", "CTE du Pays test"]
+    assert list(report["Motif"]) == [
+        "commune(s) sans EPCI (île)",
+        "30 communes trouvées pour 12 déclarées, noms sans mot commun",
+    ]
+
+
+def test_data_page_lists_sources_quarantine_and_quality(open_page, sql):
+    at = open_page("donnees")
+    sources = {s for (s,) in sql("select distinct source from sources")}
+    provenance = at.table[0].value
+    assert set(provenance.index) == sources
+    demo = {s for (s,) in sql("select distinct source from sources where demo")}
+    assert set(provenance.index[provenance["Démonstration"] == "oui"]) == demo
+    assert set(_demo_banner(at).partition(" : ")[2].partition(" — ")[0].split(", ")) == demo
+    assert "quarantine.rejets" in _text(at)
+    (flags,) = sql("select count(*) from qualite_series")[0]
+    assert f"{nombre(flags)} signalements en tout" in _text(at)
+    tables = {t for (t,) in sql("select table_name from duckdb_tables()")}
+    assert set(at.table[-1].value.index) == tables
+    assert at.query_params["table"] == "membres" and at.query_params["niveau"] == "tous"
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert {"Télécharger membres.csv", "Télécharger membres.parquet"} <= set(labels)
+
+
+def test_data_page_state_comes_from_the_url(open_page, sql):
+    at = open_page("donnees", table="consommation", niveau="region")
+    assert at.selectbox[-1].value == "consommation"
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Télécharger consommation.csv.gz" in labels, "too long for a spreadsheet: gzipped"
+    flagged = at.dataframe[0].value if at.dataframe else at.table[-2].value.reset_index()
+    assert set(flagged["Niveau"]) == {"région"}
+    assert set(flagged["Code"]) <= {r for (r,) in sql("select code_region from regions")}
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_data_page_hostile_url_parameters_only_say_unknown(open_page, hostile):
+    at = open_page("donnees", table=hostile, niveau=hostile)
+    assert len([w for w in at.warning if "inconnu" in w.value]) == 2
+    assert at.selectbox[-1].value == "membres"
+
+
+def test_exports_are_the_published_tables(published, monkeypatch, sql):
+    from dashboard import data
+
+    monkeypatch.setenv("OBSERVATOIRE_HOME", str(published.root))
+    (members,) = sql("select count(*) from membres")[0]
+    rows = list(csv.DictReader(io.StringIO(data.export("membres", "csv").decode("utf-8"))))
+    assert len(rows) == members and "id_membre" in rows[0]
+    parquet = Path(published.root.parent / "membres.parquet")
+    parquet.write_bytes(data.export("membres", "parquet"))
+    with duckdb.connect() as con:
+        assert con.execute("select count(*) from read_parquet(?)", [str(parquet)]).fetchone() == (
+            members,
+        )
+    monkeypatch.setattr(data, "SPREADSHEET_ROWS", 10)
+    assert data.export_name("membres", "csv") == "membres.csv.gz"
+    lines = gzip.decompress(data.export("membres", "csv")).decode("utf-8").splitlines()
+    assert len(lines) == members + 1
+    with pytest.raises(ValueError, match="inconnue"):
+        data.export("membres\" to '/tmp/x.csv'; --", "csv")
