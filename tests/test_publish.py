@@ -22,14 +22,13 @@ from warehouse.publish import clean_stale, publish
 
 READER = textwrap.dedent(
     """
-    import json, sys, time, duckdb
-    path, seconds, hold = sys.argv[1], float(sys.argv[2]), sys.argv[3] == "hold"
+    import json, os, sys, duckdb
+    path, stop, hold = sys.argv[1], sys.argv[2], sys.argv[3] == "hold"
     # A held connection keeps reading the file it opened, even once replaced; while it is open,
     # DuckDB hands the same instance to new connections of this process, so hold in its own.
     held = duckdb.connect(path, read_only=True) if hold else None
     seen, errors, reads = set(), [], 0
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
+    while not os.path.exists(stop):
         try:
             con = held or duckdb.connect(path, read_only=True)
             version, rows = con.execute(
@@ -39,6 +38,8 @@ READER = textwrap.dedent(
                 errors.append(f"version {version} with {rows} rows")
             seen.add(version)
             reads += 1
+            if reads == 1:
+                print("prêt", flush=True)
             if con is not held:
                 con.close()
         except Exception as error:
@@ -55,26 +56,31 @@ def _warehouse_with(con: duckdb.DuckDBPyConnection, version: int) -> None:
 
 
 def test_readers_never_fail_while_refreshes_publish(home):
+    """20 reader processes (half holding one connection, half reopening) while 5 publishes
+    replace the file: no reader error, every read a complete version."""
+    stop = home.root / "stop"
     with internal.connect(home.warehouse) as con:
         _warehouse_with(con, 1)
         publish(con, home.public, "1", datetime.now(UTC))
         readers = [
             subprocess.Popen(
-                [sys.executable, "-c", READER, str(home.public), "6", mode],
+                [sys.executable, "-c", READER, str(home.public), str(stop), mode],
                 stdout=subprocess.PIPE,
+                text=True,
             )
-            for mode in ("hold", "hold", "reopen", "reopen")
+            for mode in ["hold"] * 10 + ["reopen"] * 10
         ]
-        time.sleep(1.5)
+        for reader in readers:  # every reader has read version 1 before the first publish
+            assert reader.stdout.readline().strip() == "prêt"
         for version in range(2, 7):
             _warehouse_with(con, version)
             publish(con, home.public, str(version), datetime.now(UTC))
             time.sleep(0.5)
-    results = [json.loads(r.communicate(timeout=60)[0]) for r in readers]
-    assert [r["errors"] for r in results] == [[]] * 4
-    assert all(r["reads"] > 20 for r in results)
-    assert [r["seen"] for r in results[:2]] == [["1"], ["1"]]
-    assert all(len(r["seen"]) >= 4 for r in results[2:]), results
+    stop.touch()
+    results = [json.loads(r.communicate(timeout=120)[0]) for r in readers]
+    assert [r["errors"] for r in results] == [[]] * 20
+    assert [r["seen"] for r in results[:10]] == [["1"]] * 10
+    assert all(len(r["seen"]) >= 2 and r["seen"][-1] == "6" for r in results[10:]), results
     assert not list(home.root.glob(".public-*")), "no temporary file left behind"
     assert not (home.root / "public.duckdb.wal").exists()
 

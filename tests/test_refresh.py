@@ -85,6 +85,7 @@ def test_sources_and_executions_tell_provenance(public, published):
     assert demo == {
         "consommation": True,
         "contrats": True,
+        "installations": True,
         "membres": True,
         "production": True,
         "territoires": False,
