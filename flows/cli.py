@@ -39,6 +39,27 @@ def _locations(pairs: list[str]) -> dict[str, str]:
     return locations
 
 
+def _task_runner(runner: str, address: str | None):
+    """Prefect's default thread pool, or a Dask cluster: a local one, or the one at ``address``."""
+    if runner == "local":
+        return None
+    from prefect.settings import get_current_settings
+    from prefect_dask import DaskTaskRunner
+
+    if not get_current_settings().api.url:
+        typer.secho(
+            "« --runner dask » demande un serveur Prefect que les processus Dask joignent : "
+            "lancez « prefect server start » et exportez "
+            "PREFECT_API_URL=http://127.0.0.1:4200/api (voir « Planification » dans le README).",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(2)
+    if address:
+        return DaskTaskRunner(address=address)
+    return DaskTaskRunner(cluster_kwargs={"n_workers": os.cpu_count(), "threads_per_worker": 1})
+
+
 @app.command()
 def refresh(
     sources_from: Annotated[
@@ -47,16 +68,41 @@ def refresh(
             "--from", help="SOURCE=URL_OU_CHEMIN : lire une source ailleurs que par défaut."
         ),
     ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--source", help="Ne rafraîchir que cette source (option répétable)."),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Tout revalider, reconstruire et republier, même inchangé."),
+    ] = False,
+    runner: Annotated[
+        str,
+        typer.Option(
+            "--runner",
+            help="Où tournent les tâches : « local » (fils d'exécution) ou « dask » (grappe Dask).",
+        ),
+    ] = "local",
+    dask_address: Annotated[
+        str | None,
+        typer.Option(
+            "--dask-adresse", help="Grappe Dask existante (tcp://hôte:8786) pour --runner dask."
+        ),
+    ] = None,
 ) -> None:
-    """Rafraîchir toutes les sources et publier public.duckdb."""
+    """Rafraîchir les sources qui ont changé et publier public.duckdb."""
     locations = _locations(sources_from or [])
+    if runner not in ("local", "dask"):
+        raise typer.BadParameter(f"« {runner} » : « local » ou « dask »", param_hint="--runner")
     home = Home.from_env().ensure()
     _prefect_offline(home)
     from flows.refresh import refresh as refresh_flow
 
+    task_runner = _task_runner(runner, dask_address)
+    flow = refresh_flow.with_options(task_runner=task_runner) if task_runner else refresh_flow
     started = datetime.now(UTC)
     try:
-        report = refresh_flow(locations=locations)
+        report = flow(locations=locations, sources=only, force=force)
     except Exception as error:  # the flow already logged the traceback
         previous = (
             f"Le fichier publié précédent ({home.public}) reste en service, inchangé."
@@ -75,10 +121,16 @@ def refresh(
     for s in report.sources:
         typer.echo(
             f"{s.source:<14} {s.rows_read:>9,} lues  {s.rows_accepted:>9,} acceptées  "
-            f"{s.rows_rejected:>7,} rejetées".replace(",", "\u202f")
+            f"{s.rows_rejected:>7,} rejetées  {s.status}".replace(",", "\u202f")
         )
-    tables = ", ".join(f"{t} {n:,}".replace(",", "\u202f") for t, n in report.published.items())
-    typer.echo(f"Publié {home.public} en {seconds:.1f} s : {tables}")
+    if report.published:
+        tables = ", ".join(f"{t} {n:,}".replace(",", "\u202f") for t, n in report.published.items())
+        typer.echo(f"Publié {home.public} en {seconds:.1f} s : {tables}")
+    else:
+        typer.echo(
+            f"Aucune source n'a changé ({seconds:.1f} s) : {home.public} reste identique, "
+            "rien n'a été reconstruit ni publié (« --force » pour tout refaire)."
+        )
     if report.failures:
         failed = " ; ".join(str(f) for f in report.failures)
         typer.secho(
@@ -111,6 +163,24 @@ select o.source, o.statut, o.debut, o.message, g.fin, g.lignes_acceptees, g.lign
 from ordered as o left join good as g on g.source = o.source and g.rang_succes = 1
 where o.rang = 1 order by o.source
 """
+LAST_RUN_SQL = """
+select min(debut), list(source order by source) filter (where statut = 'échec'),
+       bool_and(statut = 'inchangé')
+from {executions}
+where id_execution = (select arg_max(id_execution, debut) from {executions})
+"""
+
+
+def _last_run(started: datetime, failed: list[str] | None, unchanged: bool) -> str:
+    """How the last refresh ended: complete, partial (naming what failed) or nothing new."""
+    outcome = (
+        f"partiel — en échec : {', '.join(failed)} (leurs données précédentes restent publiées)"
+        if failed
+        else "rien de nouveau, fichier publié inchangé"
+        if unchanged
+        else "complet"
+    )
+    return f"Dernier rafraîchissement ({started:%d/%m/%Y %H:%M}) : {outcome}"
 
 
 @app.command()
@@ -130,7 +200,9 @@ def status() -> None:
         table, note = "executions", " (rafraîchissement en cours : état du dernier fichier publié)"
     with con:
         rows = con.execute(STATUS_SQL.format(executions=table)).fetchall()
+        last = con.execute(LAST_RUN_SQL.format(executions=table)).fetchone()
     typer.echo(f"Fichier publié : {home.public}, il y a {_age(home.public)}{note}")
+    typer.echo(_last_run(*last))
     for source, statut, debut, message, fin, accepted, rejected in rows:
         last = f"{fin:%d/%m/%Y %H:%M}" if fin else "jamais"
         line = (

