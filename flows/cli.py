@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from flows.schedule import PREFECT_YAML
 from warehouse.paths import Home
 
 app = typer.Typer(
@@ -39,22 +40,28 @@ def _locations(pairs: list[str]) -> dict[str, str]:
     return locations
 
 
-def _task_runner(runner: str, address: str | None):
-    """Prefect's default thread pool, or a Dask cluster: a local one, or the one at ``address``."""
-    if runner == "local":
-        return None
+def _require_server(why: str) -> None:
+    """Exit with the commands to run when no long-running Prefect server is configured."""
     from prefect.settings import get_current_settings
-    from prefect_dask import DaskTaskRunner
 
     if not get_current_settings().api.url:
         typer.secho(
-            "« --runner dask » demande un serveur Prefect que les processus Dask joignent : "
-            "lancez « prefect server start » et exportez "
-            "PREFECT_API_URL=http://127.0.0.1:4200/api (voir « Planification » dans le README).",
+            f"{why} demande un serveur Prefect durable : lancez « prefect server start » et "
+            "exportez PREFECT_API_URL=http://127.0.0.1:4200/api (voir « Planification » dans "
+            "le README).",
             fg="red",
             err=True,
         )
         raise typer.Exit(2)
+
+
+def _task_runner(runner: str, address: str | None):
+    """Prefect's default thread pool, or a Dask cluster: a local one, or the one at ``address``."""
+    if runner == "local":
+        return None
+    from prefect_dask import DaskTaskRunner
+
+    _require_server("« --runner dask » (les processus Dask rendent compte au serveur)")
     if address:
         return DaskTaskRunner(address=address)
     return DaskTaskRunner(cluster_kwargs={"n_workers": os.cpu_count(), "threads_per_worker": 1})
@@ -140,6 +147,26 @@ def refresh(
             err=True,
         )
         raise typer.Exit(1)
+
+
+@app.command()
+def schedule(
+    prefect_file: Annotated[
+        Path, typer.Option("--fichier", help="Déploiements et cadences (prefect.yaml).")
+    ] = PREFECT_YAML,
+) -> None:
+    """Enregistrer les rafraîchissements planifiés (heure de Paris) et les servir."""
+    home = Home.from_env().ensure()
+    _prefect_offline(home)
+    _require_server("La planification")
+    from prefect import serve
+
+    from flows.schedule import cadences, deployments
+
+    for c in cadences(prefect_file):
+        typer.echo(f"{c.name:<12} {c.cron:<12} {c.timezone} : {', '.join(c.sources)}")
+    # one run at a time: a refresh due while another runs waits instead of meeting its lock
+    serve(*deployments(prefect_file), limit=1)
 
 
 def _age(path: Path) -> str:
