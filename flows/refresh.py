@@ -32,7 +32,7 @@ from flows.report import (
 )
 from flows.source import RawFile
 from flows.sources import SOURCES, code_fingerprint
-from warehouse import audit, geometries, internal, objectifs, quarantine
+from warehouse import audit, geometries, internal, objectifs
 from warehouse.audit import now
 from warehouse.landing import LandedFile, land
 from warehouse.lock import exclusive
@@ -90,6 +90,8 @@ def stage(name: str, location: str | None, landed: list[LandedFile], run_id: str
     Rejects and repairs are always kept; the staged tables are replaced only when the share of
     rejected rows stays within the source's threshold, so a bad file never replaces good data.
     """
+    from warehouse import quarantine  # with pandera: imported only when a file is checked
+
     source = SOURCES[name]
     files = [RawFile(f.name, str(f.path), f.path.read_bytes()) for f in landed]
     report = SourceReport(name, [f.name for f in landed])
