@@ -51,6 +51,15 @@ def publication() -> dict:
     return row.iloc[0].to_dict()
 
 
+def failed_sources() -> list[str]:
+    """Sources that failed in the run this file publishes: they show their previous load."""
+    rows = query(
+        "select source from executions where statut = 'échec' "
+        "and id_execution = (select id_execution from publication) order by source"
+    )
+    return rows["source"].tolist()
+
+
 def sources() -> pd.DataFrame:
     return query(
         "select source, editeur, jeu_de_donnees, licence, millesime, min(charge_le) as charge_le, "
