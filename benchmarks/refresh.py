@@ -61,12 +61,15 @@ def _server(prefect_home: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("le serveur Prefect ne répond pas")
 
 
-def _run(home: Path, env: dict[str, str], *options: str) -> float:
-    """Wall seconds of one ``observatoire refresh`` in its own process."""
+def _run(home: Path, prefect: dict[str, str], *options: str) -> float:
+    """Wall seconds of one ``observatoire refresh`` in its own process, with these Prefect
+    settings (no ``PREFECT_API_URL``: Prefect starts a temporary server)."""
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env |= {**QUIET, **prefect, "OBSERVATOIRE_HOME": str(home)}
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "flows.cli", "refresh", *options],
-        env={**os.environ, **QUIET, **env, "OBSERVATOIRE_HOME": str(home)},
+        env=env,
         check=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -119,7 +122,9 @@ def main() -> None:
         home, prefect_home = Path(folder) / "home", Path(folder) / "prefect"
         server, url = _server(prefect_home)
         try:
-            served = {"PREFECT_API_URL": url, "PREFECT_HOME": str(prefect_home)}
+            # cached results are shared by both ways of running, as on one host
+            results = {"PREFECT_LOCAL_STORAGE_PATH": str(Path(folder) / "resultats")}
+            served = {**results, "PREFECT_API_URL": url, "PREFECT_HOME": str(prefect_home)}
             full_s = _run(home, served)
             full_flow_s = _flow_seconds(url)
             peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -127,8 +132,10 @@ def main() -> None:
             unchanged_s = _run(home, served)
             unchanged_flow_s = _flow_seconds(url)
             assert (home / "public.duckdb").read_bytes() == public, "unchanged run published"
-            temporary_s = _run(home, {"PREFECT_HOME": str(Path(folder) / "temporaire")})
+            temporary_s = _run(home, {**results, "PREFECT_HOME": str(Path(folder) / "temporaire")})
+            assert (home / "public.duckdb").read_bytes() == public, "unchanged run published"
             dask_s = _run(home, served, "--runner", "dask", "--force")
+            dask_flow_s = _flow_seconds(url)
         finally:
             server.terminate()
             server.wait(timeout=60)
@@ -143,6 +150,7 @@ def main() -> None:
         "unchanged_flow_run_ratio": round(unchanged_flow_s / full_flow_s, 3),
         "unchanged_refresh_temporary_server_s": round(temporary_s, 2),
         "dask_forced_refresh_s": round(dask_s, 2),
+        "dask_forced_flow_run_s": round(dask_flow_s, 2),
         "public_file_mb": round(public_mb, 1),
     }
     print(f"{'figure':<40}{'value':>10}")

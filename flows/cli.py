@@ -26,6 +26,8 @@ def _prefect_offline(home: Home) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_HOME", str(home.root / "prefect"))
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+    # its first start creates its database: over Prefect's 20 s on a busy two-core machine
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
 
 def _locations(pairs: list[str]) -> dict[str, str]:
