@@ -14,6 +14,7 @@ import hashlib
 import os
 from dataclasses import replace
 
+import duckdb
 import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -155,7 +156,7 @@ def publish_public(run_id: str) -> dict[str, int]:
     return counts
 
 
-def _staged(con) -> list[str]:
+def _staged(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Sources with staged data (this run's or a previous good load's), in loading order."""
     tables = {
         row[0]
@@ -186,13 +187,18 @@ def _build(staged: list[str], loaded: list[str], force: bool) -> None:
     build_marts([n for n in staged if n != "territoires"], objectives=True)
 
 
-def _load(name: str, location: str | None, run_id: str, received: PrefectFuture, force: bool):
-    """Stage one source from its received files; record the outcome in the audit."""
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    location: str | None,
+    run_id: str,
+    received: PrefectFuture,
+    force: bool,
+) -> SourceReport:
+    """Stage one source from its received files; record the outcome in the audit (``con``)."""
     logger = get_run_logger()
-    home = Home.from_env()
-    with internal.connect(home.warehouse) as con:
-        audit.start(con, run_id, name)
-        served = audit.served(con, name)
+    audit.start(con, run_id, name)
+    served = audit.served(con, name)
     step = "téléchargement"
     landed: list[LandedFile] = []
     try:
@@ -207,43 +213,40 @@ def _load(name: str, location: str | None, run_id: str, received: PrefectFuture,
         )
         report = state.result()
     except Exception as error:
-        with internal.connect(home.warehouse) as con:
-            audit.finish(
-                con,
-                run_id,
-                name,
-                status="échec",
-                message=f"{step} : {error}",
-                location=location,
-                sha256=_digest(landed),
-            )
-        raise RefreshFailed(name, step, str(error)) from error
-    where = location or os.path.commonpath([f.origin for f in landed])
-    with internal.connect(home.warehouse) as con:
-        if state.name == "Cached":
-            report = replace(report, status=UNCHANGED)
-            audit.finish(
-                con,
-                run_id,
-                name,
-                status=UNCHANGED,
-                location=where,
-                sha256=_digest(landed),
-                message=f"mêmes fichiers que le chargement publié du {served[1]:%d/%m/%Y %H:%M}",
-            )
-            logger.info("%s : inchangé, ni revalidé ni rechargé", name)
-            return report
         audit.finish(
             con,
             run_id,
             name,
-            status=LOADED,
+            status="échec",
+            message=f"{step} : {error}",
+            location=location,
+            sha256=_digest(landed),
+        )
+        raise RefreshFailed(name, step, str(error)) from error
+    where = location or os.path.commonpath([f.origin for f in landed])
+    if state.name == "Cached":
+        audit.finish(
+            con,
+            run_id,
+            name,
+            status=UNCHANGED,
             location=where,
             sha256=_digest(landed),
-            read=report.rows_read,
-            accepted=report.rows_accepted,
-            rejected=report.rows_rejected,
+            message=f"mêmes fichiers que le chargement publié du {served[1]:%d/%m/%Y %H:%M}",
         )
+        logger.info("%s : inchangé, ni revalidé ni rechargé", name)
+        return replace(report, status=UNCHANGED)
+    audit.finish(
+        con,
+        run_id,
+        name,
+        status=LOADED,
+        location=where,
+        sha256=_digest(landed),
+        read=report.rows_read,
+        accepted=report.rows_accepted,
+        rejected=report.rows_rejected,
+    )
     logger.info(
         "%s : %d lignes lues, %d acceptées, %d rejetées",
         name,
@@ -308,17 +311,20 @@ def refresh(
             for name in names
         }
         reports, failures = [], []
-        for name in names:
-            try:
-                reports.append(_load(name, locations.get(name), run_id, received[name], force))
-            except RefreshFailed as failure:
-                logger.error("%s", failure)
-                failures.append(failure)
+        # one connection for the audit; stage's own connection shares its database instance
+        with internal.connect(home.warehouse) as con:
+            for name in names:
+                try:
+                    reports.append(
+                        _load(con, name, locations.get(name), run_id, received[name], force)
+                    )
+                except RefreshFailed as failure:
+                    logger.error("%s", failure)
+                    failures.append(failure)
+            staged = _staged(con)
         if not reports:
             raise failures[0]
         loaded = [r.source for r in reports if r.status == LOADED]
-        with internal.connect(home.warehouse) as con:
-            staged = _staged(con)
         published, tables_before = {}, {}
         if loaded or failures or force or not home.public.exists():
             step = "construction des marts"
