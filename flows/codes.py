@@ -51,15 +51,20 @@ def repair_column(
     fix = territory if many else commune
     mapping: dict[str, str] = {}
     reasons: dict[str, str] = {}
-    for value in frame[column].drop_nulls().unique():
+    for value in frame[column].drop_nulls().unique().to_list():
+        if value in ref.communes or (many and value in ref.epci):
+            continue  # most values: a current code, left as read
         parts = value.replace(",", LIST_SEPARATOR).split(LIST_SEPARATOR) if many else [value]
         codes = [c.strip() for c in parts if c.strip()]
         fixed = [fix(c, ref) for c in codes]
-        mapping[value] = LIST_SEPARATOR.join(code for code, _ in fixed)
+        if (retained := LIST_SEPARATOR.join(code for code, _ in fixed)) != value:
+            mapping[value] = retained
         changes = [(c, new, r) for c, (new, r) in zip(codes, fixed, strict=True) if r]
         why = "; ".join(f"{c} → {new} ({r})" if many else r for c, new, r in changes)
         if why:
             reasons[value] = why
+    if not mapping:
+        return frame, pl.DataFrame(schema=REPAIR_SCHEMA)
     repaired = frame.with_columns(pl.col(column).replace(mapping))
     changed = frame.filter(pl.col(column).is_in(list(reasons)))
     repairs = pl.DataFrame(

@@ -20,15 +20,18 @@ from flows.demo import consommation as demo
 from flows.reference import Territories
 from flows.source import RawFile
 from flows.tabular import read_text_table
-from schemas.check import Checked, ContractError
+from schemas.check import Checked, ContractError, numbers
 from schemas.check import check as check_table
-from schemas.consommation import ORE_COLUMNS, with_communes
+from schemas.consommation import ORE_COLUMNS, ConsommationBrute, with_communes
 from warehouse.audit import Provenance
 from warehouse.internal import sql
 
 NAME = "consommation"
 DEMO_FILE = "consommation_demo.parquet"
 PORTAL = "https://opendata.agenceore.fr/api/explore/v2.1/catalog/datasets/{}/exports/parquet"
+_NUMBERS = numbers(ConsommationBrute)
+# ORE headers of the contract's number columns: the CSV reader parses them when it can
+ORE_NUMBERS = {ore: _NUMBERS[name] for ore, name in ORE_COLUMNS.items() if name in _NUMBERS}
 
 
 def provenance(location: str | None) -> Provenance:
@@ -57,7 +60,7 @@ def fetch(location: str | None) -> list[RawFile]:
 
 
 def _one(file: RawFile, ref: Territories) -> Checked:
-    raw = read_text_table(file.data, file.origin)
+    raw = read_text_table(file.data, file.origin, numbers=ORE_NUMBERS)
     missing = [ore for ore in ORE_COLUMNS if ore not in raw.columns]
     if missing:
         raise ContractError(

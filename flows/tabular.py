@@ -1,14 +1,19 @@
 """Read tables as people save them: CSV (`,` `;` or tab; UTF-8, BOM or not, or cp1252), XLSX, or
 the Parquet that open-data portals export.
 
-Every value is read as text and rows are numbered as a spreadsheet shows them (header = 1), so a
-problem can always be reported at the cell where the user will find it.
+Every value is read as text, except the number columns a caller names when every one of their
+cells is a plain number (then the CSV reader parses them, in parallel); a single other cell sends
+the whole file back to text, for the contract to type cell by cell. Rows are numbered as a
+spreadsheet shows them (header = 1), so a problem can always be reported at the cell where the
+user will find it.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
+from functools import partial
 
 import polars as pl
 
@@ -42,10 +47,62 @@ def separator(text: str, file: str) -> str:
         raise ContractError(f"{file} : fichier vide ou sans ligne d'en-tête") from None
 
 
-def read_text_table(
-    data: bytes, file: str, separator_: str | None = None, null: str | None = None
+def _overrides(header: str, sep: str, numbers: dict[str, pl.DataType]) -> dict[str, pl.DataType]:
+    """The ``numbers`` columns (named trimmed and lower-cased) by their CSV header."""
+    names = next(csv.reader([header.rstrip("\r")], delimiter=sep), [])
+    return {
+        name: numbers[name.strip().lower()] for name in names if name.strip().lower() in numbers
+    }
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _typed_or_text(
+    read: Callable[..., pl.DataFrame], data: bytes, overrides: dict[str, pl.DataType]
 ) -> pl.DataFrame:
-    """A table plus ``ligne``; CSV and XLSX as text; headers trimmed and lower-cased."""
+    """The ``overrides`` columns parsed by the reader if all their cells are plain numbers."""
+    if overrides:
+        try:
+            return read(data, schema_overrides=overrides)
+        except pl.exceptions.PolarsError:
+            pass  # one other cell (or bytes that are not UTF-8): all as text, typed cell by cell
+    return read(data)
+
+
+def _read_csv(
+    data: bytes, file: str, sep: str | None, null: str | None, numbers: dict[str, pl.DataType]
+) -> pl.DataFrame:
+    """Polars reads UTF-8 bytes as they are (dropping a BOM) and fails on others: cp1252."""
+    header = decode(data[:65536].split(b"\n", 1)[0], file)
+    sep = sep or separator(header, file)
+    read = partial(pl.read_csv, separator=sep, infer_schema=False, null_values=null)
+    overrides = _overrides(header, sep, numbers)
+    try:
+        return _typed_or_text(read, data, overrides)
+    except pl.exceptions.PolarsError as error:
+        if _is_utf8(data):
+            raise ContractError(f"{file} : lecture CSV impossible ({error})") from error
+    try:
+        return _typed_or_text(read, decode(data, file).encode("utf-8"), overrides)
+    except pl.exceptions.PolarsError as error:
+        raise ContractError(f"{file} : lecture CSV impossible ({error})") from error
+
+
+def read_text_table(
+    data: bytes,
+    file: str,
+    separator_: str | None = None,
+    null: str | None = None,
+    numbers: dict[str, pl.DataType] | None = None,
+) -> pl.DataFrame:
+    """A table plus ``ligne``; headers trimmed and lower-cased; CSV and XLSX as text, but for the
+    ``numbers`` columns (by trimmed lower-cased header) of a CSV whose cells all parse."""
     if data.startswith(PARQUET_MAGIC):
         try:
             frame = pl.read_parquet(io.BytesIO(data))
@@ -57,21 +114,6 @@ def read_text_table(
         except Exception as error:  # fastexcel raises its own error types
             raise ContractError(f"{file} : classeur XLSX illisible ({error})") from error
     else:
-        header = decode(data[:65536].split(b"\n", 1)[0], file)
-        try:
-            body = data.removeprefix(b"\xef\xbb\xbf")
-            body.decode("utf-8")  # polars reads UTF-8 bytes directly: far faster than text
-        except UnicodeDecodeError:
-            body = decode(data, file).encode("utf-8")
-        try:
-            frame = pl.read_csv(
-                body,
-                separator=separator_ or separator(header, file),
-                infer_schema=False,
-                null_values=null,
-                truncate_ragged_lines=False,
-            )
-        except pl.exceptions.PolarsError as error:
-            raise ContractError(f"{file} : lecture CSV impossible ({error})") from error
+        frame = _read_csv(data, file, separator_, null, numbers or {})
     frame = frame.rename({c: c.strip().lower() for c in frame.columns})
     return frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))

@@ -1,13 +1,14 @@
 """Apply a pandera contract to a raw text table: keep valid rows, explain every rejected one.
 
-Raw tables arrive as text columns (or typed ones, from Parquet) plus ``ligne`` (the row number a
-spreadsheet shows, header = 1).
+Raw tables arrive as text columns (or typed ones: Parquet, numbers the CSV reader could parse) plus
+``ligne`` (the row number a spreadsheet shows, header = 1).
 Typing is done here rather than by pandera's ``coerce`` so that a value that is not a number or a
 date is reported on its own row and column instead of failing the whole frame.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandera.polars as pa
@@ -51,10 +52,26 @@ class Checked:
         ]
 
 
+def one_of(values: Iterable[str], error: str) -> pa.Check:
+    """``Check.isin`` for a large reference such as today's communes, held as one polars Series:
+    pandera copies every check at each validation, and converts a Python collection each time."""
+    allowed = pl.Series(list(values), dtype=pl.String).implode()
+    return pa.Check(
+        lambda data: data.lazyframe.select(pl.col(data.key).is_in(allowed)),
+        name="one_of",
+        error=error,
+    )
+
+
+def numbers(contract: type[pa.DataFrameModel]) -> dict[str, pl.DataType]:
+    """The contract's number columns and their types: what a reader may parse itself."""
+    columns = contract.to_schema().columns
+    return {name: c.dtype.type for name, c in columns.items() if c.dtype.type.is_numeric()}
+
+
 def _cast(column: str, dtype: pl.DataType, french: bool = True) -> pl.Expr:
     """Parse a text column; ``french`` numbers (decimal comma, spaced thousands) cost a regex."""
-    text = pl.col(column).str.strip_chars()
-    text = pl.when(text == "").then(None).otherwise(text)
+    text = pl.col(column).str.strip_chars().replace("", None)
     if dtype == pl.String:
         return text
     if dtype.is_numeric() and not french:

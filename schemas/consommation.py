@@ -7,6 +7,8 @@ import datetime as dt
 import pandera.polars as pa
 import polars as pl
 
+from schemas.check import one_of
+
 # ORE headers (lower-cased by the reader) → the contract's names.
 ORE_COLUMNS = {
     "operateur": "operateur",
@@ -42,9 +44,5 @@ class ConsommationBrute(pa.DataFrameModel):
 def with_communes(communes: frozenset[str]) -> pa.DataFrameSchema:
     """The contract, plus: every commune is one of today's (after repair of old codes)."""
     return ConsommationBrute.to_schema().update_columns(
-        {
-            "code_commune": {
-                "checks": [pa.Check.isin(sorted(communes), error="commune actuelle (COG)")]
-            }
-        }
+        {"code_commune": {"checks": [one_of(communes, "commune actuelle (COG)")]}}
     )

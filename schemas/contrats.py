@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
+from schemas.check import one_of
+
 CONTRACT_ID = r"^(crte-[\w-]+|CTE\d{3,})$"
 
 
@@ -53,5 +55,5 @@ class CteBrut(pa.DataFrameModel):
 def with_epci(epci: frozenset[str]) -> pa.DataFrameSchema:
     """CRTE contract plus: every groupement is one of today's EPCI."""
     return CrteBrut.to_schema().update_columns(
-        {"siren_groupement": {"checks": [pa.Check.isin(sorted(epci), error="EPCI actuel (COG)")]}}
+        {"siren_groupement": {"checks": [one_of(epci, "EPCI actuel (COG)")]}}
     )

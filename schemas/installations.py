@@ -13,6 +13,8 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
+from schemas.check import one_of
+
 # The registry's camelCase headers (read lower-cased) → staging names
 ODRE_COLUMNS = {
     "nominstallation": "nom_installation",
@@ -69,9 +71,5 @@ class InstallationBrute(pa.DataFrameModel):
 def with_communes(communes: frozenset[str]) -> pa.DataFrameSchema:
     """The contract, checking resolved codes against today's communes."""
     return InstallationBrute.to_schema().update_columns(
-        {
-            "code_commune": {
-                "checks": [pa.Check.isin(sorted(communes), error="commune actuelle (COG)")]
-            }
-        }
+        {"code_commune": {"checks": [one_of(communes, "commune actuelle (COG)")]}}
     )

@@ -8,6 +8,8 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
+from schemas.check import one_of
+
 TYPES = ["collectivité", "association", "entreprise", "autre"]
 SERVICES = ["cep", "econome_flux", "ingenierie"]  # conseil en énergie partagé, économe de flux…
 LA_POSTE = "356000000"  # the one SIREN that does not pass the Luhn check
@@ -76,9 +78,7 @@ def with_territories(communes: frozenset[str], epci: frozenset[str]) -> pa.DataF
     listed = pl.col("territoires").str.split("|").list.eval(pl.element().str.strip_chars())
     return MembreBrut.to_schema().update_columns(
         {
-            "code_commune_siege": {
-                "checks": [pa.Check.isin(sorted(communes), error="commune actuelle (COG)")]
-            },
+            "code_commune_siege": {"checks": [one_of(communes, "commune actuelle (COG)")]},
             "territoires": {
                 "checks": [
                     pa.Check(

@@ -15,6 +15,8 @@ import re
 import pandera.polars as pa
 import polars as pl
 
+from schemas.check import one_of
+
 SITES = re.compile(r"^nb_sites_(?P<filiere>.+)_enedis$")
 ENERGY = re.compile(r"^energie_produite_annuelle_(?P<filiere>.+)_enedis_mwh$")
 # Cogeneration burns mostly gas: not renewable, kept apart from coverage.
@@ -46,11 +48,7 @@ def for_header(columns: list[str], communes: frozenset[str]) -> pa.DataFrameSche
         )
     schema = ProductionBrute.to_schema().add_columns(measures)
     return schema.update_columns(
-        {
-            "code_commune": {
-                "checks": [pa.Check.isin(sorted(communes), error="commune actuelle (COG)")]
-            }
-        }
+        {"code_commune": {"checks": [one_of(communes, "commune actuelle (COG)")]}}
     )
 
 
@@ -92,5 +90,5 @@ class TeoBrut(pa.DataFrameModel):
 def teo_communes(communes: frozenset[str]) -> pa.DataFrameSchema:
     """The contract of TEO commune rows: their codes must be today's communes."""
     return TeoBrut.to_schema().update_columns(
-        {"codezone": {"checks": [pa.Check.isin(sorted(communes), error="commune actuelle (COG)")]}}
+        {"codezone": {"checks": [one_of(communes, "commune actuelle (COG)")]}}
     )

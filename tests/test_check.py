@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from flows.tabular import read_text_table
-from schemas.check import ContractError, check
+from schemas.check import ContractError, check, numbers
 from schemas.territoires import CommuneBrute
 
 
@@ -29,6 +29,24 @@ def test_french_numbers_and_dates_are_typed():
     assert result.valid["valeur"].to_list() == [1234.5, 0.25]
     assert [d.isoformat() for d in result.valid["jour"]] == ["2023-12-31", "2024-01-15"]
     assert result.valid["actif"].to_list() == [True, False]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1252"])
+def test_number_columns_read_as_numbers_unless_a_cell_is_not_one(encoding):
+    def read(text: str) -> pl.DataFrame:
+        return read_text_table(text.encode(encoding), "mesures.csv", numbers=numbers(Mesure))
+
+    header = "Code;Valeur;Jour;Actif\n"
+    typed = read(header + "é;1.5;;\nB;2;;\n")
+    assert typed.schema["valeur"] == pl.Float64
+    assert check(typed, Mesure, "mesures.csv").valid["valeur"].to_list() == [1.5, 2.0]
+    raw = read(header + "é;1.5;;\nB;douze;;\nC;3,5;;\n")
+    assert raw.schema["valeur"] == pl.String  # one cell sends the file back to text
+    result = check(raw, Mesure, "mesures.csv")
+    assert result.valid["valeur"].to_list() == [1.5, 3.5]
+    assert result.problems.select("ligne", "colonne", "regle", "valeur").rows() == [
+        (3, "valeur", "type Float64", "douze")
+    ]
 
 
 def test_each_problem_names_file_row_column_rule_and_value():

@@ -102,6 +102,16 @@ def test_web_shapes_have_clockwise_exteriors_and_stay_valid():
     assert web.is_valid and not web.exterior.is_ccw
 
 
+def test_web_shapes_keep_four_decimals():
+    precise = shapely.Polygon(
+        [(6.344871796, 45.94938532), (6.32678893, 45.973383), (6.3503, 45.99)]
+    )
+    (web,) = geometries._web(np.array([precise]), 0.001)
+    assert "6.3449" in shapely.to_geojson(web)
+    coordinates = shapely.get_coordinates(web)
+    assert np.allclose(np.round(coordinates, 4), coordinates, rtol=0, atol=1e-9)
+
+
 def test_area_is_close_to_the_geodesic_one():
     # One degree square at the equator: 12,308 km² on the WGS84 ellipsoid.
     cell = shapely.box(0, -0.5, 1, 0.5)

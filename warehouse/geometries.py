@@ -13,6 +13,9 @@ import shapely
 
 # Simplification tolerance in degrees per level: about 100 m for communes, 2 km for régions.
 TOLERANCE = {"commune": 0.001, "epci": 0.005, "departement": 0.01, "region": 0.02}
+# Web outlines keep four decimals (about 10 m, far below the simplification): half the bytes
+# for the browser to download and parse.
+GRID = 1e-4
 KM_PER_DEGREE = 111.195  # mean Earth radius 6,371 km
 
 
@@ -23,7 +26,7 @@ def area_km2(geoms: np.ndarray) -> np.ndarray:
 
 
 def _web(geoms: np.ndarray, tolerance: float) -> np.ndarray:
-    simple = shapely.simplify(geoms, tolerance, preserve_topology=True)
+    simple = shapely.set_precision(shapely.simplify(geoms, tolerance, preserve_topology=True), GRID)
     broken = ~shapely.is_valid(simple)
     simple[broken] = shapely.make_valid(simple[broken], method="structure", keep_collapsed=False)
     return shapely.orient_polygons(simple, exterior_cw=True)
