@@ -94,6 +94,15 @@ def query(sql: str, *params: object) -> pd.DataFrame:
 # --- Provenance, shared by every page -------------------------------------------------------
 
 
+def failed_sources() -> list[str]:
+    """Sources that failed in the run this file publishes: they show their previous load."""
+    rows = query(
+        "select source from executions where statut = 'échec' "
+        "and id_execution = (select id_execution from publication) order by source"
+    )
+    return rows["source"].tolist()
+
+
 def sources() -> pd.DataFrame:
     """Each source shown by the pages (publisher, dataset, vintage, licence, load date, demo
     flag), with the publication date of the file: one query serves banner and footer."""

@@ -32,4 +32,11 @@ def footer(names: list[str]) -> None:
     publication = data.publication()
     lines.append(f"Publication du {publication['publie_le']:%d/%m/%Y à %H:%M} (heure de Paris).")
     st.divider()
+    failed = data.failed_sources()
+    if failed:
+        st.warning(
+            f"**Publication partielle** : {', '.join(failed)} en échec lors de ce "
+            "rafraîchissement ; ces données restent celles de leur dernier chargement réussi.",
+            icon="⚠️",
+        )
     st.caption("  \n".join(lines))

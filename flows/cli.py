@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from flows.schedule import PREFECT_YAML
 from warehouse.paths import Home
 
 app = typer.Typer(
@@ -25,6 +26,8 @@ def _prefect_offline(home: Home) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_HOME", str(home.root / "prefect"))
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+    # its first start creates its database: over Prefect's 20 s on a busy two-core machine
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
 
 def _locations(pairs: list[str]) -> dict[str, str]:
@@ -39,6 +42,33 @@ def _locations(pairs: list[str]) -> dict[str, str]:
     return locations
 
 
+def _require_server(why: str) -> None:
+    """Exit with the commands to run when no long-running Prefect server is configured."""
+    from prefect.settings import get_current_settings
+
+    if not get_current_settings().api.url:
+        typer.secho(
+            f"{why} demande un serveur Prefect durable : lancez « prefect server start » et "
+            "exportez PREFECT_API_URL=http://127.0.0.1:4200/api (voir « Planification » dans "
+            "le README).",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(2)
+
+
+def _task_runner(runner: str, address: str | None):
+    """Prefect's default thread pool, or a Dask cluster: a local one, or the one at ``address``."""
+    if runner == "local":
+        return None
+    from prefect_dask import DaskTaskRunner
+
+    _require_server("« --runner dask » (les processus Dask rendent compte au serveur)")
+    if address:
+        return DaskTaskRunner(address=address)
+    return DaskTaskRunner(cluster_kwargs={"n_workers": os.cpu_count(), "threads_per_worker": 1})
+
+
 @app.command()
 def refresh(
     sources_from: Annotated[
@@ -47,16 +77,41 @@ def refresh(
             "--from", help="SOURCE=URL_OU_CHEMIN : lire une source ailleurs que par défaut."
         ),
     ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--source", help="Ne rafraîchir que cette source (option répétable)."),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Tout revalider, reconstruire et republier, même inchangé."),
+    ] = False,
+    runner: Annotated[
+        str,
+        typer.Option(
+            "--runner",
+            help="Où tournent les tâches : « local » (fils d'exécution) ou « dask » (grappe Dask).",
+        ),
+    ] = "local",
+    dask_address: Annotated[
+        str | None,
+        typer.Option(
+            "--dask-adresse", help="Grappe Dask existante (tcp://hôte:8786) pour --runner dask."
+        ),
+    ] = None,
 ) -> None:
-    """Rafraîchir toutes les sources et publier public.duckdb."""
+    """Rafraîchir les sources qui ont changé et publier public.duckdb."""
     locations = _locations(sources_from or [])
+    if runner not in ("local", "dask"):
+        raise typer.BadParameter(f"« {runner} » : « local » ou « dask »", param_hint="--runner")
     home = Home.from_env().ensure()
     _prefect_offline(home)
     from flows.refresh import refresh as refresh_flow
 
+    task_runner = _task_runner(runner, dask_address)
+    flow = refresh_flow.with_options(task_runner=task_runner) if task_runner else refresh_flow
     started = datetime.now(UTC)
     try:
-        report = refresh_flow(locations=locations)
+        report = flow(locations=locations, sources=only, force=force)
     except Exception as error:  # the flow already logged the traceback
         previous = (
             f"Le fichier publié précédent ({home.public}) reste en service, inchangé."
@@ -75,10 +130,16 @@ def refresh(
     for s in report.sources:
         typer.echo(
             f"{s.source:<14} {s.rows_read:>9,} lues  {s.rows_accepted:>9,} acceptées  "
-            f"{s.rows_rejected:>7,} rejetées".replace(",", "\u202f")
+            f"{s.rows_rejected:>7,} rejetées  {s.status}".replace(",", "\u202f")
         )
-    tables = ", ".join(f"{t} {n:,}".replace(",", "\u202f") for t, n in report.published.items())
-    typer.echo(f"Publié {home.public} en {seconds:.1f} s : {tables}")
+    if report.published:
+        tables = ", ".join(f"{t} {n:,}".replace(",", "\u202f") for t, n in report.published.items())
+        typer.echo(f"Publié {home.public} en {seconds:.1f} s : {tables}")
+    else:
+        typer.echo(
+            f"Aucune source n'a changé ({seconds:.1f} s) : {home.public} reste identique, "
+            "rien n'a été reconstruit ni publié (« --force » pour tout refaire)."
+        )
     if report.failures:
         failed = " ; ".join(str(f) for f in report.failures)
         typer.secho(
@@ -88,6 +149,26 @@ def refresh(
             err=True,
         )
         raise typer.Exit(1)
+
+
+@app.command()
+def schedule(
+    prefect_file: Annotated[
+        Path, typer.Option("--fichier", help="Déploiements et cadences (prefect.yaml).")
+    ] = PREFECT_YAML,
+) -> None:
+    """Enregistrer les rafraîchissements planifiés (heure de Paris) et les servir."""
+    home = Home.from_env().ensure()
+    _prefect_offline(home)
+    _require_server("La planification")
+    from prefect import serve
+
+    from flows.schedule import cadences, deployments
+
+    for c in cadences(prefect_file):
+        typer.echo(f"{c.name:<12} {c.cron:<12} {c.timezone} : {', '.join(c.sources)}")
+    # one run at a time: a refresh due while another runs waits instead of meeting its lock
+    serve(*deployments(prefect_file), limit=1)
 
 
 def _age(path: Path) -> str:
@@ -111,6 +192,24 @@ select o.source, o.statut, o.debut, o.message, g.fin, g.lignes_acceptees, g.lign
 from ordered as o left join good as g on g.source = o.source and g.rang_succes = 1
 where o.rang = 1 order by o.source
 """
+LAST_RUN_SQL = """
+select min(debut), list(source order by source) filter (where statut = 'échec'),
+       bool_and(statut = 'inchangé')
+from {executions}
+where id_execution = (select arg_max(id_execution, debut) from {executions})
+"""
+
+
+def _last_run(started: datetime, failed: list[str] | None, unchanged: bool) -> str:
+    """How the last refresh ended: complete, partial (naming what failed) or nothing new."""
+    outcome = (
+        f"partiel — en échec : {', '.join(failed)} (leurs données précédentes restent publiées)"
+        if failed
+        else "rien de nouveau, fichier publié inchangé"
+        if unchanged
+        else "complet"
+    )
+    return f"Dernier rafraîchissement ({started:%d/%m/%Y %H:%M}) : {outcome}"
 
 
 @app.command()
@@ -130,7 +229,9 @@ def status() -> None:
         table, note = "executions", " (rafraîchissement en cours : état du dernier fichier publié)"
     with con:
         rows = con.execute(STATUS_SQL.format(executions=table)).fetchall()
+        last = con.execute(LAST_RUN_SQL.format(executions=table)).fetchone()
     typer.echo(f"Fichier publié : {home.public}, il y a {_age(home.public)}{note}")
+    typer.echo(_last_run(*last))
     for source, statut, debut, message, fin, accepted, rejected in rows:
         last = f"{fin:%d/%m/%Y %H:%M}" if fin else "jamais"
         line = (

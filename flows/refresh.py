@@ -1,62 +1,50 @@
-"""The refresh flow: each source is fetched, landed, checked and staged; marts are built; the
-public file is published only if every step succeeded, so a failure never reaches the public."""
+"""The refresh flow: each source is received (fetched and landed), checked and staged; marts are
+built; the public file is published only if every step succeeded, so a failure never reaches the
+public.
+
+A refresh only does what changed. A source whose landed files are those of its published load is
+not checked again: Prefect's cache, keyed on the source, its checksum and the code, returns that
+load's report. When no source changed, nothing is rebuilt and the public file stays as it is,
+byte for byte. ``force`` does everything again.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import replace
 
+import duckdb
 import polars as pl
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
+from prefect.states import Completed
 
-from flows import config
+from flows import config, notify
+from flows.report import (
+    LOADED,
+    UNCHANGED,
+    RefreshFailed,
+    RefreshReport,
+    SourceReport,
+    create_artifacts,
+)
 from flows.source import RawFile
-from flows.sources import SOURCES
-from warehouse import audit, internal, objectifs, quarantine
+from flows.sources import SOURCES, code_fingerprint
+from warehouse import audit, geometries, internal, objectifs
 from warehouse.audit import now
 from warehouse.landing import LandedFile, land
 from warehouse.lock import exclusive
 from warehouse.paths import Home
-from warehouse.publish import clean_stale, publish
+from warehouse.publish import clean_stale, publish, table_counts
+
+__all__ = ["RefreshFailed", "RefreshReport", "SourceReport", "refresh"]
 
 
 class TooManyRejects(RuntimeError):
     """A file's share of rejected rows exceeds its source's threshold."""
-
-
-class RefreshFailed(RuntimeError):
-    """A source failed at one step; the message says which, and why, in one paragraph."""
-
-    def __init__(self, source: str, step: str, reason: str) -> None:
-        super().__init__()
-        self.source, self.step, self.reason = source, step, reason
-
-    def __str__(self) -> str:
-        return f"source « {self.source} », étape {self.step} : {self.reason}"
-
-
-@dataclass
-class SourceReport:
-    source: str
-    files: list[str]
-    rows_read: int = 0
-    rows_accepted: int = 0
-    rows_rejected: int = 0
-    problems: list[str] = field(default_factory=list)
-
-
-@dataclass
-class RefreshReport:
-    """What a run loaded and published; ``failures`` lists the sources it could not load."""
-
-    run_id: str
-    sources: list[SourceReport]
-    published: dict[str, int]
-    failures: list[RefreshFailed] = field(default_factory=list)
 
 
 def _transient(task, task_run, state) -> bool:
@@ -64,31 +52,47 @@ def _transient(task, task_run, state) -> bool:
     return getattr(state.result(raise_on_failure=False), "transient", False)
 
 
+def _demo_key(context, parameters: dict) -> str | None:
+    """The embedded demo files depend only on the code that generates them: receive them once
+    per landing folder and code version. Files read from a location are always read again."""
+    if parameters["location"] is not None:
+        return None
+    key = f"{parameters['name']}|{Home.from_env().landing}|{code_fingerprint()}"
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 @task(
-    name="télécharger",
+    name="recevoir",
     retries=2,
     retry_delay_seconds=[1, 4],
     retry_condition_fn=_transient,
-    cache_policy=NO_CACHE,
+    cache_key_fn=_demo_key,
 )
-def fetch(name: str, location: str | None) -> list[RawFile]:
-    """Read a source's raw files; transient failures are retried by Prefect, twice at most."""
-    return SOURCES[name].fetch(location)
-
-
-@task(name="atterrir", cache_policy=NO_CACHE)
-def land_files(name: str, raw: list[RawFile]) -> list[LandedFile]:
+def receive(name: str, location: str | None) -> list[LandedFile]:
+    """Fetch a source's raw files and land them; transient failures are retried, twice at most."""
     home = Home.from_env()
-    return [land(home.landing, name, f.name, f.origin, f.data) for f in raw]
+    return [
+        land(home.landing, name, f.name, f.origin, f.data) for f in SOURCES[name].fetch(location)
+    ]
 
 
-@task(name="valider et charger", cache_policy=NO_CACHE)
+def _stage_key(context, parameters: dict) -> str:
+    """Same source, same landed bytes, same code and settings: same outcome. The flow only lets a
+    run use it when the warehouse still serves that load (see ``_load``)."""
+    name = parameters["name"]
+    key = f"{name}|{_digest(parameters['landed'])}|{code_fingerprint()}|{config.settings(name)}"
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@task(name="valider et charger", cache_key_fn=_stage_key)
 def stage(name: str, location: str | None, landed: list[LandedFile], run_id: str) -> SourceReport:
     """Check every landed file, stage valid rows, quarantine the others, record provenance.
 
     Rejects and repairs are always kept; the staged tables are replaced only when the share of
     rejected rows stays within the source's threshold, so a bad file never replaces good data.
     """
+    from warehouse import quarantine  # with pandera: imported only when a file is checked
+
     source = SOURCES[name]
     files = [RawFile(f.name, str(f.path), f.path.read_bytes()) for f in landed]
     report = SourceReport(name, [f.name for f in landed])
@@ -113,6 +117,7 @@ def stage(name: str, location: str | None, landed: list[LandedFile], run_id: str
                     f'create or replace table staging."{table}" as select * from lignes_valides'
                 )
                 con.unregister("lignes_valides")
+            audit.record_staged(con, run_id, name, _digest(landed))
         audit.record_files(con, run_id, landed, source.provenance(location))
         con.execute("commit")
     if share > threshold:
@@ -125,26 +130,21 @@ def stage(name: str, location: str | None, landed: list[LandedFile], run_id: str
 
 
 @task(name="construire les marts", cache_policy=NO_CACHE)
-def build_marts(names: list[str]) -> list[str]:
-    """Build the marts of every source that has staged data (this run's or a previous good one's).
-
-    A source that failed this run still has the staging of its last good load, so its marts, and
-    the public file, keep serving that data.
-    """
+def build_marts(names: list[str], objectives: bool) -> None:
+    """Build the marts of ``names`` in one transaction, and the objectives if asked."""
     with internal.connect(Home.from_env().warehouse) as con:
-        staged = {
-            row[0]
-            for row in con.execute(
-                "select table_name from duckdb_tables() where schema_name = 'staging'"
-            ).fetchall()
-        }
-        built = [n for n in names if any(t == n or t.startswith(f"{n}_") for t in staged)]
         con.execute("begin")
-        for name in built:
+        for name in names:
             SOURCES[name].build_marts(con)
-        objectifs.build(con)
+        if objectives:
+            objectifs.build(con)
         con.execute("commit")
-    return built
+
+
+@task(name="contours d'une région", cache_policy=NO_CACHE)
+def region_geometries(part: pl.DataFrame) -> pl.DataFrame:
+    """Unions and web shapes of one région: runs wherever the task runner sends it."""
+    return geometries.region_frame(part)
 
 
 @task(name="publier", cache_policy=NO_CACHE)
@@ -156,45 +156,97 @@ def publish_public(run_id: str) -> dict[str, int]:
     return counts
 
 
-def _load(name: str, location: str | None, run_id: str) -> SourceReport:
-    logger = get_run_logger()
+def _staged(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Sources with staged data (this run's or a previous good load's), in loading order."""
+    tables = {
+        row[0]
+        for row in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'staging'"
+        ).fetchall()
+    }
+    return [n for n in SOURCES if any(t == n or t.startswith(f"{n}_") for t in tables)]
+
+
+def _build(staged: list[str], loaded: list[str], force: bool) -> None:
+    """Build the marts of every staged source; territory geometries, per région, only when the
+    territories changed. A source that failed this run keeps the staging of its last good load,
+    so its marts, and the public file, keep serving that data."""
     home = Home.from_env()
     with internal.connect(home.warehouse) as con:
-        audit.start(con, run_id, name)
+        shapes = con.execute(
+            "select count(*) from duckdb_tables() "
+            "where schema_name = 'marts' and table_name = 'geometries'"
+        ).fetchone()[0]
+    if "territoires" in staged and (force or "territoires" in loaded or not shapes):
+        build_marts(["territoires"], objectives=False)
+        with internal.connect(home.warehouse) as con:
+            parts = geometries.regions(con)
+        frames = [future.result() for future in region_geometries.map(parts)]
+        with internal.connect(home.warehouse) as con:
+            geometries.write(con, frames)
+    build_marts([n for n in staged if n != "territoires"], objectives=True)
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    location: str | None,
+    run_id: str,
+    received: PrefectFuture,
+    force: bool,
+) -> SourceReport:
+    """Stage one source from its received files; record the outcome in the audit (``con``)."""
+    logger = get_run_logger()
+    audit.start(con, run_id, name)
+    served = audit.served(con, name)
     step = "téléchargement"
     landed: list[LandedFile] = []
     try:
-        logger.info("%s : téléchargement depuis %s", name, location or "la valeur embarquée")
-        raw = fetch(name, location)
-        step = "atterrissage"
-        landed = land_files(name, raw)
+        landed = received.result()
+        if not all(f.path.exists() for f in landed):  # landing emptied since it was cached
+            landed = receive.with_options(refresh_cache=True)(name, location)
         logger.info("%s : %d fichier(s) en zone d'atterrissage", name, len(landed))
         step = "validation"
-        report = stage(name, location, landed, run_id)
+        fresh = force or served is None or served[0] != _digest(landed)
+        state = stage.with_options(refresh_cache=fresh)(
+            name, location, landed, run_id, return_state=True
+        )
+        report = state.result()
     except Exception as error:
-        with internal.connect(home.warehouse) as con:
-            audit.finish(
-                con,
-                run_id,
-                name,
-                status="échec",
-                message=f"{step} : {error}",
-                location=location,
-                sha256=_digest(landed),
-            )
-        raise RefreshFailed(name, step, str(error)) from error
-    with internal.connect(home.warehouse) as con:
         audit.finish(
             con,
             run_id,
             name,
-            status="chargé",
-            location=location or os.path.commonpath([f.origin for f in landed]),
+            status="échec",
+            message=f"{step} : {error}",
+            location=location,
             sha256=_digest(landed),
-            read=report.rows_read,
-            accepted=report.rows_accepted,
-            rejected=report.rows_rejected,
         )
+        raise RefreshFailed(name, step, str(error)) from error
+    where = location or os.path.commonpath([f.origin for f in landed])
+    if state.name == "Cached":
+        audit.finish(
+            con,
+            run_id,
+            name,
+            status=UNCHANGED,
+            location=where,
+            sha256=_digest(landed),
+            message=f"mêmes fichiers que le chargement publié du {served[1]:%d/%m/%Y %H:%M}",
+        )
+        logger.info("%s : inchangé, ni revalidé ni rechargé", name)
+        return replace(report, status=UNCHANGED)
+    audit.finish(
+        con,
+        run_id,
+        name,
+        status=LOADED,
+        location=where,
+        sha256=_digest(landed),
+        read=report.rows_read,
+        accepted=report.rows_accepted,
+        rejected=report.rows_rejected,
+    )
     logger.info(
         "%s : %d lignes lues, %d acceptées, %d rejetées",
         name,
@@ -221,37 +273,28 @@ def _digest(landed: list[LandedFile]) -> str | None:
     return hashlib.sha256(joined.encode()).hexdigest()
 
 
-def _summary(report: RefreshReport) -> str:
-    lines = [
-        f"# Rafraîchissement {report.run_id}",
-        "",
-        "| source | lignes lues | acceptées | rejetées |",
-        "|---|---:|---:|---:|",
-    ]
-    lines += [
-        f"| {s.source} | {s.rows_read} | {s.rows_accepted} | {s.rows_rejected} |"
-        for s in report.sources
-    ]
-    for failure in report.failures:
-        lines += ["", f"**Échec** — {failure}"]
-    for s in report.sources:
-        if s.problems:
-            lines += ["", f"## Rejets de {s.source} (20 premiers)", ""]
-            lines += [f"- {problem}" for problem in s.problems[:20]]
-    lines += ["", "| table publiée | lignes |", "|---|---:|"]
-    lines += [f"| {t} | {n} |" for t, n in report.published.items()]
-    return "\n".join(lines)
+@flow(
+    name="rafraichissement",
+    on_failure=[notify.alert],
+    on_completion=[notify.alert_if_partial],
+)
+def refresh(
+    locations: dict[str, str] | None = None,
+    sources: list[str] | None = None,
+    force: bool = False,
+) -> RefreshReport:
+    """Load ``sources`` (all by default; from ``locations`` where given), build the marts and
+    publish what changed; ``force`` checks, rebuilds and publishes everything again.
 
-
-@flow(name="rafraichissement")
-def refresh(locations: dict[str, str] | None = None) -> RefreshReport:
-    """Load every source (from ``locations`` where given), build the marts, publish."""
+    A run where some source failed ends in the Completed state named « Partiel »."""
     locations = locations or {}
-    unknown = sorted(set(locations) - set(SOURCES))
+    names = sources or list(SOURCES)
+    unknown = sorted((set(locations) | set(names)) - set(SOURCES))
     if unknown:
         raise ValueError(
             f"source(s) inconnue(s) : {', '.join(unknown)} ; connues : {', '.join(SOURCES)}"
         )
+    names = [n for n in SOURCES if n in names]
     home = Home.from_env().ensure()
     run_id = flow_run.get_id() or now().strftime("%Y%m%dT%H%M%S")
     logger = get_run_logger()
@@ -261,33 +304,53 @@ def refresh(locations: dict[str, str] | None = None) -> RefreshReport:
         with internal.connect(home.warehouse) as con:
             if audit.close_interrupted(con):
                 logger.warning("un run précédent, interrompu, a été marqué comme tel")
+            accepted_before = audit.last_published(con)
+        # every source is fetched at once (in parallel on Dask); staging writes one at a time
+        received = {
+            name: receive.with_options(refresh_cache=force).submit(name, locations.get(name))
+            for name in names
+        }
         reports, failures = [], []
-        for name in SOURCES:
-            try:
-                reports.append(_load(name, locations.get(name), run_id))
-            except RefreshFailed as failure:
-                logger.error("%s", failure)
-                failures.append(failure)
+        # one connection for the audit; stage's own connection shares its database instance
+        with internal.connect(home.warehouse) as con:
+            for name in names:
+                try:
+                    reports.append(
+                        _load(con, name, locations.get(name), run_id, received[name], force)
+                    )
+                except RefreshFailed as failure:
+                    logger.error("%s", failure)
+                    failures.append(failure)
+            staged = _staged(con)
         if not reports:
             raise failures[0]
-        step = "construction des marts"
-        try:
-            logger.info("construction des marts")
-            built = build_marts(list(SOURCES))
-            step = "publication"
-            logger.info("publication de %s", home.public)
-            published = publish_public(run_id)
-        except Exception as error:
-            with internal.connect(home.warehouse) as con:
-                audit.fail_run(con, run_id, f"non publié ({step} : {error})")
-            raise RefreshFailed("toutes", step, str(error)) from error
+        loaded = [r.source for r in reports if r.status == LOADED]
+        published, tables_before = {}, {}
+        if loaded or failures or force or not home.public.exists():
+            step = "construction des marts"
+            try:
+                if loaded or force:
+                    logger.info("construction des marts")
+                    _build(staged, loaded, force)
+                step = "publication"
+                logger.info("publication de %s", home.public)
+                tables_before = table_counts(home.public)
+                published = publish_public(run_id)
+            except Exception as error:
+                with internal.connect(home.warehouse) as con:
+                    audit.fail_run(con, run_id, f"non publié ({step} : {error})")
+                raise RefreshFailed("toutes", step, str(error)) from error
+        else:
+            logger.info("aucune source n'a changé : %s reste tel quel", home.public)
         for failure in failures:
-            served = (
-                "ses données précédentes restent publiées"
-                if failure.source in built
-                else ("elle n'a encore jamais été publiée")
+            failure.reason += (
+                " ; ses données précédentes restent publiées"
+                if failure.source in staged
+                else " ; elle n'a encore jamais été publiée"
             )
-            failure.reason += f" ; {served}"
-    report = RefreshReport(run_id, reports, published, failures)
-    create_markdown_artifact(_summary(report), key="rafraichissement", description="Bilan du run")
+    report = RefreshReport(run_id, reports, published, failures, accepted_before, tables_before)
+    create_artifacts(report)
+    if failures:
+        failed = " ; ".join(str(f) for f in failures)
+        return Completed(name=notify.PARTIAL, message=failed, data=report)
     return report

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import duckdb
+if TYPE_CHECKING:
+    import duckdb
 
-from schemas.check import Checked
-from warehouse.audit import Provenance
+    from schemas.check import Checked
+    from warehouse.audit import Provenance
 
 
 class FetchError(RuntimeError):

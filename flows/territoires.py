@@ -19,7 +19,6 @@ from flows.tabular import read_text_table
 from schemas.check import Checked, ContractError
 from schemas.check import check as check_table
 from schemas.territoires import CommuneBrute, DepartementBrut, EpciBrut, RegionBrute
-from warehouse import geometries
 from warehouse.audit import Provenance
 from warehouse.internal import sql
 
@@ -69,5 +68,5 @@ def check(files: list[RawFile], con: duckdb.DuckDBPyConnection | None) -> dict[s
 
 
 def build_marts(con: duckdb.DuckDBPyConnection) -> None:
+    """Territory marts; their geometries are built per région by the refresh flow."""
     con.execute(sql("territoires"))
-    geometries.build(con)

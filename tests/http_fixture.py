@@ -14,6 +14,7 @@ class Script:
     def __init__(self, *answers: tuple[int, bytes]) -> None:
         self.answers = list(answers)
         self.requests: list[str] = []
+        self.posted: list[bytes] = []  # bodies of POST requests, in order
 
     def next(self, path: str) -> tuple[int, bytes]:
         self.requests.append(path)
@@ -32,6 +33,10 @@ def serve(script: Script) -> Iterator[str]:
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        def do_POST(self) -> None:
+            script.posted.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.do_GET()
 
         def log_message(self, *args: object) -> None:
             pass

@@ -56,3 +56,14 @@ def test_nothing_published_says_what_to_do(page, tmp_path, monkeypatch):
     at = open_page(page)
     assert not at.exception
     assert "observatoire refresh" in at.error[0].value
+
+
+def test_a_partial_publication_is_said_under_the_page(published_copy, prefect_harness, tmp_path):
+    from flows.refresh import refresh
+
+    report = refresh(locations={"territoires": str(tmp_path / "absent")})
+    assert [f.source for f in report.failures] == ["territoires"]
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    (warning,) = at.warning
+    assert warning.value.startswith("**Publication partielle** : territoires en échec")

@@ -15,7 +15,7 @@ from flows import membres
 from flows.cli import app
 from flows.demo import membres as demo
 from flows.reference import Territories
-from flows.refresh import TooManyRejects, fetch, stage
+from flows.refresh import TooManyRejects, receive, stage
 from flows.source import FetchError, RawFile
 from schemas.check import ContractError
 from schemas.membres import siren_valide
@@ -247,23 +247,23 @@ def test_rejects_are_kept_and_a_bad_file_never_replaces_good_data(home, registry
     assert kept == {"r1": 1, "r2": 183}
 
 
-def test_remote_registry_is_retried_then_fetched(prefect_harness, registry_csv):
+def test_remote_registry_is_retried_then_fetched(prefect_harness, home, registry_csv):
     body = registry_csv.encode("utf-8-sig")
     script = Script((500, b"erreur"), (200, body))
     with serve(script) as url:
-        (raw,) = fetch("membres", f"{url}/export/registre.csv")
-    assert raw.data == body and raw.name == "registre.csv"
+        (landed,) = receive("membres", f"{url}/export/registre.csv")
+    assert landed.path.read_bytes() == body and landed.name == "registre.csv"
     assert script.requests == ["/export/registre.csv"] * 2
 
 
-def test_remote_failure_names_the_url_and_only_transient_ones_are_retried(prefect_harness):
+def test_remote_failure_names_the_url_and_only_transient_ones_are_retried(prefect_harness, home):
     missing = Script((404, b"introuvable"))
     with serve(missing) as url, pytest.raises(FetchError, match=f"{url}/absent.csv : .*HTTP 404"):
-        fetch("membres", f"{url}/absent.csv")
+        receive("membres", f"{url}/absent.csv")
     assert len(missing.requests) == 1, "a 404 will not heal: no retry"
     down = Script((503, b"maintenance"))
     with serve(down) as url, pytest.raises(FetchError, match="HTTP 503"):
-        fetch("membres", f"{url}/registre.csv")
+        receive("membres", f"{url}/registre.csv")
     assert len(down.requests) == 3, "two bounded retries"
 
 

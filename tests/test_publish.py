@@ -90,8 +90,8 @@ def test_refresh_killed_while_publishing_leaves_previous_file(published_copy, pr
     before = hashlib.sha256(home.public.read_bytes()).hexdigest()
     env = {**os.environ, "OBSERVATOIRE_HOME": str(home.root)}
     env["PREFECT_API_URL"] = PREFECT_API_URL.value()  # the harness's server, already up
-    child = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "refresh"],
+    child = subprocess.Popen(  # forced: with nothing changed, a refresh publishes nothing
+        [sys.executable, "-m", "flows.cli", "refresh", "--force"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=(home.root / "child.log").open("w"),
@@ -110,7 +110,8 @@ def test_refresh_killed_while_publishing_leaves_previous_file(published_copy, pr
     leftovers = list(home.root.glob(".public-*"))
     assert leftovers, "the kill left a partial build, which the next run must clean"
 
-    refresh()
+    report = refresh()
+    assert {s.status for s in report.sources} == {"chargé"}, "the killed run's loads are redone"
     assert not list(home.root.glob(".public-*"))
     with duckdb.connect(str(home.public), read_only=True) as con:
         statuses = con.execute(

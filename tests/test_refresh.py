@@ -3,14 +3,42 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import duckdb
 import pytest
 import shapely
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
 from flows.refresh import RefreshFailed, refresh
+from flows.report import NOTHING_PUBLISHED
 from flows.sources import SOURCES
+from tests.http_fixture import Script, serve
 from warehouse.lock import RefreshBusy, exclusive
+
+
+def _artifacts(run_id: str) -> dict[str, object]:
+    """The artifacts a flow run left on the Prefect server, by key."""
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))
+        )
+    return {a.key: json.loads(a.data) if a.type == "table" else a.data for a in found}
+
+
+def _tables(public) -> dict[str, tuple[int, int]]:
+    """Rows and an order-free digest of every published table, run records aside."""
+    columns = {"sources": "* exclude (charge_le)"}  # the load date of a reload is new
+    with duckdb.connect(str(public), read_only=True) as con:
+        tables = [r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()]
+        return {
+            t: con.execute(
+                f'select count(*), sum(hash(x)) from (select {columns.get(t, "*")} from "{t}") x'
+            ).fetchone()
+            for t in tables
+            if t not in ("executions", "publication")
+        }
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +139,12 @@ def test_a_failed_source_keeps_its_published_data_while_others_refresh(
             )
 
     before = snapshot()
-    report = refresh(locations={"territoires": str(tmp_path / "absent")})
+    hook = Script((204, b""))
+    with serve(hook) as url, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OBSERVATOIRE_WEBHOOK", f"{url}/alerte")
+        state = refresh(locations={"territoires": str(tmp_path / "absent")}, return_state=True)
+    assert state.is_completed() and state.name == "Partiel"
+    report = state.result()
     (failure,) = report.failures
     assert failure.source == "territoires" and f"{tmp_path}/absent" in str(failure)
     assert "ses données précédentes restent publiées" in str(failure)
@@ -123,7 +156,15 @@ def test_a_failed_source_keeps_its_published_data_while_others_refresh(
                 "select source, statut from executions where id_execution = ?", [report.run_id]
             ).fetchall()
         )
-    assert last == {n: "échec" if n == "territoires" else "succès" for n in SOURCES}
+    assert last == {n: "échec" if n == "territoires" else "inchangé" for n in SOURCES}
+    (posted,) = [json.loads(body) for body in hook.posted]
+    assert posted["etat"] == "Partiel" and posted["flow_run_id"] == report.run_id
+    assert "partiel" in posted["text"] and "territoires" in posted["text"]
+    artifacts = _artifacts(report.run_id)
+    assert artifacts["rafraichissement"].startswith(f"# Rafraîchissement {report.run_id} : partiel")
+    assert "| territoires | échec |" in artifacts["rafraichissement"]
+    counts = {r["source"]: r["statut"] for r in artifacts["lignes-par-source"]}
+    assert counts == {n: "échec" if n == "territoires" else "inchangé" for n in SOURCES}
 
 
 def test_refresh_where_every_source_fails_leaves_public_untouched(
@@ -131,9 +172,16 @@ def test_refresh_where_every_source_fails_leaves_public_untouched(
 ):
     before = (published_copy.public.stat().st_ino, published_copy.public.read_bytes())
     absent = {name: str(tmp_path / "absent") for name in SOURCES}
-    with pytest.raises(RefreshFailed, match=r"territoires.*absent"):
-        refresh(locations=absent)
+    hook = Script((200, b"ok"))
+    with serve(hook) as url, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OBSERVATOIRE_WEBHOOK", f"{url}/alerte")
+        with pytest.raises(RefreshFailed, match=r"territoires.*absent"):
+            refresh(locations=absent)
     assert (published_copy.public.stat().st_ino, published_copy.public.read_bytes()) == before
+    (posted,) = [json.loads(body) for body in hook.posted]
+    assert posted["etat"] == "Failed" and hook.requests == ["/alerte"]
+    assert posted["text"].startswith("Rafraîchissement « ") and "territoires" in posted["text"]
+    assert "\n" not in posted["text"], "one line"
     con = duckdb.connect(str(published_copy.warehouse), read_only=True)
     failed = con.execute(
         "select distinct statut, message like '%téléchargement%' from audit.executions "
@@ -150,3 +198,49 @@ def test_second_refresh_refuses_while_one_runs(published_copy, prefect_harness):
 def test_unknown_source_is_refused(prefect_harness, home):
     with pytest.raises(ValueError, match="source\\(s\\) inconnue\\(s\\) : adherents"):
         refresh(locations={"adherents": "x.csv"})
+
+
+def test_unchanged_refresh_rebuilds_and_publishes_nothing(published_copy, prefect_harness):
+    public = published_copy.public
+    before = (public.stat().st_ino, hashlib.sha256(public.read_bytes()).hexdigest())
+    report = refresh()
+    assert [(s.source, s.status) for s in report.sources] == [(n, "inchangé") for n in SOURCES]
+    assert report.sources[0].rows_accepted == 38902, "the figures of the load it serves"
+    assert report.published == {} and report.outcome == "rien de nouveau"
+    assert (public.stat().st_ino, hashlib.sha256(public.read_bytes()).hexdigest()) == before
+    with duckdb.connect(str(published_copy.warehouse), read_only=True) as con:
+        runs = con.execute(
+            "select statut, message like 'mêmes fichiers que le chargement publié du %', "
+            "lignes_lues from audit.executions where id_execution = ?",
+            [report.run_id],
+        ).fetchall()
+    assert runs == [("inchangé", True, None)] * len(SOURCES)
+    artifacts = _artifacts(report.run_id)
+    assert NOTHING_PUBLISHED in artifacts["rafraichissement"]
+    assert {r["statut"] for r in artifacts["lignes-par-source"]} == {"inchangé"}
+
+
+def test_forced_refresh_on_a_dask_cluster_publishes_identical_tables(
+    published_copy, prefect_harness
+):
+    from distributed import Client, LocalCluster
+    from prefect_dask import DaskTaskRunner
+
+    before = _tables(published_copy.public)
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        runner = DaskTaskRunner(address=cluster.scheduler_address)
+        report = refresh.with_options(task_runner=runner)(force=True)
+        ran = client.run_on_scheduler(
+            lambda dask_scheduler: {
+                name: prefix.state_counts["memory"]
+                for name, prefix in dask_scheduler.task_prefixes.items()
+            }
+        )
+        executed = client.run(lambda dask_worker: dask_worker.state.executed_count)
+    assert {s.status for s in report.sources} == {"chargé"} and report.published
+    assert ran == {"receive": len(SOURCES), "region_geometries": 18}, "per source, per région"
+    assert len(executed) == 2 and all(executed.values()), "both workers took tasks"
+    assert _tables(published_copy.public) == before

@@ -132,7 +132,8 @@ def test_geometries_are_unions_of_communes(tmp_path):
         "('00001', 'A', 1, '200000001', '01', '84'), ('00002', 'B', 1, '200000001', '01', '84')) "
         "t(code_commune, nom, population, code_epci, code_departement, code_region)"
     )
-    assert geometries.build(con) == 5
+    frames = [geometries.region_frame(part) for part in geometries.regions(con)]
+    assert geometries.write(con, frames) == 5
     rows = con.execute(
         "select niveau, code, round(lon_max - lon_min, 6) from marts.geometries order by niveau"
     ).fetchall()

@@ -107,3 +107,31 @@ def close_interrupted(con: duckdb.DuckDBPyConnection) -> int:
         "message = 'run interrompu avant publication (processus arrêté)' "
         "where statut in ('en cours', 'chargé')"
     ).fetchone()[0]
+
+
+def record_staged(con: duckdb.DuckDBPyConnection, run_id: str, source: str, sha256: str) -> None:
+    """Say which load the source's staging tables now hold; call in their transaction."""
+    con.execute("insert or replace into audit.staging values (?, ?, ?)", [source, run_id, sha256])
+
+
+def served(con: duckdb.DuckDBPyConnection, source: str) -> tuple[str, datetime] | None:
+    """Checksum and date of the load that ``source``'s staging holds, if that load was published.
+
+    A load that reached staging but not the public file (a later step failed) is not served.
+    """
+    return con.execute(
+        "select e.sha256, e.fin from audit.staging as s "
+        "join audit.executions as e using (id_execution, source) "
+        "where s.source = ? and e.statut = 'succès'",
+        [source],
+    ).fetchone()
+
+
+def last_published(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Accepted rows of each source's last published load: the baseline of a run's changes."""
+    return dict(
+        con.execute(
+            "select source, arg_max(lignes_acceptees, fin) from audit.executions "
+            "where statut = 'succès' group by source"
+        ).fetchall()
+    )

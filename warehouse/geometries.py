@@ -6,8 +6,6 @@ after simplification; an invalid simplified shape is repaired before it is orien
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import duckdb
 import numpy as np
 import polars as pl
@@ -38,10 +36,7 @@ def _unions(codes: np.ndarray, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarra
     order = np.argsort(codes, kind="stable")
     keys, starts = np.unique(codes[order], return_index=True)
     groups = np.split(order, starts[1:])
-    # shapely releases the GIL: two threads use both cores of a small machine
-    with ThreadPoolExecutor() as pool:
-        merged = list(pool.map(lambda g: shapely.union_all(geoms[g]), groups))
-    return keys, np.array(merged, dtype=object)
+    return keys, np.array([shapely.union_all(geoms[g]) for g in groups], dtype=object)
 
 
 def _frame(level: str, codes: np.ndarray, geoms: np.ndarray, shipped: np.ndarray | None):
@@ -62,29 +57,53 @@ def _frame(level: str, codes: np.ndarray, geoms: np.ndarray, shipped: np.ndarray
     )
 
 
-def build(con: duckdb.DuckDBPyConnection) -> int:
-    """Write ``marts.geometries``: one row per territory and level, with area and bounding box."""
+def regions(con: duckdb.DuckDBPyConnection) -> list[pl.DataFrame]:
+    """The communes each région's geometries are made of, one frame per région.
+
+    A frame holds the région's communes (``dans_region``) and, for each EPCI it owns (an EPCI
+    straddling régions belongs to the smallest région code), that EPCI's communes elsewhere.
+    """
     communes = con.sql(
         """select c.code_commune, c.code_epci, c.code_departement, c.code_region, s.geometry
            from marts.communes as c
            join staging.territoires_communes as s on s.code = c.code_commune and s.type = 'COM'
-           where s.geometry is not null"""
+           where s.geometry is not null
+           order by c.code_commune"""
     ).pl()
-    geoms = shapely.from_wkb(communes["geometry"].to_numpy())
-    frames = [_frame("commune", communes["code_commune"].to_numpy(), geoms, geoms)]
-    with_epci = communes["code_epci"].is_not_null().to_numpy()
-    frames.append(
-        _frame(
-            "epci", *_unions(communes["code_epci"].to_numpy()[with_epci], geoms[with_epci]), None
+    owner = communes.group_by("code_epci").agg(pl.col("code_region").min().alias("region_epci"))
+    communes = communes.join(owner, on="code_epci", how="left", maintain_order="left")
+    return [
+        communes.filter(
+            (pl.col("code_region") == region) | (pl.col("region_epci") == region)
+        ).with_columns((pl.col("code_region") == region).alias("dans_region"))
+        for region in communes["code_region"].unique().sort()
+    ]
+
+
+def region_frame(part: pl.DataFrame) -> pl.DataFrame:
+    """Rows of ``marts.geometries`` for one région: its communes, départements, the EPCI it owns
+    and itself. Pure computation on the frame :func:`regions` gives, so it can run anywhere."""
+    inside = part["dans_region"].to_numpy()
+    region = part.filter(pl.col("dans_region"))["code_region"][0]
+    geoms = shapely.from_wkb(part["geometry"].to_numpy())
+    epci = (part["region_epci"] == region).fill_null(False).to_numpy()
+    dep_codes, dep_geoms = _unions(part["code_departement"].to_numpy()[inside], geoms[inside])
+    merged = np.array([shapely.union_all(dep_geoms)], dtype=object)
+    frames = [
+        _frame("commune", part["code_commune"].to_numpy()[inside], geoms[inside], geoms[inside]),
+        _frame("departement", dep_codes, dep_geoms, None),
+        _frame("region", np.array([region]), merged, None),
+    ]
+    if epci.any():
+        frames.append(
+            _frame("epci", *_unions(part["code_epci"].to_numpy()[epci], geoms[epci]), None)
         )
-    )
-    dep_codes, dep_geoms = _unions(communes["code_departement"].to_numpy(), geoms)
-    frames.append(_frame("departement", dep_codes, dep_geoms, None))
-    region_of = dict(communes.select("code_departement", "code_region").unique().iter_rows())
-    frames.append(
-        _frame("region", *_unions(np.array([region_of[d] for d in dep_codes]), dep_geoms), None)
-    )
-    table = pl.concat(frames)
+    return pl.concat(frames)
+
+
+def write(con: duckdb.DuckDBPyConnection, frames: list[pl.DataFrame]) -> int:
+    """Write ``marts.geometries`` from the frames of every région: one row per territory."""
+    table = pl.concat(frames).sort("niveau", "code")
     con.register("geometries_a_publier", table)
     try:
         con.execute(

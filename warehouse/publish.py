@@ -74,3 +74,12 @@ def publish(
         temp.unlink(missing_ok=True)
         Path(f"{temp}.wal").unlink(missing_ok=True)
     return counts
+
+
+def table_counts(public: Path) -> dict[str, int]:
+    """Rows of every table of the published file (none when there is no file yet)."""
+    if not public.exists():
+        return {}
+    with duckdb.connect(str(public), read_only=True) as con:
+        tables = [r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()]
+        return {t: con.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables}

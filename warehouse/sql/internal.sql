@@ -17,9 +17,17 @@ create table if not exists audit.executions (
     lignes_rejetees bigint,
     debut timestamptz not null,
     fin timestamptz,
-    statut varchar not null,  -- en cours | chargé | succès (publié) | échec | interrompu
+    statut varchar not null,  -- en cours | chargé | succès (publié) | inchangé | échec | interrompu
     message varchar,
     primary key (id_execution, source)
+);
+
+-- The load each source's staging tables hold now: written in the transaction that replaces them,
+-- so a refresh can tell that a landed file is already staged and published (see flows/refresh.py).
+create table if not exists audit.staging (
+    source varchar primary key,
+    id_execution varchar not null,
+    sha256 varchar
 );
 
 create table if not exists audit.fichiers (
