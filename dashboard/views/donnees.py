@@ -100,7 +100,7 @@ def _sources(etat: pd.DataFrame) -> None:
             "dernier_message": ("Message", texte),
         },
     )
-    failed = etat[etat["dernier_statut"] != "succès"]
+    failed = etat[~etat["dernier_statut"].isin(["succès", "inchangé"])]
     if len(failed):
         st.warning(
             "Dernier run sans succès pour "
