@@ -725,14 +725,19 @@ def territoire(niveau: str, code: str) -> dict | None:
 def parents(niveau: str, code: str) -> pd.DataFrame:
     """Territories of other levels that hold some of its communes, and how many."""
     return query(
-        f"""select h.niveau, h.code, n.nom, count(*) as communes
-            from communes_niveaux as b
-            join communes_niveaux as h using (code_commune)
-            join ({_NOMS}) as n on n.niveau = h.niveau and n.code = h.code
-            where b.niveau = $1 and b.code = $2 and h.niveau not in ($1, 'commune')
-            group by h.niveau, h.code, n.nom
+        f"""with dedans as (
+                select code_commune from communes_niveaux where niveau = $1 and code = $2
+            ), hauts as (
+                select niveau, code, count(*) as communes
+                from communes_niveaux
+                where code_commune in (from dedans) and niveau not in ($1, 'commune')
+                group by all
+            )
+            select h.niveau, h.code, n.nom, h.communes
+            from hauts as h
+            join ({_NOMS}) as n using (niveau, code)
             order by list_position(['region', 'departement', 'epci'], h.niveau),
-                     communes desc""",
+                     h.communes desc""",
         niveau,
         code,
     )
@@ -821,10 +826,11 @@ def membres_du_territoire(niveau: str, code: str) -> pd.DataFrame:
                select code_commune from communes_niveaux where niveau = $1 and code = $2
            ), couvre as (
                select t.id_membre from membres_territoires as t
-               join communes as c
-                 on (t.niveau = 'epci' and c.code_epci = t.code)
-                 or (t.niveau = 'commune' and c.code_commune = t.code)
-               where c.code_commune in (select code_commune from dedans)
+               join communes as c on t.niveau = 'epci' and c.code_epci = t.code
+               where c.code_commune in (from dedans)
+               union
+               select id_membre from membres_territoires
+               where niveau = 'commune' and code in (from dedans)
            )
            select m.nom, m.type, m.sous_type, m.date_adhesion, m.reseau_tepos,
                   m.code_commune_siege in (select code_commune from dedans) as siege_ici
