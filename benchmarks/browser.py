@@ -34,7 +34,12 @@ PAGES = [
     ("views/donnees.py", "donnees", {}),
 ]
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP * ~NOTFOUND"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
 FIRST_CHART = (
     "() => [...document.querySelectorAll('.js-plotly-plot')].some(g => g._fullData?.length)"
 )
