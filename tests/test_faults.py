@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from flows import membres, remote
 from flows.demo import membres as demo
 from flows.refresh import receive, refresh
+from flows.report import RefreshFailed
 from flows.source import FetchError, RawFile
 from flows.tabular import read_text_table
 from schemas.check import ContractError
@@ -199,10 +200,9 @@ def _membres_rows(public) -> list[tuple]:
 def test_failed_remote_source_keeps_its_published_rows(published_copy, prefect_harness, answer):
     before = _membres_rows(published_copy.public)
     script = Script(answer)
-    with serve(script) as url:
-        report = refresh(locations={"membres": f"{url}/registre.csv"}, sources=["membres"])
-    (failure,) = report.failures
-    assert failure.source == "membres" and f"{url}/registre.csv" in failure.reason
+    with serve(script) as url, pytest.raises(RefreshFailed) as failed:
+        refresh(locations={"membres": f"{url}/registre.csv"}, sources=["membres"])
+    assert failed.value.source == "membres" and f"{url}/registre.csv" in failed.value.reason
     assert len(script.requests) == 1
     assert _membres_rows(published_copy.public) == before
 
