@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha256sum | cut -c1-12)
 
-.PHONY: install run refresh dashboard test lint bench lock clean
+.PHONY: install run refresh dashboard test audit lint bench lock clean
 
 install: $(STAMP)
 
@@ -28,6 +28,10 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# Known vulnerabilities of the pinned dependencies; fails only when a fixed version exists.
+audit: install
+	$(BIN)/python .ci/audit.py
 
 bench: install
 	$(BIN)/python benchmarks/refresh.py

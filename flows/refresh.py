@@ -213,16 +213,19 @@ def _load(
         )
         report = state.result()
     except Exception as error:
+        reason = str(error)
+        if location and location not in reason:  # a check names the landed copy, not the source
+            reason += f" (fichier reçu de {location})"
         audit.finish(
             con,
             run_id,
             name,
             status="échec",
-            message=f"{step} : {error}",
+            message=f"{step} : {reason}",
             location=location,
             sha256=_digest(landed),
         )
-        raise RefreshFailed(name, step, str(error)) from error
+        raise RefreshFailed(name, step, reason) from error
     where = location or os.path.commonpath([f.origin for f in landed])
     if state.name == "Cached":
         audit.finish(

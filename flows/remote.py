@@ -2,39 +2,81 @@
 
 from __future__ import annotations
 
+import gzip
+import os
 import urllib.error
 import urllib.request
+import zlib
 from collections.abc import Callable
+from http.client import HTTPException
 from pathlib import Path
 from urllib.parse import urlparse
 
 from flows.source import FetchError, RawFile
 
-TIMEOUT_S = 60
+TIMEOUT_S = float(os.environ.get("OBSERVATOIRE_TIMEOUT_S", "60"))
 USER_AGENT = "observatoire-cler/0.1 (+https://www.cler.org)"
+HTML_STARTS = (b"<!doctype html", b"<html")
+
+
+def _download(location: str) -> tuple[bytes, str | None, str, str]:
+    """Body, announced length, content type and content encoding at ``location``."""
+    request = urllib.request.Request(
+        location, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, identity"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
+            headers = response.headers
+            return (
+                response.read(),
+                headers.get("Content-Length"),
+                headers.get("Content-Type", ""),
+                headers.get("Content-Encoding", "identity"),
+            )
+    except urllib.error.HTTPError as error:
+        raise FetchError(
+            f"{location} : le serveur répond HTTP {error.code} {error.reason}",
+            transient=error.code >= 500 or error.code == 429,
+        ) from error
+    except (TimeoutError, OSError) as error:  # URLError, ConnectionError and timeouts included
+        reason = getattr(error, "reason", error)
+        if isinstance(reason, TimeoutError) or isinstance(error, TimeoutError):
+            message = f"délai de {TIMEOUT_S:g} s dépassé"
+        else:
+            message = f"téléchargement impossible ({reason})"
+        raise FetchError(f"{location} : {message}", transient=True) from error
+    except HTTPException as error:  # e.g. IncompleteRead: the connection closed mid-body
+        raise FetchError(f"{location} : réponse interrompue ({error!r})", transient=True) from error
+
+
+def _decoded(location: str, data: bytes, encoding: str) -> bytes:
+    """``data`` without the gzip compression the server may apply (urllib leaves it)."""
+    if encoding.strip().lower() not in ("gzip", "x-gzip"):
+        return data
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as error:
+        raise FetchError(
+            f"{location} : réponse compressée (gzip) illisible ou corrompue ({error})"
+        ) from error
 
 
 def read(location: str) -> RawFile:
     """The bytes at ``location``; any failure is a :class:`FetchError` naming it."""
     parsed = urlparse(location)
     if parsed.scheme in ("http", "https"):
-        request = urllib.request.Request(location, headers={"User-Agent": USER_AGENT})
-        try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
-                data = response.read()
-                expected = response.headers.get("Content-Length")
-        except urllib.error.HTTPError as error:
-            raise FetchError(
-                f"{location} : le serveur répond HTTP {error.code} {error.reason}",
-                transient=error.code >= 500 or error.code == 429,
-            ) from error
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-            raise FetchError(
-                f"{location} : téléchargement impossible ({error})", transient=True
-            ) from error
+        data, expected, content_type, encoding = _download(location)
         if expected is not None and int(expected) != len(data):
             raise FetchError(
                 f"{location} : réponse tronquée ({len(data)} octets sur {expected})", transient=True
+            )
+        data = _decoded(location, data, encoding)
+        if content_type.lower().startswith("text/html") or data.lstrip()[:14].lower().startswith(
+            HTML_STARTS
+        ):
+            raise FetchError(
+                f"{location} : le serveur a renvoyé une page HTML au lieu du fichier attendu "
+                "(page d'erreur ou de connexion ?)"
             )
         name = Path(parsed.path).name or "telechargement"
         return RawFile(name, location, data)

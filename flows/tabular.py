@@ -49,7 +49,10 @@ def separator(text: str, file: str) -> str:
 
 def _overrides(header: str, sep: str, numbers: dict[str, pl.DataType]) -> dict[str, pl.DataType]:
     """The ``numbers`` columns (named trimmed and lower-cased) by their CSV header."""
-    names = next(csv.reader([header.rstrip("\r")], delimiter=sep), [])
+    try:
+        names = next(csv.reader([header.rstrip("\r")], delimiter=sep), [])
+    except csv.Error:  # a stray carriage return in the header: no typed column, all as text
+        return {}
     return {
         name: numbers[name.strip().lower()] for name in names if name.strip().lower() in numbers
     }

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+# (status, body), (status, body, extra headers), or a function that answers by itself (to hang,
+# drop the connection, or lie about the length)
+Answer = (
+    tuple[int, bytes] | tuple[int, bytes, dict[str, str]] | Callable[[BaseHTTPRequestHandler], None]
+)
+
 
 class Script:
-    """What the server answers, request after request: (status, body) pairs, last one repeats."""
+    """What the server answers, request after request: answers in order, the last one repeats."""
 
-    def __init__(self, *answers: tuple[int, bytes]) -> None:
+    def __init__(self, *answers: Answer) -> None:
         self.answers = list(answers)
         self.requests: list[str] = []
         self.posted: list[bytes] = []  # bodies of POST requests, in order
 
-    def next(self, path: str) -> tuple[int, bytes]:
+    def next(self, path: str) -> Answer:
         self.requests.append(path)
         return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
 
@@ -27,10 +33,16 @@ def serve(script: Script) -> Iterator[str]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            status, body = script.next(self.path)
+            answer = script.next(self.path)
+            if callable(answer):
+                answer(self)
+                return
+            status, body, *extra = answer
+            headers = {"Content-Type": "text/csv; charset=utf-8", "Content-Length": str(len(body))}
+            headers.update(*extra)
             self.send_response(status)
-            self.send_header("Content-Type", "text/csv; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
+            for key, value in headers.items():
+                self.send_header(key, value)
             self.end_headers()
             self.wfile.write(body)
 
