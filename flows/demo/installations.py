@@ -12,6 +12,7 @@ import io
 
 import polars as pl
 
+from flows import commune_names
 from flows.demo import production
 from flows.reference import communes_and_epci
 
@@ -25,7 +26,10 @@ FILIERES = {
 }
 # last year of each period → the date its additions are commissioned
 PERIODS = {2011: 2010, 2014: 2013, 2017: 2016, 2020: 2019, 2023: 2022, 2024: 2024}
-ARTICLES = {2: "Le ", 3: "La ", 4: "Les ", 5: "L'", 6: "Aux ", 7: "Las ", 8: "Los "}
+# INSEE's articles as written before a name: « Le Breuil », « L'Arbresle »
+ARTICLES = {
+    t: a.capitalize() + ("'" if a == "l" else " ") for t, a in commune_names.ARTICLES.items()
+}
 
 
 def _names() -> pl.DataFrame:
