@@ -1,8 +1,10 @@
 """Building blocks the pages share: a chart with its source, its numbers and its data, a table in
-French formats, a CSV button and the objectives' status badge."""
+French formats, a CSV button, the objectives' status badge and the « Partager / Intégrer »
+control."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -11,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, urlstate
 from dashboard.formats import OKABE_ITO, PLOTLY_SEPARATORS
 
 # Column → its label, and how to write a value in French (see dashboard/formats.py).
@@ -19,6 +21,8 @@ Colonnes = Mapping[str, tuple[str, Callable[[Any], str]]]
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 # Beyond this many rows the numbers behind a chart go in a scrollable grid, not a plain table.
 PLAIN_TABLE_ROWS = 40
+# Height of an embedded view: a chart and its caption without scrolling, on most pages.
+EMBED_HEIGHT = 720
 
 # Badge colour, icon, chart colour: the words say the status, colour and icon only repeat it.
 STATUTS = {
@@ -129,3 +133,30 @@ def chart(
 def status_badge(statut: str) -> None:
     color, icon, _ = STATUTS[statut]
     st.badge(statut, icon=icon, color=color)
+
+
+def iframe(title: str) -> str:
+    """The HTML that embeds this view in another site, in Streamlit's embed mode."""
+    source = html.escape(urlstate.view_url(embed=True))
+    return (
+        f'<iframe src="{source}" title="{html.escape(title)}" width="100%" '
+        f'height="{EMBED_HEIGHT}" style="border: 0" loading="lazy"></iframe>'
+    )
+
+
+def share(title: str) -> None:
+    """The « Partager / Intégrer » control: the link to this view, filters included, and the
+    ``<iframe>`` that embeds it. Once embedded, a link back to the full view instead. Call it
+    once the page has written its filters into the URL."""
+    if st.context.is_embedded:
+        st.markdown(f"[Ouvrir cette vue dans l'observatoire]({urlstate.view_url()})")
+        return
+    with st.popover("Partager / Intégrer", icon=":material/share:"):
+        st.markdown("**Lien vers cette vue**, filtres compris :")
+        st.code(urlstate.view_url(), language=None, wrap_lines=True)
+        st.markdown("**Intégrer cette vue** dans une page web :")
+        st.code(iframe(title), language="html", wrap_lines=True)
+        st.caption(
+            "La vue intégrée garde ses filtres et s'affiche sans menu ni barre d'outils. "
+            "Citez la source des données, indiquée sous chaque graphique."
+        )

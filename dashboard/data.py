@@ -7,8 +7,8 @@ Cache misses run on one in-memory DuckDB of the process, which attaches the publ
 read-only and re-attaches it when the file changes. Opening a database costs 30-70 ms on a busy
 2-core machine, a query a few milliseconds; and ``duckdb.connect(path)`` would return a
 process-wide cached instance while any connection to that path is open, serving a file that has
-since been replaced. Queries run one at a time under a lock; whole-table downloads use their own
-connection so that they never hold it.
+since been replaced. Queries run one at a time under a lock. Whole tables are not read here: the
+publish writes them as files (the open data package), which the dashboard serves as they are.
 
 Values always travel as parameters (``$1``, ``$2``); a filter left empty is passed as ``None``.
 Times are returned in Paris time, without time zone: they are shown so, and naive timestamps
@@ -17,21 +17,18 @@ convert to pandas two to three times faster than zoned ones.
 
 from __future__ import annotations
 
-import tempfile
 import threading
 from pathlib import Path
-from typing import Literal
 
 import duckdb
 import orjson
 import pandas as pd
 import streamlit as st
 
+from warehouse import opendata
 from warehouse.paths import Home
 
 Version = tuple[str, int, int]
-# Beyond this many rows a CSV no longer opens in a spreadsheet: it is downloaded compressed.
-SPREADSHEET_ROWS = 1_048_576
 
 
 class NotPublished(RuntimeError):
@@ -540,31 +537,13 @@ def tables() -> pd.DataFrame:
     )
 
 
-def export(table: str, format: Literal["csv", "parquet"]) -> bytes:
-    """A whole public table, written by DuckDB into a temporary file; CSV is gzipped when the
-    table is too long for a spreadsheet. Not cached: only built when someone downloads it."""
-    known = tables().set_index("table")["lignes"]
-    if table not in known.index:
-        raise ValueError(f"table inconnue : {table[:60]!r}")
-    options = "format parquet"
-    if format == "csv":
-        options = "format csv, header true"
-        if known[table] > SPREADSHEET_ROWS:
-            options += ", compression gzip"
-    with tempfile.TemporaryDirectory(prefix="observatoire-export-") as folder:
-        target = Path(folder) / "export"
-        with duckdb.connect(":memory:") as con:
-            _attach(con, str(public_file()))
-            # An identifier cannot be a parameter: ``table`` is one of the file's own tables.
-            con.execute(f'copy "{table}" to ? ({options})', [str(target)])
-        return target.read_bytes()
-
-
-def export_name(table: str, format: Literal["csv", "parquet"]) -> str:
-    if format == "parquet":
-        return f"{table}.parquet"
-    too_long = tables().set_index("table")["lignes"].get(table, 0) > SPREADSHEET_ROWS
-    return f"{table}.csv.gz" if too_long else f"{table}.csv"
+def package() -> dict | None:
+    """The open data package published now (its ``datapackage.json``), None before the first."""
+    path = opendata.current(Home.from_env().opendata) / "datapackage.json"
+    try:
+        return orjson.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
 
 
 # --- Carte et Territoire ---------------------------------------------------------------------

@@ -3,15 +3,22 @@
 A page reads each filter with ``choice`` before drawing its widget, then writes the widgets'
 values back with ``st.query_params.update``. A value the page does not know is said, never
 executed nor echoed as Markdown: the warning shows only its letters, digits, spaces and dashes.
+
+Links to a view or to a published file start at the app's public address: the environment
+variable ``OBSERVATOIRE_URL_PUBLIQUE`` when set (behind a proxy that rewrites the host), else
+the address the browser reached the app at (``st.context.url``).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
 
 SHOWN = 60
+PUBLIC_URL = "OBSERVATOIRE_URL_PUBLIQUE"
 
 
 def _shown(value: str) -> str:
@@ -35,3 +42,28 @@ def choice(param: str, options: Sequence[str], default: str) -> str:
 def index(param: str, options: Sequence[str], default: str) -> int:
     """Position of ``choice(...)`` in ``options``, for a selectbox or radio's ``index``."""
     return list(options).index(choice(param, options, default))
+
+
+def _root_and_page() -> tuple[str, str]:
+    """The app's root address, and the path of the page shown (empty for the home page).
+
+    ``st.context.url`` is the browser's address of the page, without its query: the root
+    followed by ``server.baseUrlPath`` and the page's own path."""
+    url = urlsplit(st.context.url or "")
+    base = st.get_option("server.baseUrlPath").strip("/")
+    page = url.path.strip("/").removeprefix(base).strip("/")
+    root = urlunsplit((url.scheme, url.netloc, f"/{base}" if base else "", "", ""))
+    return os.environ.get(PUBLIC_URL, "").rstrip("/") or root, page
+
+
+def view_url(embed: bool = False) -> str:
+    """The address of this view: its page and its filters; ``embed`` adds Streamlit's
+    ``embed=true``, which shows the page without menu nor toolbar, to be put in an iframe."""
+    root, page = _root_and_page()
+    params = ({"embed": "true"} if embed else {}) | st.query_params.to_dict()
+    return f"{root}/{page}" + (f"?{urlencode(params)}" if params else "")
+
+
+def app_url(path: str) -> str:
+    """The address of ``path`` under the app's root, e.g. a static file's."""
+    return f"{_root_and_page()[0]}/{path}"

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from dashboard import opendata
 from flows.schedule import PREFECT_YAML
 from warehouse.paths import Home
 
@@ -330,9 +331,11 @@ def dashboard(
     port: Annotated[int, typer.Option(help="Port d'écoute.")] = 8501,
     host: Annotated[str, typer.Option(help="Adresse d'écoute.")] = "127.0.0.1",
 ) -> None:
-    """Servir le tableau de bord public (lecture seule de public.duckdb)."""
+    """Servir le tableau de bord public (lecture seule de public.duckdb) et les fichiers de
+    données ouvertes (/app/static/donnees/…)."""
     home = Home.from_env()
     os.environ["OBSERVATOIRE_HOME"] = str(home.root)
+    opendata.serve(home)
     script = files("dashboard") / "app.py"
     args = [
         sys.executable,
@@ -352,6 +355,8 @@ def dashboard(
         "false",
         "--client.toolbarMode",
         "viewer",
+        "--server.enableStaticServing",
+        "true",
     ]
     os.execv(sys.executable, args)
 

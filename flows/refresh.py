@@ -33,7 +33,7 @@ from flows.report import (
 )
 from flows.source import RawFile
 from flows.sources import SOURCES, code_fingerprint
-from warehouse import audit, geometries, internal, objectifs
+from warehouse import audit, geometries, internal, objectifs, opendata
 from warehouse.audit import now
 from warehouse.landing import LandedFile, land
 from warehouse.lock import exclusive
@@ -151,7 +151,7 @@ def region_geometries(part: pl.DataFrame) -> pl.DataFrame:
 def publish_public(run_id: str) -> dict[str, int]:
     home = Home.from_env()
     with internal.connect(home.warehouse) as con:
-        counts = publish(con, home.public, run_id, now())
+        counts = publish(con, home.public, run_id, now(), package=home.opendata)
         audit.mark_published(con, run_id)
     return counts
 
@@ -329,7 +329,8 @@ def refresh(
             raise failures[0]
         loaded = [r.source for r in reports if r.status == LOADED]
         published, tables_before = {}, {}
-        if loaded or failures or force or not home.public.exists():
+        missing = not (home.public.exists() and opendata.current(home.opendata).exists())
+        if loaded or failures or force or missing:
             step = "construction des marts"
             try:
                 if loaded or force:

@@ -63,6 +63,8 @@ def published_copy(published, tmp_path, monkeypatch) -> Home:
     for name in ("public.duckdb", "warehouse.duckdb"):
         shutil.copy2(published.root / name, root / name)
     shutil.copytree(published.landing, root / "landing")
+    # published files are never changed in place (a publish writes a new version): link them
+    shutil.copytree(published.opendata, root / "opendata", symlinks=True, copy_function=os.link)
     monkeypatch.setenv("OBSERVATOIRE_HOME", str(root))
     return Home(root)
 

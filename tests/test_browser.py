@@ -6,6 +6,9 @@ Each page's screenshot is saved, for review, to tests/screenshots/ (ignored by g
 from __future__ import annotations
 
 import csv
+import gzip
+import io
+import json
 import os
 import re
 import socket
@@ -16,8 +19,11 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
+import duckdb
 import pytest
 from playwright.sync_api import sync_playwright
+
+from warehouse import opendata
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -153,7 +159,7 @@ PAGES = {
     "territoire": ("/territoire?niveau=epci&code=200046977", 4, "Métropole de Lyon couvre"),
     "reseau": ("/reseau?type=association&region=84", 4, "de type « association » en Auvergne"),
     "contrats": ("/contrats?type=CTE&region=53", 2, "EPCI sur 61 en Bretagne"),
-    "donnees": ("/donnees?table=regions&niveau=region", 1, "Télécharger regions.parquet"),
+    "donnees": ("/donnees?table=regions&niveau=region", 1, "Régions ; clé : code_region."),
 }
 
 
@@ -184,13 +190,17 @@ def test_a_filter_chosen_with_the_keyboard_goes_into_the_url(server, page):
     _offline_and_clean(page)
 
 
-def test_downloads_give_the_published_rows(server, page):
+def test_downloads_give_the_published_rows(server, page, published):
     page.goto(f"{server}/donnees?table=regions")
     _charts_drawn(page, 1)
-    with page.expect_download() as download:  # built on click, by a callable
-        page.get_by_role("button", name="Télécharger regions.csv").click()
-    lines = download.value.path().read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "code_region,nom" and len(lines) == 19
+    link = page.get_by_role("link", name="regions.csv", exact=True)
+    assert link.get_attribute("href") == f"{server}/app/static/donnees/regions.csv"
+    response = page.request.get(link.get_attribute("href"))
+    assert response.ok and response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.text())))
+    with duckdb.connect(str(published.public), read_only=True) as con:
+        regions = con.execute("select code_region, nom from regions").fetchall()
+    assert rows[0] == ["code_region", "nom"] and sorted(map(tuple, rows[1:])) == sorted(regions)
     page.goto(f"{server}/")
     _charts_drawn(page, 1)
     with page.expect_download() as download:
@@ -198,6 +208,75 @@ def test_downloads_give_the_published_rows(server, page):
     with download.value.path().open(encoding="utf-8", newline="") as file:
         rows = list(csv.DictReader(file))
     assert len(rows) == 7 and {"id_objectif", "valeur", "trajectoire", "statut"} <= set(rows[0])
+    _offline_and_clean(page)
+
+
+def test_every_file_of_the_package_is_served_whole(server, published):
+    """The static addresses give the current package: each file the descriptor lists, with the
+    size it declares."""
+    base = f"{server}/app/static/donnees"
+    with urllib.request.urlopen(f"{base}/datapackage.json") as response:
+        assert response.headers["Content-Type"].startswith("application/json")
+        descriptor = json.load(response)
+    assert descriptor == json.loads(
+        (opendata.current(published.opendata) / "datapackage.json").read_text(encoding="utf-8")
+    )
+    for resource in descriptor["resources"]:
+        request = urllib.request.Request(f"{base}/{resource['path']}", method="HEAD")
+        with urllib.request.urlopen(request) as response:
+            assert int(response.headers["Content-Length"]) == resource["bytes"], resource["path"]
+    (consommation,) = [r for r in descriptor["resources"] if r["name"] == "consommation"]
+    with urllib.request.urlopen(f"{base}/{consommation['path']}") as response:
+        assert response.headers["Content-Type"] == "application/gzip"
+        header = gzip.GzipFile(fileobj=response).readline().decode("utf-8").strip()
+    assert header.split(",") == [f["name"] for f in consommation["schema"]["fields"]]
+
+
+def test_an_embedded_page_draws_its_charts_with_the_filters_of_its_address(server, page):
+    page.goto(f"{server}/reseau?embed=true&type=association&region=84")
+    assert all(_charts_drawn(page, 4))
+    page.get_by_text("de type « association » en Auvergne").first.wait_for()
+    assert page.locator("[data-testid=stSidebarNav]").count() == 0, "embedded: no navigation"
+    assert page.get_by_role("button", name="Partager / Intégrer").count() == 0
+    back = page.get_by_role("link", name="Ouvrir cette vue dans l'observatoire")
+    assert back.get_attribute("href") == f"{server}/reseau?type=association&region=84"
+    page.goto(f"{server}/carte?embed=true&niveau=region&indicateur=contrat&annee=2020")
+    assert _drawn(page)["locations"] == 18
+    assert "embed=true" in page.url and "niveau=region" in page.url
+    _offline_and_clean(page)
+
+
+def test_the_share_control_gives_a_link_and_an_iframe_that_restore_the_view(server, page):
+    page.goto(f"{server}/contrats")
+    _charts_drawn(page, 2)
+    page.get_by_text("CTE (2018-2020)").click()
+    page.wait_for_url(re.compile(r"type=CTE"))
+    page.get_by_role("combobox", name="Région").focus()
+    page.keyboard.type("Bretagne")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"region=53"))
+    page.get_by_text("EPCI sur 61 en Bretagne").first.wait_for()
+    page.get_by_role("button", name="Partager / Intégrer").click()
+    codes = page.locator("[data-testid=stPopoverBody] [data-testid=stCode] code")
+    codes.first.wait_for()
+    link, snippet = (codes.nth(i).inner_text().strip() for i in range(2))
+    assert link == f"{server}/contrats?type=CTE&region=53"
+
+    shared = page.context.new_page()
+    shared.goto(link)
+    _charts_drawn(shared, 2)
+    shared.get_by_text("EPCI sur 61 en Bretagne").first.wait_for()
+    assert shared.get_by_role("radio", name="CTE (2018-2020)").is_checked()
+
+    host = page.context.new_page()
+    host.set_content(f"<!doctype html><title>Site partenaire</title>{snippet}")
+    frame = host.frame_locator("iframe[title='Les contrats de transition écologique']")
+    frame.get_by_text("EPCI sur 61 en Bretagne").first.wait_for(timeout=60_000)
+    frame.locator(".js-plotly-plot").nth(1).wait_for()
+    assert (
+        frame.get_by_role("link", name="Ouvrir cette vue dans l'observatoire").get_attribute("href")
+        == link
+    )
     _offline_and_clean(page)
 
 

@@ -3,9 +3,6 @@ published: what they show is checked against counts computed here with DuckDB.""
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
 import json
 import re
 import shutil
@@ -281,18 +278,26 @@ def test_data_page_lists_sources_quarantine_and_quality(open_page, sql):
     assert "quarantine.rejets" in _text(at)
     (flags,) = sql("select count(*) from qualite_series")[0]
     assert f"{nombre(flags)} signalements en tout" in _text(at)
-    tables = {t for (t,) in sql("select table_name from duckdb_tables()")}
-    assert set(at.table[-1].value.index) == tables
+    text = _text(at)
+    for (table,) in sql("select table_name from duckdb_tables()"):
+        assert f"/app/static/donnees/{table}.parquet" in text
+    assert "/app/static/donnees/datapackage.json" in text
     assert at.query_params["table"] == "membres" and at.query_params["niveau"] == "tous"
-    labels = [b.proto.label for b in at.get("download_button")]
-    assert {"Télécharger membres.csv", "Télécharger membres.parquet"} <= set(labels)
+    columns = sql(
+        "select column_name from duckdb_columns() "
+        "where table_name = 'membres' order by column_index"
+    )
+    assert list(at.table[-1].value.index) == [c for (c,) in columns]
 
 
 def test_data_page_state_comes_from_the_url(open_page, sql):
     at = open_page("donnees", table="consommation", niveau="region")
     assert at.selectbox[-1].value == "consommation"
-    labels = [b.proto.label for b in at.get("download_button")]
-    assert "Télécharger consommation.csv.gz" in labels, "too long for a spreadsheet: gzipped"
+    assert "/app/static/donnees/consommation.csv.gz" in _text(at), "too long for a spreadsheet"
+    (key,) = [c.value for c in at.caption if c.value.startswith("Consommation annuelle")]
+    assert "Pas de clé" in key
+    reading = [c.value for c in at.code if "read_parquet" in c.value]
+    assert len(reading) == 2 and all("consommation.parquet" in r for r in reading)
     flagged = at.dataframe[0].value if at.dataframe else at.table[-2].value.reset_index()
     assert set(flagged["Niveau"]) == {"région"}
     assert set(flagged["Code"]) <= {r for (r,) in sql("select code_region from regions")}
@@ -305,22 +310,53 @@ def test_data_page_hostile_url_parameters_only_say_unknown(open_page, hostile):
     assert at.selectbox[-1].value == "membres"
 
 
-def test_exports_are_the_published_tables(published, monkeypatch, sql):
-    from dashboard import data
+# --- Partager / Intégrer -----------------------------------------------------------------------
 
+
+def _shared(published, monkeypatch, page: str, context: dict, **params: str) -> AppTest:
     monkeypatch.setenv("OBSERVATOIRE_HOME", str(published.root))
-    (members,) = sql("select count(*) from membres")[0]
-    rows = list(csv.DictReader(io.StringIO(data.export("membres", "csv").decode("utf-8"))))
-    assert len(rows) == members and "id_membre" in rows[0]
-    parquet = Path(published.root.parent / "membres.parquet")
-    parquet.write_bytes(data.export("membres", "parquet"))
-    with duckdb.connect() as con:
-        assert con.execute("select count(*) from read_parquet(?)", [str(parquet)]).fetchone() == (
-            members,
-        )
-    monkeypatch.setattr(data, "SPREADSHEET_ROWS", 10)
-    assert data.export_name("membres", "csv") == "membres.csv.gz"
-    lines = gzip.decompress(data.export("membres", "csv")).decode("utf-8").splitlines()
-    assert len(lines) == members + 1
-    with pytest.raises(ValueError, match="inconnue"):
-        data.export("membres\" to '/tmp/x.csv'; --", "csv")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.context = context
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.run()
+    at.switch_page(f"views/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_share_gives_the_link_of_the_view_and_its_iframe(published, monkeypatch):
+    browser = {"url": "http://127.0.0.1:8501/reseau"}
+    at = _shared(published, monkeypatch, "reseau", browser, type="association", region="84")
+    link, snippet = [c.value for c in at.code]
+    assert link == "http://127.0.0.1:8501/reseau?type=association&region=84"
+    assert snippet == (
+        '<iframe src="http://127.0.0.1:8501/reseau?embed=true&amp;type=association&amp;region=84"'
+        ' title="Le réseau CLER : adhérents et objectifs" width="100%" height="720"'
+        ' style="border: 0" loading="lazy"></iframe>'
+    )
+    monkeypatch.setenv("OBSERVATOIRE_URL_PUBLIQUE", "https://observatoire.example.org/")
+    at = _shared(published, monkeypatch, "contrats", browser, type="CTE")
+    link, snippet = [c.value for c in at.code]
+    assert link == "https://observatoire.example.org/contrats?type=CTE&region=toutes"
+    assert 'src="https://observatoire.example.org/contrats?embed=true&amp;type=CTE&amp;' in snippet
+
+
+def test_an_embedded_view_links_back_to_the_full_view(published, monkeypatch):
+    embedded = {"url": "http://127.0.0.1:8501/territoire", "is_embedded": True}
+    at = _shared(published, monkeypatch, "territoire", embedded, niveau="epci", code="200046977")
+    assert not at.code, "no share control inside an embed"
+    (back,) = [m.value for m in at.markdown if "Ouvrir cette vue" in m.value]
+    assert back == (
+        "[Ouvrir cette vue dans l'observatoire]"
+        "(http://127.0.0.1:8501/territoire?niveau=epci&code=200046977)"
+    )
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_share_never_carries_a_hostile_value(published, monkeypatch, hostile):
+    browser = {"url": "http://127.0.0.1:8501/reseau"}
+    at = _shared(published, monkeypatch, "reseau", browser, type=hostile, region=hostile)
+    link, snippet = [c.value for c in at.code]
+    assert link == "http://127.0.0.1:8501/reseau?type=tous&region=toutes"
+    assert "<script" not in snippet and hostile not in snippet

@@ -32,6 +32,11 @@ class Home:
         return self.root / "public.duckdb"
 
     @property
+    def opendata(self) -> Path:
+        """The open data package's versions; ``opendata/donnees`` links to the current one."""
+        return self.root / "opendata"
+
+    @property
     def lock(self) -> Path:
         return self.root / "refresh.lock"
 

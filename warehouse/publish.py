@@ -2,6 +2,8 @@
 
 DuckDB locks a file for its writer, so the public file is never opened for writing in place:
 readers keep the old inode until they reopen, and a failed build leaves the old file untouched.
+The open data package (``warehouse/opendata.py``) is written from the new file before it is
+swapped in, so that a package that fails to build publishes nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse import dictionnaire, opendata
 from warehouse.internal import sql
 
 TEMP_GLOB = ".public-*.duckdb*"
@@ -34,9 +37,14 @@ def clean_stale(public: Path) -> list[Path]:
 
 
 def publish(
-    con: duckdb.DuckDBPyConnection, public: Path, run_id: str, published_at: datetime
+    con: duckdb.DuckDBPyConnection,
+    public: Path,
+    run_id: str,
+    published_at: datetime,
+    package: Path | None = None,
 ) -> dict[str, int]:
-    """Copy every mart, the provenance and the run history into a new file and swap it in."""
+    """Copy every mart, the provenance and the run history into a new file and swap it in;
+    write its open data package under ``package`` when given."""
     temp = public.with_name(f".public-{uuid.uuid4().hex}.duckdb")
     try:
         con.execute(f"attach '{_quoted(temp)}' as pub")
@@ -65,9 +73,11 @@ def publish(
         finally:
             con.execute("detach pub")
         # A fresh connection checkpoints into the single file so no WAL travels with it.
-        final = duckdb.connect(str(temp))
-        final.execute("checkpoint")
-        final.close()
+        with duckdb.connect(str(temp)) as final:
+            dictionnaire.comment(final)
+            final.execute("checkpoint")
+            if package is not None:
+                opendata.write(final, package)
         Path(f"{temp}.wal").unlink(missing_ok=True)
         os.replace(temp, public)
     finally:

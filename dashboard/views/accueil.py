@@ -12,6 +12,7 @@ from dashboard.components import (
     chart,
     new_figure,
     objective_name,
+    share,
     status_badge,
 )
 from dashboard.formats import jour, nombre, pluriel, points, pourcent, texte
@@ -164,6 +165,7 @@ except data.NotPublished:
     st.error("Aucune donnée publiée pour l'instant : lancez « observatoire refresh ».")
     st.stop()
 demo_banner(SOURCES)
+share("Observatoire de la transition énergétique du réseau CLER")
 
 st.header("Le réseau aujourd'hui")
 _key_figures()

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import data, urlstate
-from dashboard.components import PLOTLY_CONFIG, citation, csv_button, table
+from dashboard.components import PLOTLY_CONFIG, citation, csv_button, share, table
 from dashboard.formats import PLOTLY_SEPARATORS, SEQUENTIAL, nombre, pourcent, texte
 from dashboard.sources import demo_banner, footer
 
@@ -183,6 +183,7 @@ st.query_params.from_dict(
     {"niveau": niveau, "indicateur": cle, "annee": str(annee)}
     | ({"departement": departement} if departement else {})
 )
+share(f"Carte : {INDICATEURS[cle].libelle}, {annee}")
 
 indicateur = INDICATEURS[cle]
 demo_banner(list(indicateur.sources))

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, urlstate
-from dashboard.components import chart, counts_axis, csv_button, new_figure, table
+from dashboard.components import chart, counts_axis, csv_button, new_figure, share, table
 from dashboard.formats import OKABE_ITO, en_region, jour, mois, nombre, pluriel, pourcent, texte
 from dashboard.sources import demo_banner, footer
 
@@ -176,6 +176,7 @@ with right:
         format_func=lambda r: "France entière" if r == TOUTES else noms[r],
     )
 st.query_params.update(type=kind, region=region)
+share("Les contrats de transition écologique")
 kind_filter = None if kind == TOUS else kind
 region_filter = None if region == TOUTES else region
 perimetre = en_region(noms[region]) if region_filter else "en France"

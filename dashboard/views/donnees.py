@@ -6,10 +6,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, urlstate
-from dashboard.components import chart, counts_axis, csv_button, new_figure, table
+from dashboard import data, opendata, urlstate
+from dashboard.components import chart, counts_axis, csv_button, new_figure, share, table
 from dashboard.formats import OKABE_ITO, jour, nombre, oui_non, pluriel, texte
 from dashboard.sources import demo_banner, footer
+from warehouse.opendata import SPREADSHEET_ROWS
 
 NIVEAUX = {
     "tous": "Tous les niveaux",
@@ -19,32 +20,17 @@ NIVEAUX = {
 }
 MESURES = {"production_enr": "production renouvelable", "consommation": "consommation"}
 NIVEAU = {"epci": "EPCI", "departement": "département", "region": "région"}
-TABLES = {
-    "communes": "Communes (code INSEE, nom, population, EPCI, département, région)",
-    "communes_niveaux": "Chaque commune sous chaque territoire qui la contient",
-    "consommation": "Consommation annuelle d'électricité et de gaz par commune et secteur",
-    "consommation_territoires": "Consommation totale par commune, EPCI, département, région",
-    "contrats": "Contrats CTE et CRTE : type, vague, date de signature",
-    "contrats_perimetres": "EPCI de chaque contrat",
-    "contrats_rapprochement": "Rapprochement des périmètres dessinés avec les EPCI actuels",
-    "couverture": "Production renouvelable / consommation, par territoire et année",
-    "departements": "Départements",
-    "epci": "EPCI : nom, nature, population, nombre de communes",
-    "epci_territoires": "Part de chaque EPCI dans chaque département",
-    "executions": "Historique des chargements (audit)",
-    "geometries": "Contours des territoires (WKB et GeoJSON simplifié)",
-    "membres": "Adhérents du réseau (organisations, aucun contact)",
-    "membres_territoires": "Territoires couverts par chaque adhérent",
-    "objectifs": "Les objectifs du réseau : indicateur, cible, année visée, référence",
-    "objectifs_valeurs": "Valeur de chaque objectif par année",
-    "population_territoires": "Population de chaque territoire",
-    "production": "Production électrique annuelle par commune et filière",
-    "publication": "Le chargement qui a produit ce fichier",
-    "qualite_series": "Séries à vérifier : fortes variations, années manquantes",
-    "regions": "Régions",
-    "sources": "Provenance de chaque source : éditeur, jeu, licence, millésime, fichier reçu",
+# How a field of the package's Table Schema is read.
+TYPES = {
+    "string": "texte",
+    "integer": "entier",
+    "number": "nombre décimal",
+    "boolean": "vrai / faux",
+    "date": "date (AAAA-MM-JJ)",
+    "datetime": "date et heure (UTC)",
+    "geojson": "géométrie GeoJSON",
+    "any": "binaire (WKB)",
 }
-MIME = {"csv": "text/csv", "csv.gz": "application/gzip", "parquet": "application/octet-stream"}
 METHODE = """
 **Sources.** Territoires et populations : Code officiel géographique et populations légales de
 l'INSEE. Adhérents : registre du réseau CLER (organisations seulement ; les contacts et les
@@ -237,48 +223,89 @@ def _quality(sources: list[str]) -> None:
     csv_button(detail, f"qualite_series_{niveau}.csv", "Télécharger ces signalements (CSV)")
 
 
+def _size(octets: int) -> str:
+    return f"{nombre(octets / 1e6, 1)} Mo" if octets >= 100_000 else f"{nombre(octets / 1e3)} ko"
+
+
+def _link(resource: dict) -> str:
+    url = urlstate.app_url(f"{opendata.URL_PATH}/{resource['path']}")
+    return f"[{resource['path']}]({url}) ({_size(resource['bytes'])})"
+
+
+def _reading(table: str, resources: dict[str, dict]) -> dict[str, str]:
+    """How to read ``table`` from pandas, R and DuckDB (language → code), with this server's
+    addresses. Codes are read as text: a CSV reader would drop their leading zeros."""
+    csv = urlstate.app_url(f"{opendata.URL_PATH}/{resources[table]['path']}")
+    parquet = urlstate.app_url(f"{opendata.URL_PATH}/{resources[f'{table}-parquet']['path']}")
+    codes = [f["name"] for f in resources[table]["schema"]["fields"] if f["type"] == "string"]
+    return {
+        "python": (
+            "import pandas as pd\n\n"
+            f'{table} = pd.read_parquet("{parquet}")\n'
+            f'{table} = pd.read_csv("{csv}", dtype={{'
+            + ", ".join(f'"{c}": str' for c in codes)
+            + "})"
+        ),
+        "r": (
+            f'{table} <- readr::read_csv("{csv}", col_types = readr::cols('
+            + ", ".join(f'{c} = "c"' for c in codes)
+            + "))"
+        ),
+        "sql": f"-- DuckDB\nselect * from read_parquet('{parquet}');",
+    }
+
+
 def _downloads() -> None:
     st.header("Télécharger les données")
-    tables = data.tables()
-    tables["description"] = tables["table"].map(TABLES).fillna("–")
+    package = data.package()
+    if package is None:
+        st.info(
+            "Les fichiers de données ouvertes n'ont pas encore été écrits : ils le seront au "
+            "prochain « observatoire refresh »."
+        )
+        return
+    resources = {r["name"]: r for r in package["resources"]}
+    rows = data.tables().set_index("table")["lignes"]
+    descriptor = urlstate.app_url(f"{opendata.URL_PATH}/datapackage.json")
     st.markdown(
-        "Toutes les tables du fichier publié, en CSV ou en Parquet, générées à la demande. Les "
-        f"tables de plus de {nombre(data.SPREADSHEET_ROWS)} lignes, trop longues pour un "
-        "tableur, sont données en CSV compressé (gzip). Le fichier DuckDB complet se lit avec "
-        "`duckdb.connect('public.duckdb', read_only=True)`."
+        "Chaque publication écrit toutes les tables publiques en CSV (UTF-8, séparateur virgule) "
+        "et en Parquet, décrites par un paquet de données Frictionless, "
+        f"[datapackage.json]({descriptor}) : types et description de chaque colonne, clés, "
+        "valeurs manquantes (case vide), licence et source de chaque jeu. Les tables de plus de "
+        f"{nombre(SPREADSHEET_ROWS)} lignes, trop longues pour un tableur, sont en CSV compressé "
+        "(gzip). Ces adresses ne changent pas : elles donnent toujours la dernière publication. "
+        f"Licence : {package['licenses'][0]['title']} ; citez l'éditeur de chaque source."
     )
-    table(
-        tables,
-        {
-            "table": ("Table", texte),
-            "description": ("Contenu", texte),
-            "lignes": ("Lignes", nombre),
-            "colonnes": ("Colonnes", len),
-        },
-    )
-    names = tables["table"].tolist()
+    lines = ["| Table | Contenu | Lignes | CSV | Parquet |", "|---|---|--:|---|---|"]
+    for name, resource in resources.items():
+        if resource["format"] == "csv":
+            lines.append(
+                f"| `{name}` | {resource['description'].replace('|', '/')} | "
+                f"{nombre(rows.get(name))} | {_link(resource)} | "
+                f"{_link(resources[f'{name}-parquet'])} |"
+            )
+    st.markdown("\n".join(lines))
+    names = [n for n, r in resources.items() if r["format"] == "csv"]
     name = st.selectbox(
-        "Table à télécharger",
+        "Colonnes de la table",
         names,
         index=urlstate.index("table", names, "membres" if "membres" in names else names[0]),
     )
     st.query_params["table"] = name
-    columns = tables.set_index("table").loc[name, "colonnes"]
-    st.caption("Colonnes : " + ", ".join(columns) + ".")
-    left, right = st.columns(2)
-    for column, format in ((left, "csv"), (right, "parquet")):
-        file_name = data.export_name(name, format)
-        extension = file_name.partition(".")[2]
-        column.download_button(
-            f"Télécharger {file_name}",
-            lambda name=name, format=format: data.export(name, format),
-            file_name=file_name,
-            mime=MIME[extension],
-            key=f"export-{format}",
-            on_click="ignore",
-            icon=":material/download:",
-            width="stretch",
-        )
+    fields = pd.DataFrame(resources[f"{name}-parquet"]["schema"]["fields"])
+    key = resources[name]["schema"].get("primaryKey")
+    st.caption(resources[name]["description"] + (f" ; clé : {', '.join(key)}." if key else "."))
+    table(
+        fields,
+        {
+            "name": ("Colonne", texte),
+            "type": ("Type", lambda t: TYPES.get(t, t)),
+            "description": ("Description", texte),
+        },
+    )
+    with st.expander(f"Lire « {name} » depuis pandas, R ou DuckDB"):
+        for language, code in _reading(name, resources).items():
+            st.code(code, language=language, wrap_lines=True)
 
 
 st.title("Les données")
@@ -298,6 +325,7 @@ _sources(etat)
 _quarantine(etat)
 _quality(["consommation", "production", "territoires"])
 _downloads()
+share("Les données de l'observatoire du réseau CLER")
 st.header("Méthode")
 st.markdown(METHODE)
 footer(everything)

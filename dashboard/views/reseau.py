@@ -13,6 +13,7 @@ from dashboard.components import (
     csv_button,
     new_figure,
     objective_name,
+    share,
     table,
 )
 from dashboard.formats import OKABE_ITO, en_region, jour, nombre, oui_non, pluriel, pourcent, texte
@@ -264,6 +265,7 @@ with right:
         format_func=lambda r: "Toutes les régions" if r == TOUTES else noms[r],
     )
 st.query_params.update(type=kind, region=region)
+share("Le réseau CLER : adhérents et objectifs")
 kind_filter = None if kind == TOUS else kind
 region_filter = None if region == TOUTES else region
 parts = [f"de type « {kind} »"] if kind_filter else []

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import data, urlstate
-from dashboard.components import chart, status_badge, table
+from dashboard.components import chart, share, status_badge, table
 from dashboard.formats import OKABE_ITO, jour, nombre, oui_non, pourcent, texte
 from dashboard.sources import demo_banner, footer
 
@@ -254,6 +254,7 @@ except data.NotPublished:
 st.query_params.from_dict({"niveau": niveau, "code": code})
 info = data.territoire(niveau, code)
 nom = info["nom"]
+share(f"{nom} : énergie, contrats et adhérents")
 demo_banner(SOURCES)
 
 st.header(f"{nom}")
