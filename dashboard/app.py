@@ -30,6 +30,8 @@ page = st.navigation(
         st.Page(
             "views/donnees.py", title="Données", icon=":material/database:", url_path="donnees"
         ),
-    ]
+    ],
+    # an embedded view (?embed=true, in another site's iframe) is one page: no menu
+    position="hidden" if st.context.is_embedded else "sidebar",
 )
 page.run()

@@ -212,8 +212,7 @@ def test_downloads_give_the_published_rows(server, page, published):
 
 
 def test_every_file_of_the_package_is_served_whole(server, published):
-    """The static addresses give the current package: each file the descriptor lists, with the
-    size it declares."""
+    """The static addresses give the current package: each file the descriptor lists, whole."""
     base = f"{server}/app/static/donnees"
     with urllib.request.urlopen(f"{base}/datapackage.json") as response:
         assert response.headers["Content-Type"].startswith("application/json")

@@ -28,7 +28,7 @@ TYPES = {
     "boolean": "vrai / faux",
     "date": "date (AAAA-MM-JJ)",
     "datetime": "date et heure (UTC)",
-    "geojson": "géométrie GeoJSON",
+    "object": "objet JSON",
     "any": "binaire (WKB)",
 }
 METHODE = """
@@ -278,7 +278,7 @@ def _downloads() -> None:
     )
     lines = ["| Table | Contenu | Lignes | CSV | Parquet |", "|---|---|--:|---|---|"]
     for name, resource in resources.items():
-        if resource["format"] == "csv":
+        if resource["format"] == "csv":  # its Parquet twin on the same line
             lines.append(
                 f"| `{name}` | {resource['description'].replace('|', '/')} | "
                 f"{nombre(rows.get(name))} | {_link(resource)} | "
