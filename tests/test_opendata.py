@@ -95,7 +95,8 @@ def test_dictionary_describes_every_public_column_once(published):
     with duckdb.connect(str(published.public), read_only=True) as con:
         present = con.execute(
             "select table_name, list(column_name order by column_index), "
-            "list(comment order by column_index) from duckdb_columns() group by all"
+            "list(comment order by column_index) from duckdb_columns() "
+            "where database_name = current_database() group by all"
         ).fetchall()
         comments = dict(con.execute("select table_name, comment from duckdb_tables()").fetchall())
     described = dictionnaire.tables()

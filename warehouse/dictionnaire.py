@@ -47,6 +47,7 @@ def comment(con: duckdb.DuckDBPyConnection) -> None:
         "where database_name = current_database() and schema_name = 'main' group by all"
     ).fetchall()
     described = tables()
+    con.execute("begin")  # one commit, not one for each of some 150 comments
     for table, columns in present:
         if table not in described:
             continue
@@ -55,6 +56,7 @@ def comment(con: duckdb.DuckDBPyConnection) -> None:
             text = described[table]["colonnes"].get(column)
             if text:
                 con.execute(f'comment on column "{table}"."{column}" is {_literal(text)}')
+    con.execute("commit")
 
 
 def _cell(text: str) -> str:

@@ -216,7 +216,8 @@ def write(con: duckdb.DuckDBPyConnection, root: Path) -> Path:
     _clean(root, keep={previous} if previous else set())
     build = root / f"{BUILDING}{uuid.uuid4().hex}"
     build.mkdir()
-    con.execute("set TimeZone = 'UTC'")  # timestamps are written with their offset, +00
+    # timestamps are written with their offset, +00; no progress bar in the refresh's output
+    con.execute("set TimeZone = 'UTC'; set enable_progress_bar = false")
     present = {
         row[0]
         for row in con.execute(

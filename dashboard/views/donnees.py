@@ -3,6 +3,8 @@ table to download, and the method in a few lines."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 
@@ -224,7 +226,14 @@ def _quality(sources: list[str]) -> None:
 
 
 def _size(octets: int) -> str:
-    return f"{nombre(octets / 1e6, 1)} Mo" if octets >= 100_000 else f"{nombre(octets / 1e3)} ko"
+    if octets >= 100_000:
+        return f"{nombre(octets / 1e6, 1)} Mo"
+    return f"{nombre(octets / 1e3)} ko" if octets >= 1_000 else f"{octets} octets"
+
+
+def _summary(description: str) -> str:
+    """A table's description up to its first full stop or colon: the rest is shown below."""
+    return re.split(r"\. | : ", description)[0].replace("|", "/")
 
 
 def _link(resource: dict) -> str:
@@ -280,7 +289,7 @@ def _downloads() -> None:
     for name, resource in resources.items():
         if resource["format"] == "csv":  # its Parquet twin on the same line
             lines.append(
-                f"| `{name}` | {resource['description'].replace('|', '/')} | "
+                f"| `{name}` | {_summary(resource['description'])} | "
                 f"{nombre(rows.get(name))} | {_link(resource)} | "
                 f"{_link(resources[f'{name}-parquet'])} |"
             )
