@@ -342,15 +342,27 @@ def test_share_gives_the_link_of_the_view_and_its_iframe(published, monkeypatch)
     assert 'src="https://observatoire.example.org/contrats?embed=true&amp;type=CTE&amp;' in snippet
 
 
-def test_an_embedded_view_links_back_to_the_full_view(published, monkeypatch):
-    embedded = {"url": "http://127.0.0.1:8501/territoire", "is_embedded": True}
-    at = _shared(published, monkeypatch, "territoire", embedded, niveau="epci", code="200046977")
-    assert not at.code, "no share control inside an embed"
+EMBEDDED = {
+    "accueil": ("", {}),
+    "reseau": ("reseau", {"type": "association", "region": "84"}),
+    "contrats": ("contrats", {"type": "CTE", "region": "53"}),
+    "carte": ("carte", {"niveau": "region", "indicateur": "contrat", "annee": "2020"}),
+    "territoire": ("territoire", {"niveau": "epci", "code": "200046977"}),
+    "donnees": ("donnees", {"table": "regions", "niveau": "region"}),
+}
+
+
+@pytest.mark.parametrize("page", list(EMBEDDED))
+def test_every_page_embedded_links_back_to_its_full_view(published, monkeypatch, page):
+    path, params = EMBEDDED[page]
+    embedded = {"url": f"http://127.0.0.1:8501/{path}", "is_embedded": True}
+    at = _shared(published, monkeypatch, page, embedded, **params)
+    assert not [c for c in at.code if "<iframe" in c.value], "no share control inside an embed"
+    assert at.get("plotly_chart"), "the page still draws its charts"
     (back,) = [m.value for m in at.markdown if "Ouvrir cette vue" in m.value]
-    assert back == (
-        "[Ouvrir cette vue dans l'observatoire]"
-        "(http://127.0.0.1:8501/territoire?niveau=epci&code=200046977)"
-    )
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    address = f"http://127.0.0.1:8501/{path}" + (f"?{query}" if query else "")
+    assert back == f"[Ouvrir cette vue dans l'observatoire]({address})"
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)

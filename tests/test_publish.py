@@ -24,13 +24,20 @@ READER = textwrap.dedent(
     """
     import json, os, sys, duckdb
     path, stop, hold = sys.argv[1], sys.argv[2], sys.argv[3] == "hold"
+
+    def connect():
+        con = duckdb.connect(path, read_only=True)
+        # a read slower than 2 s on a busy machine would print DuckDB's progress bar on stdout
+        con.execute("set enable_progress_bar = false")
+        return con
+
     # A held connection keeps reading the file it opened, even once replaced; while it is open,
     # DuckDB hands the same instance to new connections of this process, so hold in its own.
-    held = duckdb.connect(path, read_only=True) if hold else None
+    held = connect() if hold else None
     seen, errors, reads = set(), [], 0
     while not os.path.exists(stop):
         try:
-            con = held or duckdb.connect(path, read_only=True)
+            con = held or connect()
             version, rows = con.execute(
                 "select (select id_execution from publication), count(*) from t"
             ).fetchone()
