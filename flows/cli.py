@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import sys
 from datetime import UTC, datetime
 from importlib.resources import files
@@ -28,6 +30,17 @@ def _prefect_offline(home: Home) -> None:
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
     # its first start creates its database: over Prefect's 20 s on a busy two-core machine
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+
+
+def _disk_full(error: BaseException | None) -> bool:
+    """Whether ``error``, or what caused it, is a full disk (DuckDB only gives the text)."""
+    while error is not None:
+        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+            return True
+        if os.strerror(errno.ENOSPC) in str(error):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def _locations(pairs: list[str]) -> dict[str, str]:
@@ -113,6 +126,12 @@ def refresh(
     try:
         report = flow(locations=locations, sources=only, force=force)
     except Exception as error:  # the flow already logged the traceback
+        if _disk_full(error):
+            free = f"{shutil.disk_usage(home.root).free / 1e6:,.0f}".replace(",", "\u202f")
+            error = (
+                f"disque plein : il reste {free} Mo sur le volume de {home.root} ; libérez "
+                f"de la place puis relancez (détail : {error})"
+            )
         previous = (
             f"Le fichier publié précédent ({home.public}) reste en service, inchangé."
             if home.public.exists()
