@@ -346,6 +346,8 @@ def dashboard(
         str(port),
         "--server.headless",
         "true",
+        "--server.enableStaticServing",
+        "true",
         "--browser.gatherUsageStats",
         "false",
         "--global.developmentMode",
