@@ -193,8 +193,8 @@ def chiffres_cles() -> dict:
 
 # --- Objectifs (Accueil, Réseau, Contrats) ---------------------------------------------------
 
-# Same rule as warehouse/sql/objectifs.sql: a straight line from the first measured value to the
-# target in the target year, 5 % tolerance. One measure only has no line yet.
+# The rule of warehouse/sql/trajectoire.sql, whose macros the published file carries. One
+# measure only has no line yet.
 OBJECTIFS_ETAT = """
 with mesures as (
     select id_objectif, annee, valeur, part_perimetre_avec_donnees as part_donnees
@@ -219,13 +219,10 @@ with mesures as (
 select o.id_objectif, o.libelle, o.cible, o.annee_cible, o.reference, o.source_url,
        b.annee, b.valeur, b.part_donnees, b.nb_annees, b.annee_depart, b.valeur_depart, b.serie,
        p.annee_precedente, p.valeur_precedente,
-       least(o.cible, b.valeur_depart + (o.cible - b.valeur_depart) * (b.annee - b.annee_depart)
-             / greatest(o.annee_cible - b.annee_depart, 1)) as trajectoire,
-       case when b.valeur is null then 'sans données'
-            when b.nb_annees = 1 then 'première mesure'
-            when b.valeur >= 1.05 * trajectoire then 'en avance'
-            when b.valeur >= 0.95 * trajectoire then 'sur la trajectoire'
-            else 'en retard' end as statut
+       trajectoire(b.valeur_depart, b.annee_depart, o.cible, o.annee_cible, b.annee)
+         as trajectoire,
+       case when b.nb_annees = 1 then 'première mesure'
+            else statut_trajectoire(b.valeur, trajectoire) end as statut
 from objectifs as o
 left join bornes as b using (id_objectif)
 left join precedente as p using (id_objectif)
@@ -775,15 +772,34 @@ def parents(niveau: str, code: str) -> pd.DataFrame:
     )
 
 
-def serie_couverture(niveau: str, code: str) -> pd.DataFrame:
+def serie_couverture(niveau: str, code: str, cible: float, annee_cible: int) -> pd.DataFrame:
+    """A territory's coverage by year, its trajectory from the first measured year to ``cible``
+    in ``annee_cible`` and its status against it (« première mesure » while there is one)."""
     return query(
-        """select annee, production_enr_mwh, consommation_mwh, taux_couverture,
-                  part_population_production, part_population_consommation
-           from couverture
-           where niveau = $1 and code = $2
-           order by annee""",
+        """with serie as (
+               select annee, production_enr_mwh, consommation_mwh, taux_couverture,
+                      part_population_production, part_population_consommation
+               from couverture
+               where niveau = $1 and code = $2
+           ), depart as (
+               select min(annee) as annee_depart, arg_min(taux_couverture, annee) as valeur,
+                      count(*) as mesures
+               from serie
+               where taux_couverture is not null
+           )
+           select s.*,
+                  case when s.annee >= d.annee_depart
+                       then trajectoire(d.valeur, d.annee_depart, $3, $4, s.annee) end
+                    as trajectoire,
+                  case when d.mesures = 1 and s.taux_couverture is not null
+                       then 'première mesure'
+                       else statut_trajectoire(s.taux_couverture, trajectoire) end as statut
+           from serie as s, depart as d
+           order by s.annee""",
         niveau,
         code,
+        cible,
+        annee_cible,
     )
 
 

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import data
 from tests.test_dashboard import _values, open_page
+from tests.test_pages import _status
 
 DASHBOARD = Path(data.__file__).parent
 
@@ -147,6 +148,17 @@ def test_territory_page_tells_its_story(published, monkeypatch):
     assert "Lyon couvre" in captions and "territoires de même échelle" in captions
     badges = [m.value for m in at.markdown if "badge[" in m.value]
     assert len(badges) == 1
+    # The trajectory the published file's macros draw: from the first measure to 100 % in 2050.
+    measured = _public(
+        published,
+        "select annee, taux_couverture from couverture "
+        "where niveau = 'commune' and code = '69123' and taux_couverture is not null "
+        "order by annee",
+    )
+    line = figures[2].data[1]
+    assert (line.x[0], line.y[0]) == pytest.approx(measured[0])
+    assert (line.x[-1], line.y[-1]) == (2050, 1.0)
+    assert badges[0].endswith(f" {_status(measured, 1.0, 2050)}]")
 
 
 def test_unknown_territory_falls_back_and_says_so(published, monkeypatch):

@@ -51,6 +51,10 @@ def publish(
             ]
             for table in marts:
                 con.execute(f'create table pub."{table}" as select * from marts."{table}"')
+            warehouse = con.execute("select current_database()").fetchone()[0]
+            con.execute("use pub")
+            con.execute(sql("trajectoire"))  # the dashboard applies the same rule
+            con.execute(f'use "{warehouse}"')
             con.execute("set variable id_execution = ?", [run_id])
             con.execute(sql("publish"))
             con.execute(

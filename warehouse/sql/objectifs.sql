@@ -26,18 +26,13 @@ with serie as (
 ), ligne as (
     select s.*, d.annee_depart, d.taux_depart,
            coalesce(m.annee_objectif_enr, 2050) as annee_cible,
-           least(1, d.taux_depart + (1 - d.taux_depart) * (s.annee - d.annee_depart)
-                 / greatest(coalesce(m.annee_objectif_enr, 2050) - d.annee_depart, 1))
-             as trajectoire
+           trajectoire(d.taux_depart, d.annee_depart, 1, coalesce(m.annee_objectif_enr, 2050),
+                       s.annee) as trajectoire
     from serie as s
     join depart as d using (id_membre)
     join staging.membres as m using (id_membre)
 )
-select *,
-       case when taux is null then 'sans données'
-            when taux >= 1.05 * trajectoire then 'en avance'
-            when taux >= 0.95 * trajectoire then 'sur la trajectoire'
-            else 'en retard' end as statut
+select *, statut_trajectoire(taux, trajectoire) as statut
 from ligne;
 
 create or replace table interne.indicateurs as
