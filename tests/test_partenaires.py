@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
+from dashboard.formats import pourcent
 from dashboard.partenaires.acces import ListeAutorisee
 from flows.cli import app as cli
 from flows.refresh import publish_public, refresh
@@ -223,7 +224,14 @@ def test_allowed_partner_sees_the_selected_members_answers(published, partner, m
         "select count(*) from reponses where type = 'collectivité' and actif"
     ).fetchone()
     assert at.metric[0].value == str(shown), "collectivities by default, active ones"
-    assert [m.value for m in at.metric[1:]] != ["–"] * 4
+    shares = [
+        partner.execute(
+            f"""select avg(coalesce("{column}", false)::int) from reponses
+                where type = 'collectivité' and actif"""
+        ).fetchone()[0]
+        for (column,) in partner.execute("select colonne from objectifs").fetchall()
+    ]
+    assert [m.value for m in at.metric[1:]] == [pourcent(share) for share in shares]
     assert len(at.get("plotly_chart")) == 2
     at.selectbox[0].set_value("tous")
     at.toggle[0].set_value(False)

@@ -207,7 +207,7 @@ with middle:
         format_func=lambda r: "Toutes les régions" if r == TOUTES else noms[r],
     )
 with right:
-    actifs = st.toggle("Adhérents actifs seulement", value=st.query_params.get("actifs") != "non")
+    actifs = st.toggle("Actifs seulement", value=st.query_params.get("actifs") != "non")
 st.query_params.update(type=kind, region=region, actifs="oui" if actifs else "non")
 
 shown = members
@@ -228,11 +228,15 @@ else:
     counts = st.columns(len(objectives) + 1)
     counts[0].metric("Adhérents sélectionnés", nombre(len(shown)), border=True)
     for column, objective in zip(counts[1:], objectives.itertuples(), strict=True):
-        answers = shown[objective.colonne].dropna()
+        answers = shown[objective.colonne]
         column.metric(
             objective_name(objective.libelle),
-            pourcent(answers.mean()) if len(answers) else "–",
-            help=f"{objective.libelle} — part des {pluriel(len(answers), 'répondant')}.",
+            pourcent(answers.fillna(False).mean()),
+            help=(
+                f"{objective.libelle} : part des adhérents sélectionnés qui l'atteignent, une "
+                "absence de réponse comptant comme non atteint (comme pour les parts publiées) ; "
+                f"{pluriel(answers.isna().sum(), 'adhérent')} sans réponse."
+            ),
             border=True,
         )
     left, right = st.columns(2)
