@@ -141,7 +141,7 @@ def page(browser):
     """A fresh profile (no cookie) whose requests for any other host than 127.0.0.1 are
     aborted and noted."""
     context = browser.new_context(locale="fr-FR", viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(30_000)
+    context.set_default_timeout(60_000)  # a loaded two-core machine: a page may take 20 s
     elsewhere, errors = [], []
 
     def local_only(route):
