@@ -42,7 +42,7 @@ def build(con: duckdb.DuckDBPyConnection) -> bool:
 
 def publish(
     con: duckdb.DuckDBPyConnection, target: Path, run_id: str, published_at: datetime
-) -> dict[str, int]:
+) -> None:
     """Copy the partner tables, the registry's provenance and the run into a new file and swap
     it in: the same run and date as the public file it goes with."""
     with replacing(con, target, "part"):
@@ -68,7 +68,3 @@ def publish(
             "?::timestamptz as publie_le",
             [run_id, published_at],
         )
-        return {
-            table: con.execute(f'select count(*) from part."{table}"').fetchone()[0]
-            for table in [*tables, "sources"]
-        }
