@@ -60,7 +60,7 @@ def published_copy(published, tmp_path, monkeypatch) -> Home:
     """A private copy of the published home, for tests that change or break it."""
     root = tmp_path / "copy"
     root.mkdir()
-    for name in ("public.duckdb", "warehouse.duckdb"):
+    for name in ("public.duckdb", "partenaires.duckdb", "warehouse.duckdb"):
         shutil.copy2(published.root / name, root / name)
     shutil.copytree(published.landing, root / "landing")
     monkeypatch.setenv("OBSERVATOIRE_HOME", str(root))
