@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -28,6 +29,13 @@ REAL = SHARED / "data" / "real"
 def prefect_harness():
     with prefect_test_harness(server_startup_timeout=60):
         yield
+
+
+@pytest.fixture(autouse=True)
+def keep_main_module(monkeypatch):
+    """AppTest installs the page it ran as ``__main__`` and leaves it there: a later
+    multiprocessing spawn (the Dask workers of test_refresh) would run that page again."""
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
 
 
 @pytest.fixture

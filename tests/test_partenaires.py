@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import sys
 from pathlib import Path
 
 import duckdb
@@ -208,9 +207,6 @@ def test_empty_allow_list_refuses_everyone():
 
 def _partner_page(published, user: dict, monkeypatch) -> AppTest:
     monkeypatch.setenv("OBSERVATOIRE_HOME", str(published.root))
-    # Streamlit installs the script as __main__ and leaves it there: a later multiprocessing
-    # spawn (the Dask workers of test_refresh) would run the partner app again, outside Streamlit.
-    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
     at = AppTest.from_file(PARTNER_APP, default_timeout=60)
     at.secrets["auth"] = {"client_id": "observatoire"}
     at.secrets["partenaires"] = {"comptes": ["claire.dupont@ademe.fr"]}
