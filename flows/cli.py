@@ -1,4 +1,4 @@
-"""Command line: ``observatoire refresh | status | dashboard``."""
+"""Command line: ``observatoire refresh | status | dashboard | partenaires``."""
 
 from __future__ import annotations
 
@@ -344,26 +344,22 @@ def demo(
         typer.echo(f"{out / file.name} : {len(file.data):,} octets".replace(",", "\u202f"))
 
 
-@app.command()
-def dashboard(
-    port: Annotated[int, typer.Option(help="Port d'écoute.")] = 8501,
-    host: Annotated[str, typer.Option(help="Adresse d'écoute.")] = "127.0.0.1",
-) -> None:
-    """Servir le tableau de bord public (lecture seule de public.duckdb)."""
-    home = Home.from_env()
-    os.environ["OBSERVATOIRE_HOME"] = str(home.root)
-    script = files("dashboard") / "app.py"
+def _serve(script: str, host: str, port: int, *options: str) -> None:
+    """Replace this process by Streamlit serving ``script``, offline and without telemetry."""
+    os.environ["OBSERVATOIRE_HOME"] = str(Home.from_env().root)
     args = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        str(script),
+        script,
         "--server.address",
         host,
         "--server.port",
         str(port),
         "--server.headless",
+        "true",
+        "--server.enableStaticServing",
         "true",
         "--browser.gatherUsageStats",
         "false",
@@ -371,8 +367,46 @@ def dashboard(
         "false",
         "--client.toolbarMode",
         "viewer",
+        *options,
     ]
     os.execv(sys.executable, args)
+
+
+@app.command()
+def dashboard(
+    port: Annotated[int, typer.Option(help="Port d'écoute.")] = 8501,
+    host: Annotated[str, typer.Option(help="Adresse d'écoute.")] = "127.0.0.1",
+) -> None:
+    """Servir le tableau de bord public (lecture seule de public.duckdb)."""
+    _serve(str(files("dashboard") / "app.py"), host, port)
+
+
+@app.command()
+def partenaires(
+    port: Annotated[int, typer.Option(help="Port d'écoute.")] = 8502,
+    host: Annotated[str, typer.Option(help="Adresse d'écoute.")] = "127.0.0.1",
+    secrets: Annotated[
+        Path,
+        typer.Option(
+            envvar="OBSERVATOIRE_SECRETS",
+            help="Fichier de secrets, hors du dépôt : sections [auth] (fournisseur OIDC) et "
+            "[partenaires] (comptes et domaines autorisés).",
+        ),
+    ] = Path("~/.streamlit/secrets.toml"),
+) -> None:
+    """Servir l'espace partenaires (connexion OIDC, lecture seule de partenaires.duckdb)."""
+    secrets = secrets.expanduser().resolve()
+    if not secrets.is_file():
+        typer.secho(
+            f"{secrets} : fichier de secrets introuvable. L'espace partenaires demande une "
+            "section [auth] (fournisseur OIDC) et une section [partenaires] (comptes autorisés) : "
+            "voir « Espace partenaires » dans le README.",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(2)
+    script = str(files("dashboard") / "partenaires" / "app.py")
+    _serve(script, host, port, "--secrets.files", str(secrets))
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from flows.report import (
 )
 from flows.source import RawFile
 from flows.sources import SOURCES, code_fingerprint
-from warehouse import audit, geometries, internal, objectifs
+from warehouse import audit, geometries, internal, objectifs, partenaires
 from warehouse.audit import now
 from warehouse.landing import LandedFile, clean_partial, land
 from warehouse.lock import exclusive
@@ -132,13 +132,14 @@ def stage(name: str, location: str | None, landed: list[LandedFile], run_id: str
 
 @task(name="construire les marts", cache_policy=NO_CACHE)
 def build_marts(names: list[str], objectives: bool) -> None:
-    """Build the marts of ``names`` in one transaction, and the objectives if asked."""
+    """Build the marts of ``names`` in one transaction, and the objectives (with the partner
+    tables, which read them) if asked."""
     with internal.connect(Home.from_env().warehouse) as con:
         con.execute("begin")
         for name in names:
             SOURCES[name].build_marts(con)
-        if objectives:
-            objectifs.build(con)
+        if objectives and objectifs.build(con):
+            partenaires.build(con)
         con.execute("commit")
 
 
@@ -150,9 +151,13 @@ def region_geometries(part: pl.DataFrame) -> pl.DataFrame:
 
 @task(name="publier", cache_policy=NO_CACHE)
 def publish_public(run_id: str) -> dict[str, int]:
+    """Publish the partner file, then the public one: a failure in either leaves the public
+    file, and the run's record, as they were."""
     home = Home.from_env()
+    published_at = now()
     with internal.connect(home.warehouse) as con:
-        counts = publish(con, home.public, run_id, now())
+        partenaires.publish(con, home.partenaires, run_id, published_at)
+        counts = publish(con, home.public, run_id, published_at)
         audit.mark_published(con, run_id)
     return counts
 
@@ -321,7 +326,8 @@ def refresh(
     run_id = flow_run.get_id() or now().strftime("%Y%m%dT%H%M%S")
     logger = get_run_logger()
     with exclusive(home.lock):
-        for path in clean_stale(home.public) + clean_partial(home.landing):
+        stale = clean_stale(home.public) + clean_stale(home.partenaires)
+        for path in stale + clean_partial(home.landing):
             logger.warning("fichier laissé par un run interrompu supprimé : %s", path)
         with internal.connect(home.warehouse) as con:
             if audit.close_interrupted(con):
@@ -348,7 +354,7 @@ def refresh(
             raise failures[0]
         loaded = [r.source for r in reports if r.status == LOADED]
         published, tables_before = {}, {}
-        if loaded or failures or force or not home.public.exists():
+        if loaded or failures or force or not (home.public.exists() and home.partenaires.exists()):
             step = "construction des marts"
             try:
                 if loaded or force:

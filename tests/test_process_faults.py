@@ -45,21 +45,38 @@ STOPPED_CLI = textwrap.dedent(
         marker.write_text(step)
         time.sleep(600)
 
-    def os_stopped_at_replace():
-        return types.SimpleNamespace(**{**vars(os), "replace": stop})
+    def os_stopped_at_replace(swaps_before: int):
+        \"\"\"``os`` whose ``replace`` lets ``swaps_before`` calls through, then stops.\"\"\"
+        done = []
 
-    where = {  # (module, attribute) replaced by ``stop``
+        def replace(*args):
+            if len(done) == swaps_before:
+                stop()
+            done.append(args)
+            os.replace(*args)
+
+        return types.SimpleNamespace(**{**vars(os), "replace": replace})
+
+    where = {  # (module, attribute, replacement)
         "téléchargement": None,  # stopped by the HTTP server itself
-        "atterrissage": (warehouse.landing, "os"),  # file written, not yet renamed into place
-        "validation": (flows.membres, "check_table"),  # file read, contract being applied
-        "chargement": (warehouse.audit, "record_staged"),  # staging replaced, not committed
-        "marts": (warehouse.objectifs, "build"),  # marts rebuilt, not committed
-        "publication": (warehouse.publish, "os"),  # new file complete, not swapped in
-        "après la substitution": (warehouse.audit, "mark_published"),  # swapped, not recorded
+        # file written, not yet renamed into place
+        "atterrissage": (warehouse.landing, "os", os_stopped_at_replace(0)),
+        # file read, contract being applied
+        "validation": (flows.membres, "check_table", stop),
+        # staging replaced, not committed
+        "chargement": (warehouse.audit, "record_staged", stop),
+        # marts rebuilt, not committed
+        "marts": (warehouse.objectifs, "build", stop),
+        # new partner file complete, not swapped in
+        "publication": (warehouse.publish, "os", os_stopped_at_replace(0)),
+        # partner file swapped in, new public file complete, not swapped in
+        "entre les deux fichiers": (warehouse.publish, "os", os_stopped_at_replace(1)),
+        # both swapped in, the run not yet recorded as published
+        "après la substitution": (warehouse.audit, "mark_published", stop),
     }[step]
     if where:
-        module, name = where
-        setattr(module, name, os_stopped_at_replace() if name == "os" else stop)
+        module, name, replacement = where
+        setattr(module, name, replacement)
     sys.argv = ["observatoire", *sys.argv[3:]]
     app()
     """
@@ -71,8 +88,10 @@ STEPS = [
     "chargement",
     "marts",
     "publication",
+    "entre les deux fichiers",
     "après la substitution",
 ]
+SWAPPED = {"entre les deux fichiers": "partenaires", "après la substitution": "both"}
 
 
 MEMBERS_TABLES = ("membres", "objectifs")  # the objectives count member territories
@@ -89,6 +108,7 @@ class Published:
 
     sha256: str
     publication: str
+    partners: str  # the run that published the partner file beside it
     tables: dict[str, tuple[int, int]]  # rows and an order-free digest, run records aside
     landing: dict[str, str]  # landed path -> sha256 of its bytes
 
@@ -107,8 +127,10 @@ class Published:
             for p in home.landing.rglob("*")
             if p.is_file() and not p.name.startswith(".")
         }
+        with duckdb.connect(str(home.partenaires), read_only=True) as con:
+            partners = con.execute("select id_execution from publication").fetchone()[0]
         digest = hashlib.sha256(home.public.read_bytes()).hexdigest()
-        return cls(digest, publication, tables, landing)
+        return cls(digest, publication, partners, tables, landing)
 
     def lost_files(self, later: Published) -> list[str]:
         return [p for p, digest in self.landing.items() if later.landing.get(p) != digest]
@@ -121,7 +143,8 @@ def _beyond_members(published: Published) -> dict[str, tuple[int, int]]:
 
 def _leftovers(home: Home) -> list[str]:
     """Files a refresh in progress or killed may leave: temporary builds, partial landings, WAL."""
-    found = [*home.root.glob(".public-*"), *home.landing.rglob(".*.partial")]
+    found = [*home.root.glob(".public-*"), *home.root.glob(".partenaires-*")]
+    found += [*home.landing.rglob(".*.partial")]
     found += [p for p in home.root.glob("*.wal")]
     return sorted(str(p.relative_to(home.root)) for p in found)
 
@@ -167,7 +190,7 @@ def _kill_at(home: Home, step: str, location: str, reached: Callable[[int], bool
 
 
 def test_refresh_killed_at_every_step_loses_nothing(published_copy, prefect_harness, tmp_path):
-    """Seven refreshes of a new registry, each killed with SIGKILL at a later step; after each,
+    """Eight refreshes of a new registry, each killed with SIGKILL at a later step; after each,
     the public file opens and serves a complete version and no landed file is lost. The refresh
     after them cleans every leftover and publishes the new registry."""
     home = published_copy
@@ -204,8 +227,10 @@ def test_refresh_killed_at_every_step_loses_nothing(published_copy, prefect_harn
             leftovers[step] = _leftovers(home)
             now = Published.of(home)  # opens read-only: no stale WAL stops it
             assert not first.lost_files(now), f"landed files lost at « {step} »"
-            if step == "après la substitution":  # the new version is complete and served
-                assert now.publication != first.publication
+            # the partner file is swapped in first, then the public one
+            assert (now.partners != first.partners) == (step in SWAPPED), step
+            if SWAPPED.get(step) == "both":  # the new version is complete and served
+                assert now.publication == now.partners != first.publication
                 assert now.tables["membres"][0] == 283
                 assert _beyond_members(now) == _beyond_members(first)
             else:
@@ -216,7 +241,8 @@ def test_refresh_killed_at_every_step_loses_nothing(published_copy, prefect_harn
 
     # what each kill left for the next run to clean (stale lock aside: the kernel frees flock)
     assert any(".partial" in f for f in leftovers["atterrissage"]), leftovers
-    assert any(f.startswith(".public-") for f in leftovers["publication"]), leftovers
+    assert any(f.startswith(".partenaires-") for f in leftovers["publication"]), leftovers
+    assert any(f.startswith(".public-") for f in leftovers["entre les deux fichiers"]), leftovers
     assert (home.lock).read_text().strip().isdigit(), "the dead process's pid is in the lock"
 
     report = refresh(locations={"membres": str(registry)}, sources=["membres"])
@@ -228,6 +254,7 @@ def test_refresh_killed_at_every_step_loses_nothing(published_copy, prefect_harn
     assert home.lock.read_text() == "", "the lock is free again"
     assert not first.lost_files(last)
     assert last.tables["membres"][0] == 283
+    assert last.publication == last.partners == report.run_id
     assert _beyond_members(last) == _beyond_members(first), "the rest publishes the same rows"
     with duckdb.connect(str(home.public), read_only=True) as con:
         killed = con.execute(
@@ -246,7 +273,8 @@ def small_volume(published, tmp_path, monkeypatch) -> Home:
     mount it, as on CI."""
     root = tmp_path / "petit-volume"
     root.mkdir()
-    files = [published.public, published.warehouse, *published.landing.rglob("*")]
+    files = [published.public, published.partenaires, published.warehouse]
+    files += published.landing.rglob("*")
     size = sum(f.stat().st_size for f in files if f.is_file()) + (256 << 20)
     mounted = subprocess.run(
         ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(root)],
@@ -257,6 +285,7 @@ def small_volume(published, tmp_path, monkeypatch) -> Home:
         pytest.skip(f"tmpfs impossible à monter ici (root requis) : {mounted.stderr.strip()}")
     try:
         shutil.copy2(published.public, root)
+        shutil.copy2(published.partenaires, root)
         shutil.copy2(published.warehouse, root)
         shutil.copytree(published.landing, root / "landing")
         monkeypatch.setenv("OBSERVATOIRE_HOME", str(root))

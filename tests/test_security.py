@@ -104,6 +104,7 @@ def test_public_file_holds_no_personal_data_nor_the_source_credentials(
     assert seen == [(f"/export.csv?token={jeton}", basic)] * 2, "the credentials were sent"
 
     assert _personal_values(home.public) == []
+    assert _personal_values(home.partenaires) == [], "the partner file holds no contact either"
     with duckdb.connect(str(home.public), read_only=True) as con:
         names = [r[0] for r in con.execute("select column_name from duckdb_columns()").fetchall()]
         text = con.execute(
