@@ -17,7 +17,7 @@ from pandera.errors import SchemaErrors
 
 ROW = "ligne"
 WHOLE_ROW = "(ligne entière)"
-PERSONAL = "personnel"  # key of a contract field's metadata: its values are personal data
+PERSONAL_DATA = "personnel"  # key of a contract field's metadata: its values are personal data
 PROBLEM_SCHEMA = {"ligne": pl.Int64, "colonne": pl.String, "regle": pl.String, "valeur": pl.String}
 
 
@@ -186,10 +186,13 @@ def check(
         valid=typed.filter(~pl.col(ROW).is_in(rejected_rows.implode())),
         problems=problems.sort(ROW),
         rejected=raw.filter(pl.col(ROW).is_in(rejected_rows.implode())),
-        personal=frozenset(
-            n for n, c in schema.columns.items() if (c.metadata or {}).get(PERSONAL)
-        ),
+        personal=frozenset(personal_columns(schema)),
     )
+
+
+def personal_columns(schema: pa.DataFrameSchema) -> tuple[str, ...]:
+    """Columns the contract marks as personal data (``metadata={PERSONAL_DATA: True}``)."""
+    return tuple(n for n, c in schema.columns.items() if (c.metadata or {}).get(PERSONAL_DATA))
 
 
 def empty(contract: type[pa.DataFrameModel], file: str) -> Checked:
