@@ -3,9 +3,10 @@ the Parquet that open-data portals export.
 
 Every value is read as text, except the number columns a caller names when every one of their
 cells is a plain number (then the CSV reader parses them, in parallel); a single other cell sends
-the whole file back to text, for the contract to type cell by cell. Rows are numbered as a
-spreadsheet shows them (header = 1), so a problem can always be reported at the cell where the
-user will find it.
+the whole file back to text, for the contract to type cell by cell. A caller that needs only some
+columns names them: the others are not parsed (Agence ORE's export has 47 columns, the contract
+uses 9). Rows are numbered as a spreadsheet shows them (header = 1), so a problem can always be
+reported at the cell where the user will find it.
 """
 
 from __future__ import annotations
@@ -47,15 +48,25 @@ def separator(text: str, file: str) -> str:
         raise ContractError(f"{file} : fichier vide ou sans ligne d'en-tête") from None
 
 
-def _overrides(header: str, sep: str, numbers: dict[str, pl.DataType]) -> dict[str, pl.DataType]:
-    """The ``numbers`` columns (named trimmed and lower-cased) by their CSV header."""
+def _header(header: str, sep: str) -> list[str] | None:
+    """The CSV header's names, or ``None`` when the csv module cannot split it."""
     try:
-        names = next(csv.reader([header.rstrip("\r")], delimiter=sep), [])
-    except csv.Error:  # a stray carriage return in the header: no typed column, all as text
-        return {}
-    return {
-        name: numbers[name.strip().lower()] for name in names if name.strip().lower() in numbers
-    }
+        return next(csv.reader([header.rstrip("\r")], delimiter=sep), [])
+    except csv.Error:  # a stray carriage return in the header: read as polars reads it
+        return None
+
+
+def _key(name: str) -> str:
+    return name.strip().lower()
+
+
+def _kept(names: list[str] | None, columns: set[str] | None) -> list[str] | None:
+    """The header's names of ``columns``, or ``None`` (read everything) when one is missing, so
+    that the caller's error can list what the file has, or when names repeat."""
+    if columns is None or not names or len(set(names)) < len(names):
+        return None
+    keep = [name for name in names if _key(name) in columns]
+    return keep if len(keep) == len(columns) else None
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -79,13 +90,24 @@ def _typed_or_text(
 
 
 def _read_csv(
-    data: bytes, file: str, sep: str | None, null: str | None, numbers: dict[str, pl.DataType]
+    data: bytes,
+    file: str,
+    sep: str | None,
+    null: str | None,
+    numbers: dict[str, pl.DataType],
+    columns: set[str] | None,
 ) -> pl.DataFrame:
     """Polars reads UTF-8 bytes as they are (dropping a BOM) and fails on others: cp1252."""
     header = decode(data[:65536].split(b"\n", 1)[0], file)
     sep = sep or separator(header, file)
-    read = partial(pl.read_csv, separator=sep, infer_schema=False, null_values=null)
-    overrides = _overrides(header, sep, numbers)
+    names = _header(header, sep)
+    keep = _kept(names, columns)
+    read = partial(pl.read_csv, separator=sep, infer_schema=False, null_values=null, columns=keep)
+    overrides = {
+        name: numbers[_key(name)]
+        for name in (keep if keep is not None else names or [])
+        if _key(name) in numbers
+    }
     try:
         return _typed_or_text(read, data, overrides)
     except pl.exceptions.PolarsError as error:
@@ -103,12 +125,16 @@ def read_text_table(
     separator_: str | None = None,
     null: str | None = None,
     numbers: dict[str, pl.DataType] | None = None,
+    columns: set[str] | None = None,
 ) -> pl.DataFrame:
     """A table plus ``ligne``; headers trimmed and lower-cased; CSV and XLSX as text, but for the
-    ``numbers`` columns (by trimmed lower-cased header) of a CSV whose cells all parse."""
+    ``numbers`` columns (by trimmed lower-cased header) of a CSV whose cells all parse. With
+    ``columns`` (trimmed lower-cased headers), only those are read from a CSV or Parquet file
+    that has them all."""
     if data.startswith(PARQUET_MAGIC):
         try:
-            frame = pl.read_parquet(io.BytesIO(data))
+            names = list(pl.read_parquet_schema(io.BytesIO(data))) if columns else None
+            frame = pl.read_parquet(io.BytesIO(data), columns=_kept(names, columns))
         except Exception as error:  # pyarrow and polars raise their own error types
             raise ContractError(f"{file} : fichier Parquet illisible ({error})") from error
     elif data.startswith(XLSX_MAGIC):
@@ -117,6 +143,6 @@ def read_text_table(
         except Exception as error:  # fastexcel raises its own error types
             raise ContractError(f"{file} : classeur XLSX illisible ({error})") from error
     else:
-        frame = _read_csv(data, file, separator_, null, numbers or {})
-    frame = frame.rename({c: c.strip().lower() for c in frame.columns})
+        frame = _read_csv(data, file, separator_, null, numbers or {}, columns)
+    frame = frame.rename({c: _key(c) for c in frame.columns})
     return frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))

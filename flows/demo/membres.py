@@ -77,8 +77,9 @@ def _answers(rng: random.Random, territorial: bool) -> dict:
     }
 
 
-def registry() -> pl.DataFrame:
-    """The demo registry, one row per member, in the import columns."""
+def registry(mix: list[tuple[str, str, int]] = MIX) -> pl.DataFrame:
+    """The demo registry, one row per member, in the import columns; ``mix`` says how many
+    members of each type and sub-type (the benchmarks ask for other sizes)."""
     rng = random.Random(SEED)
     communes = territoires.communes().filter(pl.col("code_epci").is_not_null())
     epci = territoires.epci().filter(pl.col("code_epci").str.starts_with("2"))
@@ -96,7 +97,7 @@ def registry() -> pl.DataFrame:
     names = dict(epci.select("code_epci", "nom").iter_rows())
     commune_rows = communes.filter(pl.col("population") > 800).rows(named=True)
     rows = []
-    for kind, sub, count in MIX:
+    for kind, sub, count in mix:
         for _ in range(count):
             number = len(rows) + 1
             row = {"id_membre": f"M{number:04d}", "type": kind, "sous_type": sub}
@@ -159,9 +160,9 @@ def registry() -> pl.DataFrame:
     return pl.DataFrame(rows, infer_schema_length=None).select(columns)
 
 
-def csv_bytes() -> bytes:
+def csv_bytes(mix: list[tuple[str, str, int]] = MIX) -> bytes:
     """The registry as staff export it: `;`, UTF-8 BOM, decimal commas, dd/mm/yyyy, oui/non."""
-    frame = registry().with_columns(
+    frame = registry(mix).with_columns(
         pl.col(pl.Date).dt.strftime("%d/%m/%Y"),
         pl.col(pl.Boolean).replace_strict({True: "oui", False: "non"}, return_dtype=pl.String),
         pl.col(pl.Float64).cast(pl.String).str.replace(r"\.", ","),
