@@ -162,7 +162,9 @@ def _lines(com: pl.DataFrame) -> pl.DataFrame:
         served = com.filter(pl.col("population") >= served_from)
         base = [("RES", "RESIDENTIEL", None)] + [("PRO", s, None) for s in PRO_SECTORS[energy]]
         fixed = pl.DataFrame(
-            base, schema={"categorie": pl.String, "secteur": pl.String, "naf": pl.String}, orient="row"
+            base,
+            schema={"categorie": pl.String, "secteur": pl.String, "naf": pl.String},
+            orient="row",
         ).with_columns(pl.lit(1.0 / len(base)).alias("poids"))
         # companies: one row per NAF division, more of them in larger communes
         divisions = (
@@ -172,9 +174,7 @@ def _lines(com: pl.DataFrame) -> pl.DataFrame:
             .cast(pl.Int64)
         )
         ent = (
-            served.select(
-                "code_commune", "rang_commune", pl.int_ranges(0, divisions).alias("rang")
-            )
+            served.select("code_commune", "rang_commune", pl.int_ranges(0, divisions).alias("rang"))
             .explode("rang", keep_nulls=False)
             .with_columns(
                 pl.lit("ENT").alias("categorie"),
@@ -182,12 +182,12 @@ def _lines(com: pl.DataFrame) -> pl.DataFrame:
                 (0.6 ** pl.col("rang").cast(pl.Float64)).alias("poids"),
             )
             .with_columns(
-                pl.col("i").replace_strict({i: s for i, (_, s) in enumerate(NAF_SECTOR)}).alias(
-                    "secteur"
-                ),
-                pl.col("i").replace_strict({i: c for i, (c, _) in enumerate(NAF_SECTOR)}).alias(
-                    "naf"
-                ),
+                pl.col("i")
+                .replace_strict({i: s for i, (_, s) in enumerate(NAF_SECTOR)})
+                .alias("secteur"),
+                pl.col("i")
+                .replace_strict({i: c for i, (c, _) in enumerate(NAF_SECTOR)})
+                .alias("naf"),
             )
             .drop("rang", "i")
         )
@@ -243,9 +243,9 @@ def consumption(com: pl.DataFrame) -> pl.DataFrame:
         pl.col("naf").alias("CODE SECTEUR NAF2"),
         pl.when(~pl.col("secret")).then(pl.col("sites")).alias("Nb sites"),
         pl.when(~pl.col("secret")).then(pl.col("conso")).alias("Conso totale (MWh)"),
-        pl.when(~pl.col("secret")).then(pl.col("conso") / pl.col("sites")).alias(
-            "Conso moyenne (MWh)"
-        ),
+        pl.when(~pl.col("secret"))
+        .then(pl.col("conso") / pl.col("sites"))
+        .alias("Conso moyenne (MWh)"),
         pl.lit(0).alias("Nombre de mailles secretisées"),
         *(pl.when(res).then(0.0).alias(c) for c in THERMAL),
         pl.when(res).then(pl.col("population")).alias(HOUSING[0]),

@@ -2,7 +2,7 @@
 
 For a file in its publisher's format (see ``generate.py``), times, interleaved and ``repeat``
 times each (medians): DuckDB's ``read_csv`` into a table of the columns the project reads (the
-anchor: reading without checking; 9 of ORE's 47 columns, every column of Enedis'); the project's path as a refresh runs it (read the bytes, read the table, repair
+anchor: reading without checking; 9 of ORE's 47 columns, every column of Enedis'); the project's path as a refresh runs it (read the table from the file, repair
 codes, type, pandera contract with the referential check, and for production the long table to
 stage); and the path a user would write first: pandas ``read_csv`` of the contract's columns, then
 pandera's pandas API with the same rules (it neither repairs codes nor says which cell is wrong).
@@ -18,10 +18,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+import generate
 import pandas as pd
 import pandera.pandas as ppa
 
-import generate
 from flows import consommation, production
 from flows.reference import Territories
 from flows.source import RawFile
@@ -83,7 +83,7 @@ def _columns(name: str, path: Path) -> str:
 
 def _ours(name: str, path: Path, ref: Territories) -> Callable[[], None]:
     def run() -> None:
-        raw = RawFile(path.name, str(path), path.read_bytes())
+        raw = RawFile(path.name, str(path), path=path)
         if name == "consommation":
             checked = consommation._one(raw, ref)
         else:
@@ -103,8 +103,7 @@ def measure(name: str, path: Path, repeat: int = REPEAT) -> dict:
     def anchor() -> None:
         with duckdb.connect() as con:
             con.execute(
-                f"create table t as select {select} "
-                f"from read_csv('{path}', delim=';', header=true)"
+                f"create table t as select {select} from read_csv('{path}', delim=';', header=true)"
             )
 
     pandas = _pandas_consommation if name == "consommation" else _pandas_production

@@ -166,7 +166,11 @@ def main() -> None:
             key: round(largest[key] / first[key], 2)
             for key in ("full_refresh_s", "full_refresh_peak_rss_mb", "dashboard_query_p95_ms")
         }
-        | {"lignes_consommation": round(largest["rows"]["consommation"] / first["rows"]["consommation"], 2)},
+        | {
+            "lignes_consommation": round(
+                largest["rows"]["consommation"] / first["rows"]["consommation"], 2
+            )
+        },
     }
     refresh.save(None, figures, measured_at, machine)
     loads = ", ".join(f"{s['load_average_1min']:g}" for s in scales.values())

@@ -60,7 +60,7 @@ def fetch(location: str | None) -> list[RawFile]:
 
 
 def _one(file: RawFile, ref: Territories) -> Checked:
-    raw = read_text_table(file.data, file.origin, numbers=ORE_NUMBERS, columns=set(ORE_COLUMNS))
+    raw = read_text_table(file.source, file.origin, numbers=ORE_NUMBERS, columns=set(ORE_COLUMNS))
     missing = [ore for ore in ORE_COLUMNS if ore not in raw.columns]
     if missing:
         raise ContractError(

@@ -65,7 +65,7 @@ def _cte(file: RawFile) -> Checked:
 
 
 def _crte(file: RawFile, con: duckdb.DuckDBPyConnection | None) -> Checked:
-    raw = read_text_table(file.data, file.origin)
+    raw = read_text_table(file.source, file.origin)
     raw = raw.with_columns(
         pl.lit(None, pl.String).alias(c) for c in OPTIONAL_CRTE if c not in raw.columns
     )

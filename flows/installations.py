@@ -93,7 +93,7 @@ def _unplaced(placed: pl.DataFrame) -> pl.DataFrame:
 
 
 def _one(file: RawFile, ref: Territories, names: CommuneNames) -> Checked:
-    raw = read_text_table(file.data, file.origin)
+    raw = read_text_table(file.source, file.origin)
     missing = [column for column in ODRE_COLUMNS if column not in raw.columns]
     if missing:
         raise ContractError(

@@ -53,7 +53,7 @@ def fetch(location: str | None) -> list[RawFile]:
 def check(files: list[RawFile], con: duckdb.DuckDBPyConnection | None) -> dict[str, Checked]:
     (file,) = files
     ref = Territories.load(con)
-    raw = read_text_table(file.data, file.origin)
+    raw = read_text_table(file.source, file.origin)
     repairs = []
     for column, many in (("code_commune_siege", False), ("territoires", True)):
         if column in raw.columns:

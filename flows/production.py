@@ -77,7 +77,7 @@ def _long(valid: pl.DataFrame, source: str) -> pl.DataFrame:
 
 
 def _one(file: RawFile, ref: Territories) -> dict[str, Checked]:
-    raw = read_text_table(file.data, file.origin)
+    raw = read_text_table(file.source, file.origin)
     if production_teo.recognises(raw.columns):
         return production_teo.check(raw, file, ref)
     if not filieres(raw.columns):

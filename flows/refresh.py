@@ -43,6 +43,9 @@ from warehouse.publish import clean_stale, publish, table_counts
 __all__ = ["RefreshFailed", "RefreshReport", "SourceReport", "refresh"]
 
 
+STAGE_SLICE_ROWS = 1_000_000
+
+
 class TooManyRejects(RuntimeError):
     """A file's share of rejected rows exceeds its source's threshold."""
 
@@ -72,7 +75,7 @@ def receive(name: str, location: str | None) -> list[LandedFile]:
     """Fetch a source's raw files and land them; transient failures are retried, twice at most."""
     home = Home.from_env()
     return [
-        land(home.landing, name, f.name, f.origin, f.data) for f in SOURCES[name].fetch(location)
+        land(home.landing, name, f.name, f.origin, f.source) for f in SOURCES[name].fetch(location)
     ]
 
 
@@ -82,6 +85,21 @@ def _stage_key(context, parameters: dict) -> str:
     name = parameters["name"]
     key = f"{name}|{_digest(parameters['landed'])}|{code_fingerprint()}|{config.settings(name)}"
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _write_aside(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> str:
+    """Write ``frame`` to a staging table beside ``table``, committing a slice at a time, and
+    return its name, for the load's transaction to swap it in: a transaction holds what it
+    inserts uncompressed in memory, which for a national table doubles a refresh's peak. A
+    table left aside by a killed run is replaced by the next load."""
+    aside = f"_chargement_{table}"
+    con.register("lignes_valides", frame.head(0))
+    con.execute(f'create or replace table staging."{aside}" as select * from lignes_valides')
+    for part in frame.iter_slices(STAGE_SLICE_ROWS):
+        con.register("lignes_valides", part)
+        con.execute(f'insert into staging."{aside}" select * from lignes_valides')
+    con.unregister("lignes_valides")
+    return aside
 
 
 @task(name="valider et charger", cache_key_fn=_stage_key)
@@ -94,7 +112,7 @@ def stage(name: str, location: str | None, landed: list[LandedFile], run_id: str
     from warehouse import quarantine  # with pandera: imported only when a file is checked
 
     source = SOURCES[name]
-    files = [RawFile(f.name, str(f.path), f.path.read_bytes()) for f in landed]
+    files = [RawFile(f.name, str(f.path), path=f.path) for f in landed]
     report = SourceReport(name, [f.name for f in landed])
     with internal.connect(Home.from_env().warehouse) as con:
         checked = source.check(files, con)
@@ -105,18 +123,19 @@ def stage(name: str, location: str | None, landed: list[LandedFile], run_id: str
         report.rows_accepted = sum(r.valid.height for r in results)
         threshold = config.reject_threshold(name)
         share = (report.rows_read - report.rows_accepted) / max(report.rows_read, 1)
+        staged = {}
+        if share <= threshold:
+            for table, rs in parts.items():
+                valid = pl.concat([r.to_stage for r in rs], how="diagonal_relaxed")
+                staged[table] = _write_aside(con, table, valid.drop("ligne"))
         con.execute("begin")
         for result in results:
             report.rows_rejected += quarantine.store(con, run_id, name, result)
             report.problems += result.messages(limit=20)
         if share <= threshold:
-            for table, rs in parts.items():
-                valid = pl.concat([r.to_stage for r in rs], how="diagonal_relaxed")
-                con.register("lignes_valides", valid.drop("ligne"))
-                con.execute(
-                    f'create or replace table staging."{table}" as select * from lignes_valides'
-                )
-                con.unregister("lignes_valides")
+            for table, aside in staged.items():
+                con.execute(f'drop table if exists staging."{table}"')
+                con.execute(f'alter table staging."{aside}" rename to "{table}"')
             audit.record_staged(con, run_id, name, _digest(landed))
         audit.record_files(con, run_id, landed, source.provenance(location))
         con.execute("commit")

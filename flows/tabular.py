@@ -15,6 +15,7 @@ import csv
 import io
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 
 import polars as pl
 
@@ -78,7 +79,7 @@ def _is_utf8(data: bytes) -> bool:
 
 
 def _typed_or_text(
-    read: Callable[..., pl.DataFrame], data: bytes, overrides: dict[str, pl.DataType]
+    read: Callable[..., pl.DataFrame], data: bytes | Path, overrides: dict[str, pl.DataType]
 ) -> pl.DataFrame:
     """The ``overrides`` columns parsed by the reader if all their cells are plain numbers."""
     if overrides:
@@ -90,15 +91,17 @@ def _typed_or_text(
 
 
 def _read_csv(
-    data: bytes,
+    data: bytes | Path,
+    head: bytes,
     file: str,
     sep: str | None,
     null: str | None,
     numbers: dict[str, pl.DataType],
     columns: set[str] | None,
 ) -> pl.DataFrame:
-    """Polars reads UTF-8 bytes as they are (dropping a BOM) and fails on others: cp1252."""
-    header = decode(data[:65536].split(b"\n", 1)[0], file)
+    """Polars reads UTF-8 as it is (dropping a BOM), from bytes or from the file, and fails on
+    anything else: then the whole file is decoded as cp1252."""
+    header = decode(head.split(b"\n", 1)[0], file)
     sep = sep or separator(header, file)
     names = _header(header, sep)
     keep = _kept(names, columns)
@@ -111,38 +114,45 @@ def _read_csv(
     try:
         return _typed_or_text(read, data, overrides)
     except pl.exceptions.PolarsError as error:
-        if _is_utf8(data):
+        whole = data.read_bytes() if isinstance(data, Path) else data
+        if _is_utf8(whole):
             raise ContractError(f"{file} : lecture CSV impossible ({error})") from error
     try:
-        return _typed_or_text(read, decode(data, file).encode("utf-8"), overrides)
+        return _typed_or_text(read, decode(whole, file).encode("utf-8"), overrides)
     except pl.exceptions.PolarsError as error:
         raise ContractError(f"{file} : lecture CSV impossible ({error})") from error
 
 
 def read_text_table(
-    data: bytes,
+    data: bytes | Path,
     file: str,
     separator_: str | None = None,
     null: str | None = None,
     numbers: dict[str, pl.DataType] | None = None,
     columns: set[str] | None = None,
 ) -> pl.DataFrame:
-    """A table plus ``ligne``; headers trimmed and lower-cased; CSV and XLSX as text, but for the
-    ``numbers`` columns (by trimmed lower-cased header) of a CSV whose cells all parse. With
-    ``columns`` (trimmed lower-cased headers), only those are read from a CSV or Parquet file
-    that has them all."""
-    if data.startswith(PARQUET_MAGIC):
+    """A table plus ``ligne``, from bytes or a file; headers trimmed and lower-cased; CSV and XLSX
+    as text, but for the ``numbers`` columns (by trimmed lower-cased header) of a CSV whose cells
+    all parse. With ``columns`` (trimmed lower-cased headers), only those are read from a CSV or
+    Parquet file that has them all."""
+    if isinstance(data, Path):
+        with data.open("rb") as f:
+            head = f.read(65536)
+    else:
+        head = data[:65536]
+    source = data if isinstance(data, Path) else io.BytesIO(data)
+    if head.startswith(PARQUET_MAGIC):
         try:
-            names = list(pl.read_parquet_schema(io.BytesIO(data))) if columns else None
-            frame = pl.read_parquet(io.BytesIO(data), columns=_kept(names, columns))
+            names = list(pl.read_parquet_schema(source)) if columns else None
+            frame = pl.read_parquet(source, columns=_kept(names, columns))
         except Exception as error:  # pyarrow and polars raise their own error types
             raise ContractError(f"{file} : fichier Parquet illisible ({error})") from error
-    elif data.startswith(XLSX_MAGIC):
+    elif head.startswith(XLSX_MAGIC):
         try:
-            frame = pl.read_excel(io.BytesIO(data), infer_schema_length=0)
+            frame = pl.read_excel(source, infer_schema_length=0)
         except Exception as error:  # fastexcel raises its own error types
             raise ContractError(f"{file} : classeur XLSX illisible ({error})") from error
     else:
-        frame = _read_csv(data, file, separator_, null, numbers or {}, columns)
+        frame = _read_csv(data, head, file, separator_, null, numbers or {}, columns)
     frame = frame.rename({c: _key(c) for c in frame.columns})
     return frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))

@@ -177,7 +177,8 @@ def check(
     rejected_rows = problems[ROW].unique()
     return Checked(
         file=file,
-        valid=typed.filter(~pl.col(ROW).is_in(rejected_rows.implode())),
+        # no copy of a national file whose every row is valid
+        valid=typed.filter(~pl.col(ROW).is_in(rejected_rows.implode())) if len(problems) else typed,
         problems=problems.sort(ROW),
         rejected=raw.filter(pl.col(ROW).is_in(rejected_rows.implode())),
     )
