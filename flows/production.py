@@ -23,7 +23,7 @@ from flows.source import RawFile
 from flows.tabular import read_text_table
 from schemas.check import Checked, ContractError
 from schemas.check import check as check_table
-from schemas.production import filieres, for_header
+from schemas.production import filieres, for_header, number_type
 from warehouse.audit import Provenance
 from warehouse.internal import sql
 
@@ -77,7 +77,7 @@ def _long(valid: pl.DataFrame, source: str) -> pl.DataFrame:
 
 
 def _one(file: RawFile, ref: Territories) -> dict[str, Checked]:
-    raw = read_text_table(file.source, file.origin)
+    raw = read_text_table(file.source, file.origin, numbers=number_type)
     if production_teo.recognises(raw.columns):
         return production_teo.check(raw, file, ref)
     if not filieres(raw.columns):

@@ -70,6 +70,19 @@ def _kept(names: list[str] | None, columns: set[str] | None) -> list[str] | None
     return keep if len(keep) == len(columns) else None
 
 
+def _decimal_comma(
+    head: str, sep: str, names: list[str], overrides: dict[str, pl.DataType]
+) -> bool:
+    """Whether the first lines write the decimals of the float columns with a comma, as French
+    exports do (Enedis): then the reader parses them so, else they would be read as text."""
+    floats = [i for i, name in enumerate(names) if overrides.get(name) in (pl.Float32, pl.Float64)]
+    if sep == "," or not floats:
+        return False
+    lines = csv.reader(head.splitlines()[1:-1], delimiter=sep)  # the last one may be cut
+    cells = [row[i] for row in lines for i in floats if i < len(row)]
+    return any("," in c for c in cells) and not any("." in c for c in cells)
+
+
 def _is_utf8(data: bytes) -> bool:
     try:
         data.decode("utf-8")
@@ -96,7 +109,7 @@ def _read_csv(
     file: str,
     sep: str | None,
     null: str | None,
-    numbers: dict[str, pl.DataType],
+    numbers: Callable[[str], pl.DataType | None],
     columns: set[str] | None,
 ) -> pl.DataFrame:
     """Polars reads UTF-8 as it is (dropping a BOM), from bytes or from the file, and fails on
@@ -105,12 +118,19 @@ def _read_csv(
     sep = sep or separator(header, file)
     names = _header(header, sep)
     keep = _kept(names, columns)
-    read = partial(pl.read_csv, separator=sep, infer_schema=False, null_values=null, columns=keep)
     overrides = {
-        name: numbers[_key(name)]
+        name: dtype
         for name in (keep if keep is not None else names or [])
-        if _key(name) in numbers
+        if (dtype := numbers(_key(name))) is not None
     }
+    read = partial(
+        pl.read_csv,
+        separator=sep,
+        infer_schema=False,
+        null_values=null,
+        columns=keep,
+        decimal_comma=_decimal_comma(decode(head, file), sep, names or [], overrides),
+    )
     try:
         return _typed_or_text(read, data, overrides)
     except pl.exceptions.PolarsError as error:
@@ -128,13 +148,14 @@ def read_text_table(
     file: str,
     separator_: str | None = None,
     null: str | None = None,
-    numbers: dict[str, pl.DataType] | None = None,
+    numbers: dict[str, pl.DataType] | Callable[[str], pl.DataType | None] | None = None,
     columns: set[str] | None = None,
 ) -> pl.DataFrame:
     """A table plus ``ligne``, from bytes or a file; headers trimmed and lower-cased; CSV and XLSX
-    as text, but for the ``numbers`` columns (by trimmed lower-cased header) of a CSV whose cells
-    all parse. With ``columns`` (trimmed lower-cased headers), only those are read from a CSV or
-    Parquet file that has them all."""
+    as text, but for the ``numbers`` columns (type by trimmed lower-cased header, in a mapping or
+    given by a function) of a CSV whose cells all parse, with a decimal point or, if the first
+    lines use one, a decimal comma. With ``columns`` (trimmed lower-cased headers), only those
+    are read from a CSV or Parquet file that has them all."""
     if isinstance(data, Path):
         with data.open("rb") as f:
             head = f.read(65536)
@@ -153,6 +174,7 @@ def read_text_table(
         except Exception as error:  # fastexcel raises its own error types
             raise ContractError(f"{file} : classeur XLSX illisible ({error})") from error
     else:
-        frame = _read_csv(data, head, file, separator_, null, numbers or {}, columns)
+        number = numbers.get if isinstance(numbers, dict) else numbers or (lambda _: None)
+        frame = _read_csv(data, head, file, separator_, null, number, columns)
     frame = frame.rename({c: _key(c) for c in frame.columns})
     return frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
