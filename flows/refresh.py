@@ -32,8 +32,8 @@ from flows.report import (
     create_artifacts,
 )
 from flows.source import RawFile
-from flows.sources import SOURCES, code_fingerprint
-from warehouse import audit, geometries, internal, objectifs
+from flows.sources import SOURCES, code_fingerprint, import_now
+from warehouse import audit, internal, objectifs
 from warehouse.audit import now
 from warehouse.landing import LandedFile, land
 from warehouse.lock import exclusive
@@ -163,6 +163,8 @@ def build_marts(names: list[str], objectives: bool) -> None:
 @task(name="contours d'une région", cache_policy=NO_CACHE)
 def region_geometries(part: pl.DataFrame) -> pl.DataFrame:
     """Unions and web shapes of one région: runs wherever the task runner sends it."""
+    from warehouse import geometries  # shapely: imported only when shapes are made
+
     return geometries.region_frame(part)
 
 
@@ -190,6 +192,8 @@ def _build(staged: list[str], loaded: list[str], force: bool) -> None:
     """Build the marts of every staged source; territory geometries, per région, only when the
     territories changed. A source that failed this run keeps the staging of its last good load,
     so its marts, and the public file, keep serving that data."""
+    from warehouse import geometries
+
     home = Home.from_env()
     with internal.connect(home.warehouse) as con:
         shapes = con.execute(
@@ -328,6 +332,7 @@ def refresh(
                 logger.warning("un run précédent, interrompu, a été marqué comme tel")
             accepted_before = audit.last_published(con)
         # every source is fetched at once (in parallel on Dask); staging writes one at a time
+        import_now(names)
         received = {
             name: receive.with_options(refresh_cache=force).submit(name, locations.get(name))
             for name in names

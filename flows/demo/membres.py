@@ -14,7 +14,6 @@ from datetime import date, timedelta
 import polars as pl
 
 from flows.demo import territoires
-from schemas.membres import MembreBrut
 
 SEED = 2011  # the year CLER started the TEPOS network
 PRENOMS = ["Camille", "Dominique", "Claude", "Alix", "Sacha", "Morgan", "Yannick", "Maël", "Lou"]
@@ -34,6 +33,29 @@ MIX = [
     ("entreprise", "coopérative citoyenne EnR", 18),
     ("autre", "établissement public", 7),
 ]
+
+
+# The import columns, in the contract's order (schemas/membres.py): the template staff follow. Not
+# read from the contract, which would import pandera in the refresh's parallel receiving threads.
+COLUMNS = (
+    "id_membre",
+    "nom",
+    "type",
+    "sous_type",
+    "siren",
+    "code_commune_siege",
+    "territoires",
+    "date_adhesion",
+    "date_sortie",
+    "reseau_tepos",
+    "dotation_eur_hab_an",
+    "strategie_adoptee",
+    "annee_objectif_enr",
+    "etp_coordination",
+    "services_mutualises",
+    "contact_nom",
+    "contact_email",
+)
 
 
 def _siren(rng: random.Random, prefix: str) -> str:
@@ -156,8 +178,7 @@ def registry(mix: list[tuple[str, str, int]] = MIX) -> pl.DataFrame:
                 "contact_email": f"{_ascii(prenom)}.{_ascii(nom)}@membre-{number:03d}.example.org",
             }
             rows.append(row)
-    columns = list(MembreBrut.to_schema().columns)
-    return pl.DataFrame(rows, infer_schema_length=None).select(columns)
+    return pl.DataFrame(rows, infer_schema_length=None).select(COLUMNS)
 
 
 def csv_bytes(mix: list[tuple[str, str, int]] = MIX) -> bytes:
