@@ -756,14 +756,16 @@ def serie_couverture(niveau: str, code: str) -> pd.DataFrame:
 
 
 def production_par_filiere(niveau: str, code: str) -> pd.DataFrame:
+    """Production by year and filière: a commune's own rows, or its territory's totals."""
     return query(
-        """select p.annee, p.filiere, sum(p.energie_mwh) as energie_mwh,
-                  sum(p.puissance_kw) as puissance_kw
-           from production as p
-           join communes_niveaux as n using (code_commune)
-           where n.niveau = $1 and n.code = $2
-           group by all
-           order by p.annee, p.filiere""",
+        """select annee, filiere, energie_mwh, puissance_kw
+           from production_territoires
+           where niveau = $1 and code = $2
+           union all
+           select annee, filiere, energie_mwh, puissance_kw
+           from production
+           where $1 = 'commune' and code_commune = $2
+           order by annee, filiere""",
         niveau,
         code,
     )
