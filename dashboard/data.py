@@ -570,11 +570,13 @@ def export_name(table: str, format: Literal["csv", "parquet"]) -> str:
 # --- Carte et Territoire ---------------------------------------------------------------------
 
 NIVEAUX = {"region": "Région", "departement": "Département", "epci": "EPCI", "commune": "Commune"}
-# Every territory's name, whatever its level.
-_NOMS = """
+# The names of the territories above communes, and of every territory whatever its level.
+_NOMS_AU_DESSUS = """
 select 'region' as niveau, code_region as code, nom from regions
 union all select 'departement', code_departement, nom from departements
 union all select 'epci', code_epci, nom from epci
+"""
+_NOMS = f"""{_NOMS_AU_DESSUS}
 union all select 'commune', code_commune, nom from communes
 """
 # The territories of level $1 shown (communes of département $3 only, at commune level).
@@ -735,7 +737,7 @@ def parents(niveau: str, code: str) -> pd.DataFrame:
             )
             select h.niveau, h.code, n.nom, h.communes
             from hauts as h
-            join ({_NOMS}) as n using (niveau, code)
+            join ({_NOMS_AU_DESSUS}) as n using (niveau, code)
             order by list_position(['region', 'departement', 'epci'], h.niveau),
                      h.communes desc""",
         niveau,
