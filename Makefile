@@ -38,6 +38,7 @@ bench: install
 	$(BIN)/python benchmarks/national.py
 	$(BIN)/python benchmarks/refresh.py
 	test -f .observatoire/public.duckdb || $(BIN)/observatoire refresh
+	$(BIN)/python benchmarks/partenaires.py
 	$(BIN)/python benchmarks/browser.py
 
 # Pin every dependency to the versions the tests last passed with.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import replace
 
 import duckdb
@@ -22,7 +23,7 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.states import Completed
 
-from flows import config, notify
+from flows import config, notify, remote
 from flows.report import (
     LOADED,
     UNCHANGED,
@@ -33,9 +34,9 @@ from flows.report import (
 )
 from flows.source import RawFile
 from flows.sources import SOURCES, code_fingerprint, import_now
-from warehouse import audit, internal, objectifs
+from warehouse import audit, internal, objectifs, partenaires
 from warehouse.audit import now
-from warehouse.landing import LandedFile, land
+from warehouse.landing import LandedFile, clean_partial, land
 from warehouse.lock import exclusive
 from warehouse.paths import Home
 from warehouse.publish import clean_stale, publish, table_counts
@@ -150,13 +151,14 @@ def stage(name: str, location: str | None, landed: list[LandedFile], run_id: str
 
 @task(name="construire les marts", cache_policy=NO_CACHE)
 def build_marts(names: list[str], objectives: bool) -> None:
-    """Build the marts of ``names`` in one transaction, and the objectives if asked."""
+    """Build the marts of ``names`` in one transaction, and the objectives (with the partner
+    tables, which read them) if asked."""
     with internal.connect(Home.from_env().warehouse) as con:
         con.execute("begin")
         for name in names:
             SOURCES[name].build_marts(con)
-        if objectives:
-            objectifs.build(con)
+        if objectives and objectifs.build(con):
+            partenaires.build(con)
         con.execute("commit")
 
 
@@ -170,9 +172,13 @@ def region_geometries(part: pl.DataFrame) -> pl.DataFrame:
 
 @task(name="publier", cache_policy=NO_CACHE)
 def publish_public(run_id: str) -> dict[str, int]:
+    """Publish the partner file, then the public one: a failure in either leaves the public
+    file, and the run's record, as they were."""
     home = Home.from_env()
+    published_at = now()
     with internal.connect(home.warehouse) as con:
-        counts = publish(con, home.public, run_id, now())
+        partenaires.publish(con, home.partenaires, run_id, published_at)
+        counts = publish(con, home.public, run_id, published_at)
         audit.mark_published(con, run_id)
     return counts
 
@@ -222,6 +228,7 @@ def _load(
     logger = get_run_logger()
     audit.start(con, run_id, name)
     served = audit.served(con, name)
+    shown = remote.shown(location) if location else None  # what the audit may record of it
     step = "téléchargement"
     landed: list[LandedFile] = []
     try:
@@ -237,19 +244,21 @@ def _load(
         report = state.result()
     except Exception as error:
         reason = str(error)
-        if location and location not in reason:  # a check names the landed copy, not the source
-            reason += f" (fichier reçu de {location})"
-        audit.finish(
-            con,
-            run_id,
-            name,
-            status="échec",
-            message=f"{step} : {reason}",
-            location=location,
-            sha256=_digest(landed),
+        if shown and shown not in reason:  # a check names the landed copy, not the source
+            reason += f" (fichier reçu de {shown})"
+        _note_failure(
+            lambda: audit.finish(
+                con,
+                run_id,
+                name,
+                status="échec",
+                message=f"{step} : {reason}",
+                location=shown,
+                sha256=_digest(landed),
+            )
         )
         raise RefreshFailed(name, step, reason) from error
-    where = location or os.path.commonpath([f.origin for f in landed])
+    where = shown or os.path.commonpath([f.origin for f in landed])
     if state.name == "Cached":
         audit.finish(
             con,
@@ -283,6 +292,21 @@ def _load(
     for problem in report.problems[:5]:
         logger.warning("%s : %s", name, problem)
     return report
+
+
+def _note_failure(record: Callable[[], None]) -> None:
+    """Record a failure in the audit if the warehouse still can: the full disk that stopped a
+    step may stop this write too, and the failure must still be told (the next run marks the
+    run interrupted)."""
+    try:
+        record()
+    except duckdb.Error as error:
+        get_run_logger().error("échec non noté dans l'audit : %s", error)
+
+
+def _fail_run(home: Home, run_id: str, message: str) -> None:
+    with internal.connect(home.warehouse) as con:
+        audit.fail_run(con, run_id, message)
 
 
 def _percent(share: float) -> str:
@@ -325,8 +349,9 @@ def refresh(
     run_id = flow_run.get_id() or now().strftime("%Y%m%dT%H%M%S")
     logger = get_run_logger()
     with exclusive(home.lock):
-        for path in clean_stale(home.public):
-            logger.warning("fichier laissé par une publication interrompue supprimé : %s", path)
+        stale = clean_stale(home.public) + clean_stale(home.partenaires)
+        for path in stale + clean_partial(home.landing):
+            logger.warning("fichier laissé par un run interrompu supprimé : %s", path)
         with internal.connect(home.warehouse) as con:
             if audit.close_interrupted(con):
                 logger.warning("un run précédent, interrompu, a été marqué comme tel")
@@ -353,7 +378,7 @@ def refresh(
             raise failures[0]
         loaded = [r.source for r in reports if r.status == LOADED]
         published, tables_before = {}, {}
-        if loaded or failures or force or not home.public.exists():
+        if loaded or failures or force or not (home.public.exists() and home.partenaires.exists()):
             step = "construction des marts"
             try:
                 if loaded or force:
@@ -364,8 +389,8 @@ def refresh(
                 tables_before = table_counts(home.public)
                 published = publish_public(run_id)
             except Exception as error:
-                with internal.connect(home.warehouse) as con:
-                    audit.fail_run(con, run_id, f"non publié ({step} : {error})")
+                message = f"non publié ({step} : {error})"
+                _note_failure(lambda: _fail_run(home, run_id, message))
                 raise RefreshFailed("toutes", step, str(error)) from error
         else:
             logger.info("aucune source n'a changé : %s reste tel quel", home.public)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # pandera is imported where a contract is built or applied: a
 
 ROW = "ligne"
 WHOLE_ROW = "(ligne entière)"
+PERSONAL = "personnel"  # key of a contract field's metadata: its values are personal data
 PROBLEM_SCHEMA = {"ligne": pl.Int64, "colonne": pl.String, "regle": pl.String, "valeur": pl.String}
 
 
@@ -36,6 +37,7 @@ class Checked:
     rejected: pl.DataFrame
     repairs: pl.DataFrame | None = None  # codes repaired before checking, see flows/codes.py
     staged: pl.DataFrame | None = None  # what to stage, when its shape differs from ``valid``
+    personal: frozenset[str] = frozenset()  # columns whose values messages never repeat
 
     @property
     def to_stage(self) -> pl.DataFrame:
@@ -49,7 +51,11 @@ class Checked:
         rows = self.problems.sort(ROW).head(limit) if limit else self.problems.sort(ROW)
         return [
             f"{self.file}, ligne {p['ligne']}, colonne {p['colonne']} : {p['regle']} "
-            f"(valeur {p['valeur']!r})"
+            + (
+                "(donnée personnelle, valeur non reprise)"
+                if p["colonne"] in self.personal
+                else f"(valeur {p['valeur']!r})"
+            )
             for p in rows.iter_rows(named=True)
         ]
 
@@ -188,6 +194,9 @@ def check(
         valid=typed.filter(~pl.col(ROW).is_in(rejected_rows.implode())) if len(problems) else typed,
         problems=problems.sort(ROW),
         rejected=raw.filter(pl.col(ROW).is_in(rejected_rows.implode())),
+        personal=frozenset(
+            n for n, c in schema.columns.items() if (c.metadata or {}).get(PERSONAL)
+        ),
     )
 
 
@@ -213,4 +222,5 @@ def reject(checked: Checked, raw: pl.DataFrame, problems: pl.DataFrame) -> Check
         rejected=raw.filter(pl.col(ROW).is_in(rows)),
         repairs=checked.repairs,
         staged=checked.staged,
+        personal=checked.personal,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -28,6 +29,13 @@ REAL = SHARED / "data" / "real"
 def prefect_harness():
     with prefect_test_harness(server_startup_timeout=60):
         yield
+
+
+@pytest.fixture(autouse=True)
+def keep_main_module(monkeypatch):
+    """AppTest installs the page it ran as ``__main__`` and leaves it there: a later
+    multiprocessing spawn (the Dask workers of test_refresh) would run that page again."""
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
 
 
 @pytest.fixture
@@ -60,7 +68,7 @@ def published_copy(published, tmp_path, monkeypatch) -> Home:
     """A private copy of the published home, for tests that change or break it."""
     root = tmp_path / "copy"
     root.mkdir()
-    for name in ("public.duckdb", "warehouse.duckdb"):
+    for name in ("public.duckdb", "partenaires.duckdb", "warehouse.duckdb"):
         shutil.copy2(published.root / name, root / name)
     shutil.copytree(published.landing, root / "landing")
     monkeypatch.setenv("OBSERVATOIRE_HOME", str(root))

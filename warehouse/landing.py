@@ -9,6 +9,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+PARTIAL = ".partial"
+
 
 @dataclass(frozen=True)
 class LandedFile:
@@ -34,11 +36,24 @@ def land(landing: Path, source: str, name: str, origin: str, data: bytes | Path)
     target = landing / source / digest / name
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{name}.partial")
-        if isinstance(data, Path):
-            shutil.copyfile(data, partial)
-        else:
-            partial.write_bytes(data)
-        os.chmod(partial, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-        os.replace(partial, target)
+        partial = target.with_name(f".{name}{PARTIAL}")
+        partial.unlink(missing_ok=True)  # read-only leftover of a killed run
+        try:
+            if isinstance(data, Path):
+                shutil.copyfile(data, partial)
+            else:
+                partial.write_bytes(data)
+            os.chmod(partial, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+            os.replace(partial, target)
+        except BaseException:  # a full disk: no half-written file stays behind
+            partial.unlink(missing_ok=True)
+            raise
     return LandedFile(source, name, origin, target, digest, size)
+
+
+def clean_partial(landing: Path) -> list[Path]:
+    """Remove files a killed run was still writing; landed files are never touched."""
+    partial = list(landing.glob(f"*/*/.*{PARTIAL}"))
+    for path in partial:
+        path.unlink(missing_ok=True)
+    return partial

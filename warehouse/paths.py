@@ -9,7 +9,7 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Home:
-    """The state folder: raw landed files, the internal warehouse and the published file."""
+    """The state folder: raw landed files, the internal warehouse and the published files."""
 
     root: Path
 
@@ -30,6 +30,11 @@ class Home:
     def public(self) -> Path:
         """The published file the dashboard and the public read. Never holds personal data."""
         return self.root / "public.duckdb"
+
+    @property
+    def partenaires(self) -> Path:
+        """The partner file: member-level answers, read only by the partner app (no contact)."""
+        return self.root / "partenaires.duckdb"
 
     @property
     def lock(self) -> Path:

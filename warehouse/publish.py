@@ -1,4 +1,4 @@
-"""Publish step: build a new public DuckDB file beside the old one, then swap it in atomically.
+"""Publish step: build a new DuckDB file beside the old one, then swap it in atomically.
 
 DuckDB locks a file for its writer, so the public file is never opened for writing in place:
 readers keep the old inode until they reopen, and a failed build leaves the old file untouched.
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -15,17 +17,20 @@ import duckdb
 
 from warehouse.internal import sql
 
-TEMP_GLOB = ".public-*.duckdb*"
-
 
 def _quoted(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def clean_stale(public: Path) -> list[Path]:
+def _temp_glob(target: Path) -> str:
+    """Names of the files a build of ``target`` writes beside it before the swap."""
+    return f".{target.stem}-*.duckdb*"
+
+
+def clean_stale(target: Path) -> list[Path]:
     """Remove leftovers of a build that was killed: temporary files and a WAL orphaned by them."""
-    stale = list(public.parent.glob(TEMP_GLOB))
-    wal = public.with_name(public.name + ".wal")
+    stale = list(target.parent.glob(_temp_glob(target)))
+    wal = target.with_name(target.name + ".wal")
     if wal.exists():
         stale.append(wal)
     for path in stale:
@@ -33,46 +38,59 @@ def clean_stale(public: Path) -> list[Path]:
     return stale
 
 
-def publish(
-    con: duckdb.DuckDBPyConnection, public: Path, run_id: str, published_at: datetime
-) -> dict[str, int]:
-    """Copy every mart, the provenance and the run history into a new file and swap it in."""
-    temp = public.with_name(f".public-{uuid.uuid4().hex}.duckdb")
+@contextmanager
+def replacing(con: duckdb.DuckDBPyConnection, target: Path, alias: str) -> Iterator[None]:
+    """Attach a new file beside ``target`` as ``alias`` for the block to fill, then swap it in.
+
+    If the block fails, the new file is removed and ``target`` is left as it was."""
+    temp = target.with_name(f".{target.stem}-{uuid.uuid4().hex}.duckdb")
     try:
-        con.execute(f"attach '{_quoted(temp)}' as pub")
+        con.execute(f"attach '{_quoted(temp)}' as {alias}")
         try:
-            marts = [
-                row[0]
-                for row in con.execute(
-                    "select table_name from duckdb_tables() "
-                    "where database_name = current_database() and schema_name = 'marts' "
-                    "order by table_name"
-                ).fetchall()
-            ]
-            for table in marts:
-                con.execute(f'create table pub."{table}" as select * from marts."{table}"')
-            con.execute("set variable id_execution = ?", [run_id])
-            con.execute(sql("publish"))
-            con.execute(
-                "create table pub.publication as select ?::varchar as id_execution, "
-                "?::timestamptz as publie_le",
-                [run_id, published_at],
-            )
-            counts = {
-                table: con.execute(f'select count(*) from pub."{table}"').fetchone()[0]
-                for table in [*marts, "sources", "executions"]
-            }
+            yield
         finally:
-            con.execute("detach pub")
+            con.execute(f"detach {alias}")
         # A fresh connection checkpoints into the single file so no WAL travels with it.
         final = duckdb.connect(str(temp))
         final.execute("checkpoint")
         final.close()
         Path(f"{temp}.wal").unlink(missing_ok=True)
-        os.replace(temp, public)
+        os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)
         Path(f"{temp}.wal").unlink(missing_ok=True)
+
+
+def publish(
+    con: duckdb.DuckDBPyConnection, public: Path, run_id: str, published_at: datetime
+) -> dict[str, int]:
+    """Copy every mart, the provenance and the run history into a new file and swap it in."""
+    with replacing(con, public, "pub"):
+        marts = [
+            row[0]
+            for row in con.execute(
+                "select table_name from duckdb_tables() "
+                "where database_name = current_database() and schema_name = 'marts' "
+                "order by table_name"
+            ).fetchall()
+        ]
+        for table in marts:
+            con.execute(f'create table pub."{table}" as select * from marts."{table}"')
+        warehouse = con.execute("select current_database()").fetchone()[0]
+        con.execute("use pub")
+        con.execute(sql("trajectoire"))  # the dashboard applies the same rule
+        con.execute(f'use "{warehouse}"')
+        con.execute("set variable id_execution = ?", [run_id])
+        con.execute(sql("publish"))
+        con.execute(
+            "create table pub.publication as select ?::varchar as id_execution, "
+            "?::timestamptz as publie_le",
+            [run_id, published_at],
+        )
+        counts = {
+            table: con.execute(f'select count(*) from pub."{table}"').fetchone()[0]
+            for table in [*marts, "sources", "executions"]
+        }
     return counts
 
 
