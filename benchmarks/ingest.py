@@ -1,12 +1,17 @@
 """Validated ingest of an energy file against the physical limit, in one run.
 
 For a file in its publisher's format (see ``generate.py``), times, interleaved and ``repeat``
-times each (medians): DuckDB's ``read_csv`` into a table of the columns the project reads (the
-anchor: reading without checking; 9 of ORE's 47 columns, every column of Enedis'); the project's
-path as a refresh runs it (read the table from the file, repair codes, type, pandera contract
-with the referential check, and for production the long table to stage); and the path a user
-would write first: pandas ``read_csv`` of the contract's columns, then pandera's pandas API with
-the same rules (it neither repairs codes nor says which cell is wrong).
+times each (medians):
+
+- DuckDB's ``read_csv`` into a table of the columns the project reads (the anchor: reading
+  without checking; 9 of ORE's 47 columns, every column of Enedis');
+- the project's path as a refresh runs it: read the table from the file, repair codes, type,
+  apply the pandera contract with its referential check, and for production make the long
+  table to stage;
+- the path a user would write first: pandas ``read_csv`` of the contract's columns, then
+  pandera's pandas API with the same rules (it neither repairs codes nor says which cell is
+  wrong).
+
 ``python benchmarks/ingest.py --scale 0.25`` prints the figures of both energy files.
 """
 

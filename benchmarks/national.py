@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -113,26 +114,60 @@ def _scale(scale: float, args: argparse.Namespace, url: str, prefect_home: Path)
     return figures
 
 
-def _value(value: float, unit: str) -> str:
+def _number(value: float) -> str:
+    """French writing: thin spaces between thousands, decimal comma, three decimals at most."""
     text = f"{value:,.3f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
-    return f"{text.replace(',', ' ').replace('.', ',')} {unit}".strip()
+    return text.replace(",", "\u202f").replace(".", ",")
 
 
-def _table(scales: dict[float, dict]) -> list[str]:
+def _scale_label(scale: float) -> str:
+    return f"{_number(scale)}\u202f×"
+
+
+def _summary(scales: dict[float, dict]) -> list[str]:
     """Markdown rows: one figure per line, one column per scale, the growth and the target."""
     first, last = min(scales), max(scales)
-    head = [f"{s:g}× ({scales[s]['rows']['consommation']:,} l.)".replace(",", " ") for s in scales]
+    head = [
+        f"{_scale_label(s)} ({_number(f['communes'])} communes, "
+        f"{_number(f['rows']['consommation'])} l. de conso.)"
+        for s, f in scales.items()
+    ]
     lines = [
-        f"| mesure | {' | '.join(head)} | croissance {first:g}→{last:g} | cible |",
+        f"| mesure | {' | '.join(head)} | croissance | cible |",
         "|---|" + "---:|" * (len(scales) + 2),
     ]
     for key, (label, target, unit) in ROWS.items():
-        values = [_value(scales[s][key], unit) for s in scales]
-        growth = scales[last][key] / scales[first][key] if scales[first][key] else None
+        values = [f"{_number(scales[s][key])} {unit}" for s in scales]
+        growth = f"{_number(round(scales[last][key] / scales[first][key], 2))} ×"
         lines.append(
-            f"| {label} | {' | '.join(values)} | "
-            f"{_value(round(growth, 2), '×') if growth and last != first else ''} | "
-            f"{'≤ ' + _value(target, unit) if target is not None else ''} |"
+            f"| {label} | {' | '.join(values)} | {growth if last != first else ''} | "
+            f"{f'≤ {_number(target)} {unit}' if target is not None else ''} |"
+        )
+    return lines
+
+
+def _detail(figures: dict) -> list[str]:
+    """Markdown rows of one scale: each energy file's ingest, each page's query times."""
+    lines = [
+        "| fichier | lignes | Mio | DuckDB `read_csv` | validé | pandas + pandera |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, f in figures["ingest"].items():
+        lines.append(
+            f"| {name} | {_number(f['rows'])} | {_number(f['mb'])} | "
+            f"{_number(f['duckdb_read_csv_s'])} s | {_number(f['validated_s'])} s "
+            f"({_number(f['ratio_vs_duckdb'])} ×) | {_number(f['pandas_pandera_s'])} s |"
+        )
+    lines += [
+        "",
+        "| page | chaud p50 | chaud p95 | nouveau processus p50 | nouveau processus p95 |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for page, f in figures["pages"].items():
+        warm, cold = f["chaud"]["wall_ms"], f["froid"]["wall_ms"]
+        lines.append(
+            f"| {page} | {_number(warm['p50'])} ms | {_number(warm['p95'])} ms | "
+            f"{_number(cold['p50'])} ms | {_number(cold['p95'])} ms |"
         )
     return lines
 
@@ -146,6 +181,7 @@ def main() -> None:
     args = parser.parse_args()
     machine = refresh.machine()
     measured_at = datetime.now(UTC).isoformat()
+    started = time.perf_counter()
     scales = {}
     with tempfile.TemporaryDirectory(prefix="bench-national-prefect-") as prefect_home:
         server, url = refresh.server(Path(prefect_home))
@@ -155,36 +191,34 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=60)
-    lines = _table(scales)
-    print("\n".join(lines))
-    largest = scales[max(scales)]
-    first = scales[min(scales)]
+    minutes = (time.perf_counter() - started) / 60
+    largest, first = scales[max(scales)], scales[min(scales)]
+    growth = ("full_refresh_s", "full_refresh_peak_rss_mb", "dashboard_query_p95_ms")
     figures = {key: largest[key] for key in ROWS} | {
-        "full_refresh_peak_rss_mb": largest["full_refresh_peak_rss_mb"],
         "echelles": {f"{s:g}": f for s, f in scales.items()},
-        "croissance": {
-            key: round(largest[key] / first[key], 2)
-            for key in ("full_refresh_s", "full_refresh_peak_rss_mb", "dashboard_query_p95_ms")
-        }
-        | {
-            "lignes_consommation": round(
-                largest["rows"]["consommation"] / first["rows"]["consommation"], 2
-            )
-        },
+        "croissance": {key: round(largest[key] / first[key], 2) for key in growth}
+        | {"lignes": round(largest["rows"]["consommation"] / first["rows"]["consommation"], 2)},
+        "duree_min": round(minutes, 1),
     }
     refresh.save(None, figures, measured_at, machine)
-    loads = ", ".join(f"{s['load_average_1min']:g}" for s in scales.values())
-    refresh.readme_table(
-        "bench",
-        [
-            f"Mesuré le {measured_at[:10]} sur {machine['cores']} cœurs ({machine['processor']}), "
-            f"{machine['memory_gb']} Gio, Python {machine['python']}, DuckDB {machine['duckdb']}, "
-            f"Prefect {machine['prefect']} ; charge moyenne (1 min) au début de chaque échelle : "
-            f"{loads}.",
-            "",
-            *lines,
-        ],
+    loads = ", ".join(
+        f"{_number(s['load_average_1min'])} à {_scale_label(scale)}" for scale, s in scales.items()
     )
+    lines = [
+        f"Mesuré le {measured_at[:10]} sur {machine['cores']} cœurs ({machine['processor']}), "
+        f"{_number(machine['memory_gb'])} Gio, Python {machine['python']}, DuckDB "
+        f"{machine['duckdb']}, polars {machine['polars']}, Prefect {machine['prefect']}, en "
+        f"{_number(round(minutes))} min ; charge moyenne (1 min) au début de chaque échelle : "
+        f"{loads}. Croissance : de la plus petite échelle à la plus grande.",
+        "",
+        *_summary(scales),
+        "",
+        f"Détail à {_scale_label(max(scales))} :",
+        "",
+        *_detail(largest),
+    ]
+    print("\n".join(lines))
+    refresh.readme_table("bench", lines)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,8 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
+import psutil
+
 RESULTS = Path(__file__).parent / "results"
 README = Path(__file__).parents[1] / "README.md"
 QUIET = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_SERVER_LOGGING_LEVEL": "WARNING"}
@@ -61,26 +63,44 @@ def server(prefect_home: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("le serveur Prefect ne répond pas")
 
 
+def _high_water_mb(pid: int) -> float:
+    """The process's peak resident memory so far (``VmHWM``: its own, from its ``exec``)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    kb = next((line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")), 0)
+    return int(kb) / 1024
+
+
 def run(home: Path, prefect: dict[str, str], *options: str) -> tuple[float, float]:
     """Wall seconds and peak resident memory (MiB) of one ``observatoire refresh`` in its own
     process, with these Prefect settings (no ``PREFECT_API_URL``: Prefect starts a temporary
-    server). The peak is the kernel's, for the process and the children it waited for (the
-    largest of them, as ``getrusage`` reports it). Its output goes to ``refresh.log`` beside
-    ``home``, quoted if it fails."""
+    server). The peak adds up the high-water marks of the process and of its children, read
+    every 0.2 s (``getrusage`` would count the memory of this process, which the child's
+    ``fork`` copied). Its output goes to ``refresh.log`` beside ``home``, quoted if it fails."""
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env |= {**QUIET, **prefect, "OBSERVATOIRE_HOME": str(home)}
     log = home.parent / "refresh.log"
     command = [sys.executable, "-m", "flows.cli", "refresh", *options]
+    peaks: dict[int, float] = {}
     with log.open("wb") as out:
         start = time.perf_counter()
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(process.pid, 0)
+        tree = psutil.Process(process.pid)
+        while process.poll() is None:
+            try:
+                pids = [process.pid, *(child.pid for child in tree.children(recursive=True))]
+            except psutil.NoSuchProcess:
+                break
+            for pid in pids:
+                peaks[pid] = max(peaks.get(pid, 0.0), _high_water_mb(pid))
+            time.sleep(0.2)
         seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode:
         tail = log.read_text(errors="replace")[-3000:]
         raise RuntimeError(f"{' '.join(command)} : code {process.returncode}\n{tail}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, sum(peaks.values())
 
 
 def flow_seconds(url: str) -> float:
