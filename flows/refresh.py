@@ -33,8 +33,8 @@ from flows.report import (
     create_artifacts,
 )
 from flows.source import RawFile
-from flows.sources import SOURCES, code_fingerprint
-from warehouse import audit, geometries, internal, objectifs, partenaires
+from flows.sources import SOURCES, code_fingerprint, import_now
+from warehouse import audit, internal, objectifs, partenaires
 from warehouse.audit import now
 from warehouse.landing import LandedFile, clean_partial, land
 from warehouse.lock import exclusive
@@ -42,6 +42,9 @@ from warehouse.paths import Home
 from warehouse.publish import clean_stale, publish, table_counts
 
 __all__ = ["RefreshFailed", "RefreshReport", "SourceReport", "refresh"]
+
+
+STAGE_SLICE_ROWS = 1_000_000
 
 
 class TooManyRejects(RuntimeError):
@@ -73,7 +76,7 @@ def receive(name: str, location: str | None) -> list[LandedFile]:
     """Fetch a source's raw files and land them; transient failures are retried, twice at most."""
     home = Home.from_env()
     return [
-        land(home.landing, name, f.name, f.origin, f.data) for f in SOURCES[name].fetch(location)
+        land(home.landing, name, f.name, f.origin, f.source) for f in SOURCES[name].fetch(location)
     ]
 
 
@@ -83,6 +86,21 @@ def _stage_key(context, parameters: dict) -> str:
     name = parameters["name"]
     key = f"{name}|{_digest(parameters['landed'])}|{code_fingerprint()}|{config.settings(name)}"
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _write_aside(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> str:
+    """Write ``frame`` to a staging table beside ``table``, committing a slice at a time, and
+    return its name, for the load's transaction to swap it in: a transaction holds what it
+    inserts uncompressed in memory, which for a national table doubles a refresh's peak. A
+    table left aside by a killed run is replaced by the next load."""
+    aside = f"_chargement_{table}"
+    con.register("lignes_valides", frame.head(0))
+    con.execute(f'create or replace table staging."{aside}" as select * from lignes_valides')
+    for part in frame.iter_slices(STAGE_SLICE_ROWS):
+        con.register("lignes_valides", part)
+        con.execute(f'insert into staging."{aside}" select * from lignes_valides')
+    con.unregister("lignes_valides")
+    return aside
 
 
 @task(name="valider et charger", cache_key_fn=_stage_key)
@@ -95,7 +113,7 @@ def stage(name: str, location: str | None, landed: list[LandedFile], run_id: str
     from warehouse import quarantine  # with pandera: imported only when a file is checked
 
     source = SOURCES[name]
-    files = [RawFile(f.name, str(f.path), f.path.read_bytes()) for f in landed]
+    files = [RawFile(f.name, str(f.path), path=f.path) for f in landed]
     report = SourceReport(name, [f.name for f in landed])
     with internal.connect(Home.from_env().warehouse) as con:
         checked = source.check(files, con)
@@ -106,18 +124,19 @@ def stage(name: str, location: str | None, landed: list[LandedFile], run_id: str
         report.rows_accepted = sum(r.valid.height for r in results)
         threshold = config.reject_threshold(name)
         share = (report.rows_read - report.rows_accepted) / max(report.rows_read, 1)
+        staged = {}
+        if share <= threshold:
+            for table, rs in parts.items():
+                valid = pl.concat([r.to_stage for r in rs], how="diagonal_relaxed")
+                staged[table] = _write_aside(con, table, valid.drop("ligne"))
         con.execute("begin")
         for result in results:
             report.rows_rejected += quarantine.store(con, run_id, name, result)
             report.problems += result.messages(limit=20)
         if share <= threshold:
-            for table, rs in parts.items():
-                valid = pl.concat([r.to_stage for r in rs], how="diagonal_relaxed")
-                con.register("lignes_valides", valid.drop("ligne"))
-                con.execute(
-                    f'create or replace table staging."{table}" as select * from lignes_valides'
-                )
-                con.unregister("lignes_valides")
+            for table, aside in staged.items():
+                con.execute(f'drop table if exists staging."{table}"')
+                con.execute(f'alter table staging."{aside}" rename to "{table}"')
             audit.record_staged(con, run_id, name, _digest(landed))
         audit.record_files(con, run_id, landed, source.provenance(location))
         con.execute("commit")
@@ -146,6 +165,8 @@ def build_marts(names: list[str], objectives: bool) -> None:
 @task(name="contours d'une région", cache_policy=NO_CACHE)
 def region_geometries(part: pl.DataFrame) -> pl.DataFrame:
     """Unions and web shapes of one région: runs wherever the task runner sends it."""
+    from warehouse import geometries  # shapely: imported only when shapes are made
+
     return geometries.region_frame(part)
 
 
@@ -177,6 +198,8 @@ def _build(staged: list[str], loaded: list[str], force: bool) -> None:
     """Build the marts of every staged source; territory geometries, per région, only when the
     territories changed. A source that failed this run keeps the staging of its last good load,
     so its marts, and the public file, keep serving that data."""
+    from warehouse import geometries
+
     home = Home.from_env()
     with internal.connect(home.warehouse) as con:
         shapes = con.execute(
@@ -334,6 +357,7 @@ def refresh(
                 logger.warning("un run précédent, interrompu, a été marqué comme tel")
             accepted_before = audit.last_published(con)
         # every source is fetched at once (in parallel on Dask); staging writes one at a time
+        import_now(names)
         received = {
             name: receive.with_options(refresh_cache=force).submit(name, locations.get(name))
             for name in names

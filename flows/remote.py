@@ -111,7 +111,8 @@ def _decoded(location: str, data: bytes, encoding: str) -> bytes:
 
 
 def read(location: str) -> RawFile:
-    """The bytes at ``location``; any failure is a :class:`FetchError` naming it (masked)."""
+    """The file at ``location`` (a local one left on disk until read); any failure is a
+    :class:`FetchError` naming it (masked)."""
     url = expand(location)
     parsed = urlparse(url)
     if parsed.scheme in ("http", "https"):
@@ -133,7 +134,8 @@ def read(location: str) -> RawFile:
         return RawFile(name, location, data)
     path = Path(url)
     try:
-        return RawFile(path.name, str(path.resolve()), path.read_bytes())
+        with path.open("rb"):  # readable now; read later, by whoever needs its bytes
+            return RawFile(path.name, str(path.resolve()), path=path.resolve())
     except OSError as error:
         raise FetchError(f"{location} : fichier illisible ({error.strerror})") from error
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandera.polars as pa
 import polars as pl
-from pandera.errors import SchemaErrors
+
+if TYPE_CHECKING:  # pandera is imported where a contract is built or applied: a refresh with
+    import pandera.polars as pa  # nothing to check, and the readers, start without it
 
 ROW = "ligne"
 WHOLE_ROW = "(ligne entière)"
@@ -61,6 +63,8 @@ class Checked:
 def one_of(values: Iterable[str], error: str) -> pa.Check:
     """``Check.isin`` for a large reference such as today's communes, held as one polars Series:
     pandera copies every check at each validation, and converts a Python collection each time."""
+    import pandera.polars as pa
+
     allowed = pl.Series(list(values), dtype=pl.String).implode()
     return pa.Check(
         lambda data: data.lazyframe.select(pl.col(data.key).is_in(allowed)),
@@ -128,6 +132,9 @@ def check(
     raw: pl.DataFrame, contract: type[pa.DataFrameModel] | pa.DataFrameSchema, file: str
 ) -> Checked:
     """Type ``raw`` by the contract's columns, validate it, split valid rows from rejected ones."""
+    import pandera.polars as pa
+    from pandera.errors import SchemaErrors
+
     schema = contract if isinstance(contract, pa.DataFrameSchema) else contract.to_schema()
     missing = [c for c in schema.columns if c not in raw.columns]
     if missing:
@@ -183,7 +190,8 @@ def check(
     rejected_rows = problems[ROW].unique()
     return Checked(
         file=file,
-        valid=typed.filter(~pl.col(ROW).is_in(rejected_rows.implode())),
+        # no copy of a national file whose every row is valid
+        valid=typed.filter(~pl.col(ROW).is_in(rejected_rows.implode())) if len(problems) else typed,
         problems=problems.sort(ROW),
         rejected=raw.filter(pl.col(ROW).is_in(rejected_rows.implode())),
         personal=frozenset(personal_columns(schema)),

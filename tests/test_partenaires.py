@@ -17,7 +17,8 @@ from dashboard.formats import pourcent
 from dashboard.partenaires.acces import ListeAutorisee
 from flows.cli import app as cli
 from flows.refresh import publish_public, refresh
-from schemas.membres import PERSONAL
+from schemas.check import PERSONAL as PERSONAL_KEY
+from schemas.membres import MembreBrut
 from warehouse import internal
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,6 +32,12 @@ ANSWERS = (
     "services_mutualises",
 )
 FLAGS = ("dotation_10_euros", "strategie_100_enr_2050", "coordinateur_1_etp", "service_mutualise")
+# The contract's personal columns (contacts): never in the partner file either.
+PERSONAL = tuple(
+    name
+    for name, column in MembreBrut.to_schema().columns.items()
+    if (column.metadata or {}).get(PERSONAL_KEY)
+)
 PARTNER_ONLY = (*ANSWERS, *FLAGS, "statut_trajectoire", *PERSONAL)
 
 
