@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pandera is imported where a contract is built or applied: a
 
 ROW = "ligne"
 WHOLE_ROW = "(ligne entière)"
-PERSONAL_DATA = "personnel"  # key of a contract field's metadata: its values are personal data
+PERSONAL = "personnel"  # key of a contract field's metadata: its values are personal data
 PROBLEM_SCHEMA = {"ligne": pl.Int64, "colonne": pl.String, "regle": pl.String, "valeur": pl.String}
 
 
@@ -194,13 +194,10 @@ def check(
         valid=typed.filter(~pl.col(ROW).is_in(rejected_rows.implode())) if len(problems) else typed,
         problems=problems.sort(ROW),
         rejected=raw.filter(pl.col(ROW).is_in(rejected_rows.implode())),
-        personal=frozenset(personal_columns(schema)),
+        personal=frozenset(
+            n for n, c in schema.columns.items() if (c.metadata or {}).get(PERSONAL)
+        ),
     )
-
-
-def personal_columns(schema: pa.DataFrameSchema) -> tuple[str, ...]:
-    """Columns the contract marks as personal data (``metadata={PERSONAL_DATA: True}``)."""
-    return tuple(n for n, c in schema.columns.items() if (c.metadata or {}).get(PERSONAL_DATA))
 
 
 def empty(contract: type[pa.DataFrameModel], file: str) -> Checked:

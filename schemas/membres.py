@@ -8,7 +8,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
-from schemas.check import PERSONAL_DATA, one_of, personal_columns
+from schemas.check import PERSONAL, one_of
 
 TYPES = ["collectivité", "association", "entreprise", "autre"]
 SERVICES = ["cep", "econome_flux", "ingenierie"]  # conseil en énergie partagé, économe de flux…
@@ -45,9 +45,9 @@ class MembreBrut(pa.DataFrameModel):
     etp_coordination: pl.Float64 = pa.Field(nullable=True, ge=0, le=200)
     services_mutualises: str = pa.Field(nullable=True)
     # personal data: kept in staging, never in a mart nor repeated in a message
-    contact_nom: str = pa.Field(nullable=True, metadata={PERSONAL_DATA: True})
+    contact_nom: str = pa.Field(nullable=True, metadata={PERSONAL: True})
     contact_email: str = pa.Field(
-        nullable=True, str_matches=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", metadata={PERSONAL_DATA: True}
+        nullable=True, str_matches=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", metadata={PERSONAL: True}
     )
 
     @pa.check("siren", name="siren_luhn", error="SIREN : 9 chiffres et clé de Luhn valide")
@@ -72,9 +72,6 @@ class MembreBrut(pa.DataFrameModel):
         return data.lazyframe.select(
             pl.col("date_sortie").is_null() | (pl.col("date_sortie") >= pl.col("date_adhesion"))
         )
-
-
-PERSONAL = personal_columns(MembreBrut.to_schema())  # ("contact_nom", "contact_email")
 
 
 def with_territories(communes: frozenset[str], epci: frozenset[str]) -> pa.DataFrameSchema:
