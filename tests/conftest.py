@@ -96,3 +96,17 @@ def load_into_copy(published: Home, root: Path, source, location: Path, run_id: 
             for builder in builders:
                 builder.build_marts(con)
     return report, landed, duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, resolving no host but 127.0.0.1."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_browser import ARGS, CHROMIUM
+
+    assert os.path.exists(CHROMIUM), "Debian's chromium package is needed (.ci/run installs it)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()

@@ -29,9 +29,9 @@ import pytest
 import werkzeug.serving
 from oidc_provider_mock import User
 from oidc_provider_mock import app as oidc_app
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.test_browser import ARGS, CHROMIUM, _screenshot
+from tests.test_browser import _screenshot
 from tests.test_partenaires import PARTNER_ONLY
 from warehouse.paths import Home
 
@@ -125,15 +125,6 @@ def partner_server(published, provider, tmp_path_factory) -> Iterator[str]:
     process, url = _start(["partenaires", "--secrets", str(secrets_file)], published.root, folder)
     yield url
     _stop(process)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert os.path.exists(CHROMIUM), "Debian's chromium package is needed (.ci/run installs it)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

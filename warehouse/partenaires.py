@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.internal import sql
-from warehouse.publish import replacing
+from warehouse.publish import copy_schema, replacing
 
 REQUIRED = {
     ("staging", "membres"),
@@ -46,15 +46,7 @@ def publish(
     """Copy the partner tables, the registry's provenance and the run into a new file and swap
     it in: the same run and date as the public file it goes with."""
     with replacing(con, target, "part"):
-        tables = [
-            row[0]
-            for row in con.execute(
-                "select table_name from duckdb_tables() where database_name = current_database() "
-                "and schema_name = 'partenaires' order by table_name"
-            ).fetchall()
-        ]
-        for table in tables:
-            con.execute(f'create table part."{table}" as select * from partenaires."{table}"')
+        copy_schema(con, "partenaires", "part")
         # the registry load the staged answers come from
         con.execute(
             """create table part.sources as

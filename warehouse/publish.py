@@ -61,21 +61,27 @@ def replacing(con: duckdb.DuckDBPyConnection, target: Path, alias: str) -> Itera
         Path(f"{temp}.wal").unlink(missing_ok=True)
 
 
+def copy_schema(con: duckdb.DuckDBPyConnection, schema: str, alias: str) -> list[str]:
+    """Copy every table of the warehouse's ``schema`` into the attached file ``alias``."""
+    tables = [
+        row[0]
+        for row in con.execute(
+            "select table_name from duckdb_tables() "
+            "where database_name = current_database() and schema_name = ? order by table_name",
+            [schema],
+        ).fetchall()
+    ]
+    for table in tables:
+        con.execute(f'create table {alias}."{table}" as select * from {schema}."{table}"')
+    return tables
+
+
 def publish(
     con: duckdb.DuckDBPyConnection, public: Path, run_id: str, published_at: datetime
 ) -> dict[str, int]:
     """Copy every mart, the provenance and the run history into a new file and swap it in."""
     with replacing(con, public, "pub"):
-        marts = [
-            row[0]
-            for row in con.execute(
-                "select table_name from duckdb_tables() "
-                "where database_name = current_database() and schema_name = 'marts' "
-                "order by table_name"
-            ).fetchall()
-        ]
-        for table in marts:
-            con.execute(f'create table pub."{table}" as select * from marts."{table}"')
+        marts = copy_schema(con, "marts", "pub")
         warehouse = con.execute("select current_database()").fetchone()[0]
         con.execute("use pub")
         con.execute(sql("trajectoire"))  # the dashboard applies the same rule
