@@ -27,7 +27,8 @@ REAL = SHARED / "data" / "real"
 
 @pytest.fixture(scope="session")
 def prefect_harness():
-    with prefect_test_harness(server_startup_timeout=60):
+    # a shared two-core machine under load may take more than a minute to start the server
+    with prefect_test_harness(server_startup_timeout=180):
         yield
 
 
