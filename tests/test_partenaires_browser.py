@@ -35,6 +35,9 @@ from tests.test_browser import _screenshot
 from tests.test_partenaires import PARTNER_ONLY
 from warehouse.paths import Home
 
+# expect() has its own 5 s default, which a loaded two-core machine misses (load 30 did).
+expect.set_options(timeout=60_000)
+
 pytestmark = pytest.mark.browser
 PARTNER = User(
     sub="partenaire",
