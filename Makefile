@@ -33,11 +33,12 @@ test: install
 audit: install
 	$(BIN)/python .ci/audit.py
 
+# About 35 min on 2 cores: France at 1/4, 1/2 and 1x its size, the embedded demo, Chromium.
 bench: install
+	$(BIN)/python benchmarks/national.py
 	$(BIN)/python benchmarks/refresh.py
-	$(BIN)/python benchmarks/ingest.py
 	test -f .observatoire/public.duckdb || $(BIN)/observatoire refresh
-	$(BIN)/python benchmarks/pages.py
+	$(BIN)/python benchmarks/partenaires.py
 	$(BIN)/python benchmarks/opendata.py
 	$(BIN)/python benchmarks/browser.py
 

@@ -6,8 +6,9 @@ changed, then a forced rebuild on a local Dask cluster (``--runner dask --force`
 its own process: ``*_refresh_s`` include Python's start and imports (≈ 3 s), ``*_flow_run_s``
 are the flow runs' durations as the Prefect server recorded them. Also times an unchanged
 refresh without a server, where Prefect starts a temporary one (≈ 7 s). Prints a table, merges the
-figures into ``benchmarks/results/latest.json`` (plus a dated copy) and the README's table.
-Run with ``make bench``.
+figures into ``benchmarks/results/latest.json`` under ``demo`` (plus a dated copy) and the
+README's table. ``benchmarks/national.py`` reuses its server and process helpers. Run with
+``make bench``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import socket
 import subprocess
 import sys
@@ -23,11 +23,13 @@ import tempfile
 import time
 import urllib.request
 from datetime import UTC, datetime
+from importlib.metadata import version
 from pathlib import Path
+
+import psutil
 
 RESULTS = Path(__file__).parent / "results"
 README = Path(__file__).parents[1] / "README.md"
-START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 QUIET = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_SERVER_LOGGING_LEVEL": "WARNING"}
 
 
@@ -37,7 +39,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _server(prefect_home: Path) -> tuple[subprocess.Popen, str]:
+def server(prefect_home: Path) -> tuple[subprocess.Popen, str]:
     """A ``prefect server start`` on a free loopback port, once it answers its health check."""
     port = _free_port()
     env = {**os.environ, **QUIET, "PREFECT_HOME": str(prefect_home)}
@@ -61,23 +63,47 @@ def _server(prefect_home: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("le serveur Prefect ne répond pas")
 
 
-def _run(home: Path, prefect: dict[str, str], *options: str) -> float:
-    """Wall seconds of one ``observatoire refresh`` in its own process, with these Prefect
-    settings (no ``PREFECT_API_URL``: Prefect starts a temporary server)."""
+def _high_water_mb(pid: int) -> float:
+    """The process's peak resident memory so far (``VmHWM``: its own, from its ``exec``)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    kb = next((line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")), 0)
+    return int(kb) / 1024
+
+
+def run(home: Path, prefect: dict[str, str], *options: str) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MiB) of one ``observatoire refresh`` in its own
+    process, with these Prefect settings (no ``PREFECT_API_URL``: Prefect starts a temporary
+    server). The peak adds up the high-water marks of the process and of its children, read
+    every 0.2 s (``getrusage`` would count the memory of this process, which the child's
+    ``fork`` copied). Its output goes to ``refresh.log`` beside ``home``, quoted if it fails."""
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env |= {**QUIET, **prefect, "OBSERVATOIRE_HOME": str(home)}
-    start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "flows.cli", "refresh", *options],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    return time.perf_counter() - start
+    log = home.parent / "refresh.log"
+    command = [sys.executable, "-m", "flows.cli", "refresh", *options]
+    peaks: dict[int, float] = {}
+    with log.open("wb") as out:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+        tree = psutil.Process(process.pid)
+        while process.poll() is None:
+            try:
+                pids = [process.pid, *(child.pid for child in tree.children(recursive=True))]
+            except psutil.NoSuchProcess:
+                break
+            for pid in pids:
+                peaks[pid] = max(peaks.get(pid, 0.0), _high_water_mb(pid))
+            time.sleep(0.2)
+        seconds = time.perf_counter() - start
+    if process.returncode:
+        tail = log.read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"{' '.join(command)} : code {process.returncode}\n{tail}")
+    return seconds, sum(peaks.values())
 
 
-def _flow_seconds(url: str) -> float:
+def flow_seconds(url: str) -> float:
     """Run time of the last flow run, as the Prefect server recorded it (the process aside)."""
     completed = {"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}}
     query = json.dumps({**completed, "sort": "END_TIME_DESC", "limit": 1}).encode()
@@ -89,58 +115,75 @@ def _flow_seconds(url: str) -> float:
     return run["total_run_time"]
 
 
-def _machine() -> dict:
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> dict:
+    """The machine and the versions measured, with its load when the measure starts."""
     return {
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
+        "processor": _cpu_model(),
         "cores": os.cpu_count(),
         "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        **{library: version(library) for library in ("duckdb", "polars", "pandera", "prefect")},
         "load_average_1min": round(os.getloadavg()[0], 2),
     }
 
 
-def _readme_table(figures: dict, machine: dict, measured_at: str) -> None:
-    """Replace the table between the README's bench markers with this run's figures."""
-    rows = [
-        f"Mesuré le {measured_at[:10]} sur {machine['cores']} cœurs, {machine['memory_gb']} Gio, "
-        f"Python {machine['python']}, charge moyenne {machine['load_average_1min']} au départ.",
-        "",
-        "| mesure | valeur |",
-        "|---|---:|",
-        *(f"| `{k}` | {v} |" for k, v in figures.items()),
-    ]
+def save(key: str | None, figures: dict, measured_at: str, machine_: dict) -> None:
+    """Merge ``figures`` into ``results/latest.json`` (top level, or under ``key``) with when
+    and where they were measured, and copy it under today's date: each script adds its part."""
+    RESULTS.mkdir(exist_ok=True)
+    latest = RESULTS / "latest.json"
+    result = json.loads(latest.read_text()) if latest.exists() else {}
+    part = {"measured_at": measured_at, "machine": machine_} | figures
+    result |= {key: part} if key else part
+    text = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
+    latest.write_text(text)
+    (RESULTS / f"{measured_at[:10]}.json").write_text(text)
+
+
+def readme_table(marker: str, lines: list[str]) -> None:
+    """Replace the text between the README's ``<!-- marker:start/end -->`` with ``lines``."""
+    start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
     text = README.read_text(encoding="utf-8")
-    head, _, rest = text.partition(START)
-    _, _, tail = rest.partition(END)
-    README.write_text(f"{head}{START}\n" + "\n".join(rows) + f"\n{END}{tail}", encoding="utf-8")
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    README.write_text(f"{head}{start}\n" + "\n".join(lines) + f"\n{end}{tail}", encoding="utf-8")
 
 
 def main() -> None:
-    machine = _machine()
+    machine_ = machine()
     with tempfile.TemporaryDirectory(prefix="bench-refresh-") as folder:
         home, prefect_home = Path(folder) / "home", Path(folder) / "prefect"
-        server, url = _server(prefect_home)
+        server_, url = server(prefect_home)
         try:
             # cached results are shared by both ways of running, as on one host
             results = {"PREFECT_LOCAL_STORAGE_PATH": str(Path(folder) / "resultats")}
             served = {**results, "PREFECT_API_URL": url, "PREFECT_HOME": str(prefect_home)}
-            full_s = _run(home, served)
-            full_flow_s = _flow_seconds(url)
-            peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            full_s, peak_mb = run(home, served)
+            full_flow_s = flow_seconds(url)
             public = (home / "public.duckdb").read_bytes()
-            unchanged_s = _run(home, served)
-            unchanged_flow_s = _flow_seconds(url)
+            unchanged_s, _ = run(home, served)
+            unchanged_flow_s = flow_seconds(url)
             assert (home / "public.duckdb").read_bytes() == public, "unchanged run published"
             temporary = {**results, "PREFECT_HOME": str(Path(folder) / "temporaire")}
-            _run(home, temporary)  # the first temporary server creates its database (≈ 20 s)
-            temporary_s = _run(home, temporary)
+            run(home, temporary)  # the first temporary server creates its database (≈ 20 s)
+            temporary_s, _ = run(home, temporary)
             assert (home / "public.duckdb").read_bytes() == public, "unchanged run published"
-            dask_s = _run(home, served, "--runner", "dask", "--force")
-            dask_flow_s = _flow_seconds(url)
+            dask_s, _ = run(home, served, "--runner", "dask", "--force")
+            dask_flow_s = flow_seconds(url)
         finally:
-            server.terminate()
-            server.wait(timeout=60)
+            server_.terminate()
+            server_.wait(timeout=60)
         public_mb = (home / "public.duckdb").stat().st_size / 2**20
     figures = {
         "full_refresh_s": round(full_s, 2),
@@ -159,14 +202,19 @@ def main() -> None:
     for key, value in figures.items():
         print(f"{key:<40}{value:>10}")
     measured_at = datetime.now(UTC).isoformat()
-    RESULTS.mkdir(exist_ok=True)
-    latest = RESULTS / "latest.json"
-    previous = json.loads(latest.read_text()) if latest.exists() else {}
-    result = previous | {"measured_at": measured_at, "machine": machine} | figures
-    text = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
-    latest.write_text(text)
-    (RESULTS / f"{datetime.now(UTC):%Y-%m-%d}.json").write_text(text)
-    _readme_table(figures, machine, measured_at)
+    save("demo", figures, measured_at, machine_)
+    readme_table(
+        "bench-demo",
+        [
+            f"Mesuré le {measured_at[:10]} sur {machine_['cores']} cœurs, "
+            f"{machine_['memory_gb']} Gio, Python {machine_['python']}, charge moyenne "
+            f"{machine_['load_average_1min']} au départ.",
+            "",
+            "| mesure | valeur |",
+            "|---|---:|",
+            *(f"| `{k}` | {v} |" for k, v in figures.items()),
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -17,11 +17,16 @@ convert to pandas two to three times faster than zoned ones.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import re
+import shutil
 import threading
+import uuid
 from pathlib import Path
 
 import duckdb
-import orjson
 import pandas as pd
 import streamlit as st
 
@@ -29,6 +34,8 @@ from warehouse import opendata
 from warehouse.paths import Home
 
 Version = tuple[str, int, int]
+# Map outlines, derived from the published file, among the files served at app/static/.
+OUTLINES = "cartes"
 
 
 class NotPublished(RuntimeError):
@@ -183,8 +190,8 @@ def chiffres_cles() -> dict:
 
 # --- Objectifs (Accueil, Réseau, Contrats) ---------------------------------------------------
 
-# Same rule as warehouse/sql/objectifs.sql: a straight line from the first measured value to the
-# target in the target year, 5 % tolerance. One measure only has no line yet.
+# The rule of warehouse/sql/trajectoire.sql, whose macros the published file carries. One
+# measure only has no line yet.
 OBJECTIFS_ETAT = """
 with mesures as (
     select id_objectif, annee, valeur, part_perimetre_avec_donnees as part_donnees
@@ -209,13 +216,10 @@ with mesures as (
 select o.id_objectif, o.libelle, o.cible, o.annee_cible, o.reference, o.source_url,
        b.annee, b.valeur, b.part_donnees, b.nb_annees, b.annee_depart, b.valeur_depart, b.serie,
        p.annee_precedente, p.valeur_precedente,
-       least(o.cible, b.valeur_depart + (o.cible - b.valeur_depart) * (b.annee - b.annee_depart)
-             / greatest(o.annee_cible - b.annee_depart, 1)) as trajectoire,
-       case when b.valeur is null then 'sans données'
-            when b.nb_annees = 1 then 'première mesure'
-            when b.valeur >= 1.05 * trajectoire then 'en avance'
-            when b.valeur >= 0.95 * trajectoire then 'sur la trajectoire'
-            else 'en retard' end as statut
+       trajectoire(b.valeur_depart, b.annee_depart, o.cible, o.annee_cible, b.annee)
+         as trajectoire,
+       case when b.nb_annees = 1 then 'première mesure'
+            else statut_trajectoire(b.valeur, trajectoire) end as statut
 from objectifs as o
 left join bornes as b using (id_objectif)
 left join precedente as p using (id_objectif)
@@ -539,9 +543,9 @@ def tables() -> pd.DataFrame:
 
 def package() -> dict | None:
     """The open data package published now (its ``datapackage.json``), None before the first."""
-    path = opendata.current(Home.from_env().opendata) / "datapackage.json"
+    path = opendata.current(Home.from_env().static) / "datapackage.json"
     try:
-        return orjson.loads(path.read_bytes())
+        return json.loads(path.read_bytes())
     except FileNotFoundError:
         return None
 
@@ -549,22 +553,22 @@ def package() -> dict | None:
 # --- Carte et Territoire ---------------------------------------------------------------------
 
 NIVEAUX = {"region": "Région", "departement": "Département", "epci": "EPCI", "commune": "Commune"}
-# Every territory's name, whatever its level.
-_NOMS = """
-select 'region' as niveau, code_region as code, nom from regions
-union all select 'departement', code_departement, nom from departements
-union all select 'epci', code_epci, nom from epci
-union all select 'commune', code_commune, nom from communes
-"""
 # The territories of level $1 shown (communes of département $3 only, at commune level).
-_TERRITOIRES = f"""
+_TERRITOIRES = """
 territoires as (
-    select p.code, n.nom, p.population
+    select p.code, p.nom, p.population
     from population_territoires as p
-    join ({_NOMS}) as n using (niveau, code)
     where p.niveau = $1
       and ($3::varchar is null or p.code in (
           select code_commune from communes where code_departement = $3))
+)"""
+# The communes of territory ($1, $2), read from the level columns of `communes` (a lookup in
+# communes_niveaux costs a join per query).
+_DEDANS = """
+dedans as (
+    select * from communes
+    where case $1 when 'commune' then code_commune when 'epci' then code_epci
+                  when 'departement' then code_departement else code_region end = $2
 )"""
 # Population of each territory whose communes are « in » at the end of year $2.
 _PART = """
@@ -642,13 +646,22 @@ def departements() -> pd.DataFrame:
     )
 
 
-def geojson(niveau: str, departement: str | None) -> tuple[dict, tuple[float, float, float, float]]:
-    """FeatureCollection of a level's territories (feature id = code) and its bounding box."""
-    return _geojson(niveau, departement, version())
+def contours(niveau: str, departement: str | None) -> tuple[str, tuple[float, ...]]:
+    """URL of a level's outlines (a FeatureCollection, feature id = code), relative to the page,
+    and their bounding box. The browser fetches the file once and keeps it: a figure carrying the
+    EPCI outlines would be 1.4 MB for Plotly to serialise and send again at every rerun."""
+    if departement is not None and not re.fullmatch(r"[0-9][0-9AB][0-9]?", departement):
+        raise ValueError(f"code de département invalide : {departement!r}")
+    file_version = version()
+    name, text, bounds = _contours(niveau, departement, file_version)
+    target = Home.from_env().static / name
+    if not target.exists():  # first use, or removed as too old by another server process
+        _write_outlines(target, text)
+    return f"app/static/{name}", bounds
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _geojson(niveau: str, departement: str | None, file_version: Version):
+@st.cache_data(show_spinner=False, max_entries=256)
+def _contours(niveau: str, departement: str | None, file_version: Version):
     shapes = query(
         """select code, geojson, lon_min, lat_min, lon_max, lat_max
            from geometries
@@ -662,20 +675,35 @@ def _geojson(niveau: str, departement: str | None, file_version: Version):
         f'{{"type":"Feature","id":"{code}","properties":{{}},"geometry":{shape}}}'
         for code, shape in zip(shapes["code"], shapes["geojson"], strict=True)
     )
+    published = hashlib.sha256(repr(file_version).encode()).hexdigest()[:16]
+    file = f"{niveau}-{departement}.geojson" if departement else f"{niveau}.geojson"
     bounds = (
         float(shapes["lon_min"].min()),
         float(shapes["lat_min"].min()),
         float(shapes["lon_max"].max()),
         float(shapes["lat_max"].max()),
     )
-    return orjson.loads(f'{{"type":"FeatureCollection","features":[{features}]}}'), bounds
+    text = f'{{"type":"FeatureCollection","features":[{features}]}}'
+    return f"{OUTLINES}/{published}/{file}", text, bounds
+
+
+def _write_outlines(target: Path, text: str) -> None:
+    """Write atomically (several server processes may race), keeping the outlines of the last
+    two publications only: a page opened before a publish still finds its file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{uuid.uuid4().hex}.tmp")
+    temp.write_text(text, encoding="utf-8")
+    os.replace(temp, target)
+    folders = sorted(target.parent.parent.iterdir(), key=lambda f: f.stat().st_mtime)
+    for old in folders[:-2]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def territoires(niveau: str, parent: str | None) -> pd.DataFrame:
     """Territories of ``niveau`` to choose from; communes and EPCI within a département."""
     return query(
-        f"""select n.code, n.nom
-            from ({_NOMS}) as n
+        """select n.code, n.nom
+            from population_territoires as n
             where n.niveau = $1
               and ($2::varchar is null
                    or (n.niveau = 'commune' and n.code in (
@@ -691,10 +719,9 @@ def territoires(niveau: str, parent: str | None) -> pd.DataFrame:
 def territoire(niveau: str, code: str) -> dict | None:
     """Name, population, communes and the territories above it; ``None`` when unknown."""
     found = query(
-        f"""select n.nom, p.population, p.nb_communes
-            from ({_NOMS}) as n
-            join population_territoires as p using (niveau, code)
-            where n.niveau = $1 and n.code = $2""",
+        """select nom, population, nb_communes
+            from population_territoires
+            where niveau = $1 and code = $2""",
         niveau,
         code,
     )
@@ -704,17 +731,19 @@ def territoire(niveau: str, code: str) -> dict | None:
 def parents(niveau: str, code: str) -> pd.DataFrame:
     """Territories of other levels that hold some of its communes, and how many."""
     return query(
-        f"""with dedans as (
-                select code_commune from communes_niveaux where niveau = $1 and code = $2
-            ), hauts as (
-                select niveau, code, count(*) as communes
-                from communes_niveaux
-                where code_commune in (from dedans) and niveau not in ($1, 'commune')
-                group by all
+        f"""with {_DEDANS.strip()}, hauts as (
+                select 'region' as niveau, code_region as code, count(*) as communes
+                from dedans where $1 <> 'region' group by all
+                union all
+                select 'departement', code_departement, count(*)
+                from dedans where $1 <> 'departement' group by all
+                union all
+                select 'epci', code_epci, count(*)
+                from dedans where $1 <> 'epci' and code_epci is not null group by all
             )
             select h.niveau, h.code, n.nom, h.communes
             from hauts as h
-            join ({_NOMS}) as n using (niveau, code)
+            join population_territoires as n using (niveau, code)
             order by list_position(['region', 'departement', 'epci'], h.niveau),
                      h.communes desc""",
         niveau,
@@ -722,27 +751,48 @@ def parents(niveau: str, code: str) -> pd.DataFrame:
     )
 
 
-def serie_couverture(niveau: str, code: str) -> pd.DataFrame:
+def serie_couverture(niveau: str, code: str, cible: float, annee_cible: int) -> pd.DataFrame:
+    """A territory's coverage by year, its trajectory from the first measured year to ``cible``
+    in ``annee_cible`` and its status against it (« première mesure » while there is one)."""
     return query(
-        """select annee, production_enr_mwh, consommation_mwh, taux_couverture,
-                  part_population_production, part_population_consommation
-           from couverture
-           where niveau = $1 and code = $2
-           order by annee""",
+        """with serie as (
+               select annee, production_enr_mwh, consommation_mwh, taux_couverture,
+                      part_population_production, part_population_consommation
+               from couverture
+               where niveau = $1 and code = $2
+           ), depart as (
+               select min(annee) as annee_depart, arg_min(taux_couverture, annee) as valeur,
+                      count(*) as mesures
+               from serie
+               where taux_couverture is not null
+           )
+           select s.*,
+                  case when s.annee >= d.annee_depart
+                       then trajectoire(d.valeur, d.annee_depart, $3, $4, s.annee) end
+                    as trajectoire,
+                  case when d.mesures = 1 and s.taux_couverture is not null
+                       then 'première mesure'
+                       else statut_trajectoire(s.taux_couverture, trajectoire) end as statut
+           from serie as s, depart as d
+           order by s.annee""",
         niveau,
         code,
+        cible,
+        annee_cible,
     )
 
 
 def production_par_filiere(niveau: str, code: str) -> pd.DataFrame:
+    """A territory's production series; a commune's are the rows of ``production``."""
     return query(
-        """select p.annee, p.filiere, sum(p.energie_mwh) as energie_mwh,
-                  sum(p.puissance_kw) as puissance_kw
-           from production as p
-           join communes_niveaux as n using (code_commune)
-           where n.niveau = $1 and n.code = $2
-           group by all
-           order by p.annee, p.filiere""",
+        """select annee, filiere, energie_mwh, puissance_kw
+           from production_territoires
+           where niveau = $1 and code = $2
+           union all
+           select annee, filiere, energie_mwh, puissance_kw
+           from production
+           where $1 = 'commune' and code_commune = $2
+           order by annee, filiere""",
         niveau,
         code,
     )
@@ -763,12 +813,11 @@ def comparables(niveau: str, code: str, annee: int) -> pd.DataFrame:
     """Territories of the same level with between half and twice its population, and their
     renewable coverage in ``annee``; the territory itself is among them."""
     return query(
-        f"""with moi as (
+        """with moi as (
                 select population from population_territoires where niveau = $1 and code = $2
             )
-            select p.code, n.nom, p.population, v.taux_couverture, p.code = $2 as lui_meme
+            select p.code, p.nom, p.population, v.taux_couverture, p.code = $2 as lui_meme
             from population_territoires as p
-            join ({_NOMS}) as n using (niveau, code)
             join couverture as v on v.niveau = p.niveau and v.code = p.code and v.annee = $3
             where p.niveau = $1
               and p.population between (select population from moi) / 2
@@ -784,13 +833,11 @@ def comparables(niveau: str, code: str, annee: int) -> pd.DataFrame:
 def contrats_du_territoire(niveau: str, code: str) -> pd.DataFrame:
     """Contracts whose perimeter holds an EPCI with communes in the territory."""
     return query(
-        """select k.type, k.nom, k.vague, k.date_signature, count(distinct p.code_epci) as epci
+        f"""with {_DEDANS.strip()}
+           select k.type, k.nom, k.vague, k.date_signature, count(distinct p.code_epci) as epci
            from contrats as k
            join contrats_perimetres as p using (id_contrat)
-           where p.code_epci in (
-               select c.code_epci from communes as c
-               join communes_niveaux as n using (code_commune)
-               where n.niveau = $1 and n.code = $2)
+           where p.code_epci in (select code_epci from dedans)
            group by all
            order by k.date_signature nulls last, k.nom""",
         niveau,
@@ -801,15 +848,12 @@ def contrats_du_territoire(niveau: str, code: str) -> pd.DataFrame:
 def membres_du_territoire(niveau: str, code: str) -> pd.DataFrame:
     """Active members seated in the territory or covering some of its communes."""
     return query(
-        """with dedans as (
-               select code_commune from communes_niveaux where niveau = $1 and code = $2
-           ), couvre as (
-               select t.id_membre from membres_territoires as t
-               join communes as c on t.niveau = 'epci' and c.code_epci = t.code
-               where c.code_commune in (from dedans)
+        f"""with {_DEDANS.strip()}, couvre as (
+               select id_membre from membres_territoires
+               where niveau = 'epci' and code in (select code_epci from dedans)
                union
                select id_membre from membres_territoires
-               where niveau = 'commune' and code in (from dedans)
+               where niveau = 'commune' and code in (select code_commune from dedans)
            )
            select m.nom, m.type, m.sous_type, m.date_adhesion, m.reseau_tepos,
                   m.code_commune_siege in (select code_commune from dedans) as siege_ici

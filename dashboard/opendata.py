@@ -1,10 +1,12 @@
-"""The open data package, served by Streamlit's static file serving at stable addresses:
-``/app/static/donnees/<fichier>`` always gives the files of the latest publish.
+"""The files the dashboard serves as they are, through Streamlit's static file serving: the open
+data package at stable addresses (``/app/static/donnees/<fichier>`` always gives the latest
+publish's files) and the map outlines (``/app/static/cartes/…``).
 
 Streamlit serves the folder ``static`` beside the app's script, resolved once when the server
-starts, and refuses any file whose real path leaves it. So ``dashboard/static`` is a link to the
-home's package folder (``$OBSERVATOIRE_HOME/opendata``), made by ``observatoire dashboard``;
-inside it, the link ``donnees`` that each publish swaps points to the current version.
+starts, and refuses any file whose real path leaves it. Those files belong to the home, not to
+the code: ``dashboard/static`` is a link to ``$OBSERVATOIRE_HOME/static``, made by
+``observatoire dashboard``; inside it, the link ``donnees`` that each publish swaps points to the
+package's current version.
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ URL_PATH = f"app/static/{opendata.CURRENT}"
 
 
 def serve(home: Home) -> Path:
-    """Point ``dashboard/static`` at ``home``'s package folder (replacing the link atomically,
-    so that a running server started on another home keeps the folder it resolved)."""
-    home.opendata.mkdir(parents=True, exist_ok=True)
+    """Point ``dashboard/static`` at ``home``'s served files (replacing the link atomically, so
+    that a running server started on another home keeps the folder it resolved)."""
+    home.static.mkdir(parents=True, exist_ok=True)
     link = STATIC.with_name(f".static-{uuid.uuid4().hex}")
-    link.symlink_to(home.opendata, target_is_directory=True)
+    link.symlink_to(home.static, target_is_directory=True)
     os.replace(link, STATIC)
     return STATIC

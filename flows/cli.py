@@ -1,8 +1,10 @@
-"""Command line: ``observatoire refresh | status | dashboard``."""
+"""Command line: ``observatoire refresh | status | dashboard | partenaires``."""
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import sys
 from datetime import UTC, datetime
 from importlib.resources import files
@@ -29,6 +31,17 @@ def _prefect_offline(home: Home) -> None:
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
     # its first start creates its database: over Prefect's 20 s on a busy two-core machine
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+
+
+def _disk_full(error: BaseException | None) -> bool:
+    """Whether ``error``, or what caused it, is a full disk (DuckDB only gives the text)."""
+    while error is not None:
+        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+            return True
+        if os.strerror(errno.ENOSPC) in str(error):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def _locations(pairs: list[str]) -> dict[str, str]:
@@ -114,6 +127,12 @@ def refresh(
     try:
         report = flow(locations=locations, sources=only, force=force)
     except Exception as error:  # the flow already logged the traceback
+        if _disk_full(error):
+            free = f"{shutil.disk_usage(home.root).free / 1e6:,.0f}".replace(",", "\u202f")
+            error = (
+                f"disque plein : il reste {free} Mo sur le volume de {home.root} ; libérez "
+                f"de la place puis relancez (détail : {error})"
+            )
         previous = (
             f"Le fichier publié précédent ({home.public}) reste en service, inchangé."
             if home.public.exists()
@@ -326,28 +345,22 @@ def demo(
         typer.echo(f"{out / file.name} : {len(file.data):,} octets".replace(",", "\u202f"))
 
 
-@app.command()
-def dashboard(
-    port: Annotated[int, typer.Option(help="Port d'écoute.")] = 8501,
-    host: Annotated[str, typer.Option(help="Adresse d'écoute.")] = "127.0.0.1",
-) -> None:
-    """Servir le tableau de bord public (lecture seule de public.duckdb) et les fichiers de
-    données ouvertes (/app/static/donnees/…)."""
-    home = Home.from_env()
-    os.environ["OBSERVATOIRE_HOME"] = str(home.root)
-    opendata.serve(home)
-    script = files("dashboard") / "app.py"
+def _serve(script: str, host: str, port: int, *options: str) -> None:
+    """Replace this process by Streamlit serving ``script``, offline and without telemetry."""
+    os.environ["OBSERVATOIRE_HOME"] = str(Home.from_env().root)
     args = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        str(script),
+        script,
         "--server.address",
         host,
         "--server.port",
         str(port),
         "--server.headless",
+        "true",
+        "--server.enableStaticServing",
         "true",
         "--browser.gatherUsageStats",
         "false",
@@ -355,10 +368,48 @@ def dashboard(
         "false",
         "--client.toolbarMode",
         "viewer",
-        "--server.enableStaticServing",
-        "true",
+        *options,
     ]
     os.execv(sys.executable, args)
+
+
+@app.command()
+def dashboard(
+    port: Annotated[int, typer.Option(help="Port d'écoute.")] = 8501,
+    host: Annotated[str, typer.Option(help="Adresse d'écoute.")] = "127.0.0.1",
+) -> None:
+    """Servir le tableau de bord public (lecture seule de public.duckdb) et ses fichiers : données
+    ouvertes (/app/static/donnees/…) et contours des cartes."""
+    opendata.serve(Home.from_env())
+    _serve(str(files("dashboard") / "app.py"), host, port)
+
+
+@app.command()
+def partenaires(
+    port: Annotated[int, typer.Option(help="Port d'écoute.")] = 8502,
+    host: Annotated[str, typer.Option(help="Adresse d'écoute.")] = "127.0.0.1",
+    secrets: Annotated[
+        Path,
+        typer.Option(
+            envvar="OBSERVATOIRE_SECRETS",
+            help="Fichier de secrets, hors du dépôt : sections [auth] (fournisseur OIDC) et "
+            "[partenaires] (comptes et domaines autorisés).",
+        ),
+    ] = Path("~/.streamlit/secrets.toml"),
+) -> None:
+    """Servir l'espace partenaires (connexion OIDC, lecture seule de partenaires.duckdb)."""
+    secrets = secrets.expanduser().resolve()
+    if not secrets.is_file():
+        typer.secho(
+            f"{secrets} : fichier de secrets introuvable. L'espace partenaires demande une "
+            "section [auth] (fournisseur OIDC) et une section [partenaires] (comptes autorisés) : "
+            "voir « Espace partenaires » dans le README.",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(2)
+    script = str(files("dashboard") / "partenaires" / "app.py")
+    _serve(script, host, port, "--secrets.files", str(secrets))
 
 
 if __name__ == "__main__":

@@ -22,16 +22,12 @@ from flows.source import RawFile
 from flows.tabular import read_text_table
 from schemas.check import Checked, ContractError, numbers
 from schemas.check import check as check_table
-from schemas.consommation import ORE_COLUMNS, ConsommationBrute, with_communes
 from warehouse.audit import Provenance
 from warehouse.internal import sql
 
 NAME = "consommation"
 DEMO_FILE = "consommation_demo.parquet"
 PORTAL = "https://opendata.agenceore.fr/api/explore/v2.1/catalog/datasets/{}/exports/parquet"
-_NUMBERS = numbers(ConsommationBrute)
-# ORE headers of the contract's number columns: the CSV reader parses them when it can
-ORE_NUMBERS = {ore: _NUMBERS[name] for ore, name in ORE_COLUMNS.items() if name in _NUMBERS}
 
 
 def provenance(location: str | None) -> Provenance:
@@ -60,7 +56,13 @@ def fetch(location: str | None) -> list[RawFile]:
 
 
 def _one(file: RawFile, ref: Territories) -> Checked:
-    raw = read_text_table(file.data, file.origin, numbers=ORE_NUMBERS)
+    # the contract (pandera) is imported only when a file is checked
+    from schemas.consommation import ORE_COLUMNS, ConsommationBrute, with_communes
+
+    typed = numbers(ConsommationBrute)
+    # ORE headers of the contract's number columns: the CSV reader parses them when it can
+    ore_numbers = {ore: typed[name] for ore, name in ORE_COLUMNS.items() if name in typed}
+    raw = read_text_table(file.source, file.origin, numbers=ore_numbers, columns=set(ORE_COLUMNS))
     missing = [ore for ore in ORE_COLUMNS if ore not in raw.columns]
     if missing:
         raise ContractError(

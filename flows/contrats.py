@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import duckdb
 import polars as pl
-import shapely
 
-from flows import remote, topojson
+from flows import remote
 from flows.demo import contrats as demo
 from flows.reference import Territories
 from flows.source import RawFile
 from flows.tabular import read_text_table
 from schemas.check import ROW, Checked, ContractError, empty
 from schemas.check import check as check_table
-from schemas.contrats import OPTIONAL_CRTE, CrteBrut, CteBrut, with_epci
-from warehouse import contrats as overlay
 from warehouse.audit import Provenance
 from warehouse.internal import sql
 
@@ -51,6 +48,11 @@ def fetch(location: str | None) -> list[RawFile]:
 
 
 def _cte(file: RawFile) -> Checked:
+    import shapely
+
+    from flows import topojson
+    from schemas.contrats import CteBrut
+
     try:
         features = topojson.features(file.data)
     except (ValueError, KeyError, IndexError, TypeError) as error:
@@ -65,7 +67,9 @@ def _cte(file: RawFile) -> Checked:
 
 
 def _crte(file: RawFile, con: duckdb.DuckDBPyConnection | None) -> Checked:
-    raw = read_text_table(file.data, file.origin)
+    from schemas.contrats import OPTIONAL_CRTE, with_epci
+
+    raw = read_text_table(file.source, file.origin)
     raw = raw.with_columns(
         pl.lit(None, pl.String).alias(c) for c in OPTIONAL_CRTE if c not in raw.columns
     )
@@ -73,6 +77,8 @@ def _crte(file: RawFile, con: duckdb.DuckDBPyConnection | None) -> Checked:
 
 
 def check(files: list[RawFile], con: duckdb.DuckDBPyConnection | None) -> dict[str, Checked]:
+    from schemas.contrats import CrteBrut, CteBrut  # pandera: only when a file is checked
+
     (file,) = files
     if file.data.lstrip()[:1] == b"{":
         return {"contrats_cte": _cte(file), "contrats_crte": empty(CrteBrut, file.origin)}
@@ -80,5 +86,7 @@ def check(files: list[RawFile], con: duckdb.DuckDBPyConnection | None) -> dict[s
 
 
 def build_marts(con: duckdb.DuckDBPyConnection) -> None:
+    from warehouse import contrats as overlay  # shapely: imported only when marts are built
+
     con.execute(sql("contrats"))
     overlay.build(con)

@@ -25,7 +25,6 @@ from flows.source import RawFile
 from flows.tabular import read_text_table
 from schemas.check import PROBLEM_SCHEMA, ROW, Checked, ContractError, reject
 from schemas.check import check as check_table
-from schemas.installations import CODE_COMMUNE, FILIERES, ODRE_COLUMNS, with_communes
 from warehouse.audit import Provenance
 from warehouse.internal import sql
 
@@ -93,7 +92,10 @@ def _unplaced(placed: pl.DataFrame) -> pl.DataFrame:
 
 
 def _one(file: RawFile, ref: Territories, names: CommuneNames) -> Checked:
-    raw = read_text_table(file.data, file.origin)
+    # the contract (pandera) is imported only when a file is checked
+    from schemas.installations import CODE_COMMUNE, FILIERES, ODRE_COLUMNS, with_communes
+
+    raw = read_text_table(file.source, file.origin)
     missing = [column for column in ODRE_COLUMNS if column not in raw.columns]
     if missing:
         raise ContractError(

@@ -20,7 +20,6 @@ from flows.source import RawFile
 from flows.tabular import read_text_table
 from schemas.check import Checked
 from schemas.check import check as check_table
-from schemas.membres import with_territories
 from warehouse.audit import Provenance
 from warehouse.internal import sql
 
@@ -51,9 +50,11 @@ def fetch(location: str | None) -> list[RawFile]:
 
 
 def check(files: list[RawFile], con: duckdb.DuckDBPyConnection | None) -> dict[str, Checked]:
+    from schemas.membres import with_territories  # pandera: only when a file is checked
+
     (file,) = files
     ref = Territories.load(con)
-    raw = read_text_table(file.data, file.origin)
+    raw = read_text_table(file.source, file.origin)
     repairs = []
     for column, many in (("code_commune_siege", False), ("territoires", True)):
         if column in raw.columns:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from prefect.logging.loggers import flow_run_logger
@@ -39,7 +40,8 @@ def alert(flow, flow_run, state) -> None:
     try:
         urllib.request.urlopen(request, timeout=TIMEOUT_S).close()
     except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-        logger.warning("alerte non envoyée à %s : %s", url, error)
+        # the webhook URL is a secret (its path is the token): name its host only
+        logger.warning("alerte non envoyée à %s : %s", urllib.parse.urlparse(url).netloc, error)
 
 
 def alert_if_partial(flow, flow_run, state) -> None:

@@ -15,7 +15,7 @@ from dataclasses import replace
 import duckdb
 import polars as pl
 
-from flows import config, production_teo, remote
+from flows import config, remote
 from flows.codes import repair_column
 from flows.demo import production as demo
 from flows.reference import Territories
@@ -23,7 +23,6 @@ from flows.source import RawFile
 from flows.tabular import read_text_table
 from schemas.check import Checked, ContractError
 from schemas.check import check as check_table
-from schemas.production import filieres, for_header
 from warehouse.audit import Provenance
 from warehouse.internal import sql
 
@@ -58,7 +57,7 @@ def fetch(location: str | None) -> list[RawFile]:
     return remote.read_or_demo(location, DEMO_FILE, demo.parquet_bytes)
 
 
-def _long(valid: pl.DataFrame, source: str) -> pl.DataFrame:
+def _long(valid: pl.DataFrame, source: str, filieres: list[str]) -> pl.DataFrame:
     """One row per filière: the pairs of columns become (filiere, nb_sites, energie_mwh)."""
     keys = ["annee", "code_commune", "domaine_de_tension"]
     return pl.concat(
@@ -72,12 +71,16 @@ def _long(valid: pl.DataFrame, source: str) -> pl.DataFrame:
             pl.lit(source).alias("source"),
             "ligne",
         )
-        for f in filieres(valid.columns)
+        for f in filieres
     )
 
 
 def _one(file: RawFile, ref: Territories) -> dict[str, Checked]:
-    raw = read_text_table(file.data, file.origin)
+    # the contracts (pandera) are imported only when a file is checked
+    from flows import production_teo
+    from schemas.production import filieres, for_header, number_type
+
+    raw = read_text_table(file.source, file.origin, numbers=number_type)
     if production_teo.recognises(raw.columns):
         return production_teo.check(raw, file, ref)
     if not filieres(raw.columns):
@@ -94,7 +97,9 @@ def _one(file: RawFile, ref: Territories) -> dict[str, Checked]:
         repairs = None
     checked = check_table(raw, for_header(raw.columns, ref.communes), file.origin)
     return {
-        "production": replace(checked, repairs=repairs, staged=_long(checked.valid, file.name)),
+        "production": replace(
+            checked, repairs=repairs, staged=_long(checked.valid, file.name, filieres(raw.columns))
+        ),
         "production_agregats": production_teo.no_agregats(file),
     }
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import replace
 
 import duckdb
@@ -22,7 +23,7 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.states import Completed
 
-from flows import config, notify
+from flows import config, notify, remote
 from flows.report import (
     LOADED,
     UNCHANGED,
@@ -32,15 +33,18 @@ from flows.report import (
     create_artifacts,
 )
 from flows.source import RawFile
-from flows.sources import SOURCES, code_fingerprint
-from warehouse import audit, geometries, internal, objectifs, opendata
+from flows.sources import SOURCES, code_fingerprint, import_now
+from warehouse import audit, internal, objectifs, opendata, partenaires
 from warehouse.audit import now
-from warehouse.landing import LandedFile, land
+from warehouse.landing import LandedFile, clean_partial, land
 from warehouse.lock import exclusive
 from warehouse.paths import Home
 from warehouse.publish import clean_stale, publish, table_counts
 
 __all__ = ["RefreshFailed", "RefreshReport", "SourceReport", "refresh"]
+
+
+STAGE_SLICE_ROWS = 1_000_000
 
 
 class TooManyRejects(RuntimeError):
@@ -72,7 +76,7 @@ def receive(name: str, location: str | None) -> list[LandedFile]:
     """Fetch a source's raw files and land them; transient failures are retried, twice at most."""
     home = Home.from_env()
     return [
-        land(home.landing, name, f.name, f.origin, f.data) for f in SOURCES[name].fetch(location)
+        land(home.landing, name, f.name, f.origin, f.source) for f in SOURCES[name].fetch(location)
     ]
 
 
@@ -82,6 +86,21 @@ def _stage_key(context, parameters: dict) -> str:
     name = parameters["name"]
     key = f"{name}|{_digest(parameters['landed'])}|{code_fingerprint()}|{config.settings(name)}"
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _write_aside(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> str:
+    """Write ``frame`` to a staging table beside ``table``, committing a slice at a time, and
+    return its name, for the load's transaction to swap it in: a transaction holds what it
+    inserts uncompressed in memory, which for a national table doubles a refresh's peak. A
+    table left aside by a killed run is replaced by the next load."""
+    aside = f"_chargement_{table}"
+    con.register("lignes_valides", frame.head(0))
+    con.execute(f'create or replace table staging."{aside}" as select * from lignes_valides')
+    for part in frame.iter_slices(STAGE_SLICE_ROWS):
+        con.register("lignes_valides", part)
+        con.execute(f'insert into staging."{aside}" select * from lignes_valides')
+    con.unregister("lignes_valides")
+    return aside
 
 
 @task(name="valider et charger", cache_key_fn=_stage_key)
@@ -94,7 +113,7 @@ def stage(name: str, location: str | None, landed: list[LandedFile], run_id: str
     from warehouse import quarantine  # with pandera: imported only when a file is checked
 
     source = SOURCES[name]
-    files = [RawFile(f.name, str(f.path), f.path.read_bytes()) for f in landed]
+    files = [RawFile(f.name, str(f.path), path=f.path) for f in landed]
     report = SourceReport(name, [f.name for f in landed])
     with internal.connect(Home.from_env().warehouse) as con:
         checked = source.check(files, con)
@@ -105,18 +124,19 @@ def stage(name: str, location: str | None, landed: list[LandedFile], run_id: str
         report.rows_accepted = sum(r.valid.height for r in results)
         threshold = config.reject_threshold(name)
         share = (report.rows_read - report.rows_accepted) / max(report.rows_read, 1)
+        staged = {}
+        if share <= threshold:
+            for table, rs in parts.items():
+                valid = pl.concat([r.to_stage for r in rs], how="diagonal_relaxed")
+                staged[table] = _write_aside(con, table, valid.drop("ligne"))
         con.execute("begin")
         for result in results:
             report.rows_rejected += quarantine.store(con, run_id, name, result)
             report.problems += result.messages(limit=20)
         if share <= threshold:
-            for table, rs in parts.items():
-                valid = pl.concat([r.to_stage for r in rs], how="diagonal_relaxed")
-                con.register("lignes_valides", valid.drop("ligne"))
-                con.execute(
-                    f'create or replace table staging."{table}" as select * from lignes_valides'
-                )
-                con.unregister("lignes_valides")
+            for table, aside in staged.items():
+                con.execute(f'drop table if exists staging."{table}"')
+                con.execute(f'alter table staging."{aside}" rename to "{table}"')
             audit.record_staged(con, run_id, name, _digest(landed))
         audit.record_files(con, run_id, landed, source.provenance(location))
         con.execute("commit")
@@ -131,27 +151,34 @@ def stage(name: str, location: str | None, landed: list[LandedFile], run_id: str
 
 @task(name="construire les marts", cache_policy=NO_CACHE)
 def build_marts(names: list[str], objectives: bool) -> None:
-    """Build the marts of ``names`` in one transaction, and the objectives if asked."""
+    """Build the marts of ``names`` in one transaction, and the objectives (with the partner
+    tables, which read them) if asked."""
     with internal.connect(Home.from_env().warehouse) as con:
         con.execute("begin")
         for name in names:
             SOURCES[name].build_marts(con)
-        if objectives:
-            objectifs.build(con)
+        if objectives and objectifs.build(con):
+            partenaires.build(con)
         con.execute("commit")
 
 
 @task(name="contours d'une région", cache_policy=NO_CACHE)
 def region_geometries(part: pl.DataFrame) -> pl.DataFrame:
     """Unions and web shapes of one région: runs wherever the task runner sends it."""
+    from warehouse import geometries  # shapely: imported only when shapes are made
+
     return geometries.region_frame(part)
 
 
 @task(name="publier", cache_policy=NO_CACHE)
 def publish_public(run_id: str) -> dict[str, int]:
+    """Publish the partner file, then the public one: a failure in either leaves the public
+    file, and the run's record, as they were."""
     home = Home.from_env()
+    published_at = now()
     with internal.connect(home.warehouse) as con:
-        counts = publish(con, home.public, run_id, now(), package=home.opendata)
+        partenaires.publish(con, home.partenaires, run_id, published_at)
+        counts = publish(con, home.public, run_id, published_at, package=home.static)
         audit.mark_published(con, run_id)
     return counts
 
@@ -171,6 +198,8 @@ def _build(staged: list[str], loaded: list[str], force: bool) -> None:
     """Build the marts of every staged source; territory geometries, per région, only when the
     territories changed. A source that failed this run keeps the staging of its last good load,
     so its marts, and the public file, keep serving that data."""
+    from warehouse import geometries
+
     home = Home.from_env()
     with internal.connect(home.warehouse) as con:
         shapes = con.execute(
@@ -199,6 +228,7 @@ def _load(
     logger = get_run_logger()
     audit.start(con, run_id, name)
     served = audit.served(con, name)
+    shown = remote.shown(location) if location else None  # what the audit may record of it
     step = "téléchargement"
     landed: list[LandedFile] = []
     try:
@@ -214,19 +244,21 @@ def _load(
         report = state.result()
     except Exception as error:
         reason = str(error)
-        if location and location not in reason:  # a check names the landed copy, not the source
-            reason += f" (fichier reçu de {location})"
-        audit.finish(
-            con,
-            run_id,
-            name,
-            status="échec",
-            message=f"{step} : {reason}",
-            location=location,
-            sha256=_digest(landed),
+        if shown and shown not in reason:  # a check names the landed copy, not the source
+            reason += f" (fichier reçu de {shown})"
+        _note_failure(
+            lambda: audit.finish(
+                con,
+                run_id,
+                name,
+                status="échec",
+                message=f"{step} : {reason}",
+                location=shown,
+                sha256=_digest(landed),
+            )
         )
         raise RefreshFailed(name, step, reason) from error
-    where = location or os.path.commonpath([f.origin for f in landed])
+    where = shown or os.path.commonpath([f.origin for f in landed])
     if state.name == "Cached":
         audit.finish(
             con,
@@ -260,6 +292,21 @@ def _load(
     for problem in report.problems[:5]:
         logger.warning("%s : %s", name, problem)
     return report
+
+
+def _note_failure(record: Callable[[], None]) -> None:
+    """Record a failure in the audit if the warehouse still can: the full disk that stopped a
+    step may stop this write too, and the failure must still be told (the next run marks the
+    run interrupted)."""
+    try:
+        record()
+    except duckdb.Error as error:
+        get_run_logger().error("échec non noté dans l'audit : %s", error)
+
+
+def _fail_run(home: Home, run_id: str, message: str) -> None:
+    with internal.connect(home.warehouse) as con:
+        audit.fail_run(con, run_id, message)
 
 
 def _percent(share: float) -> str:
@@ -302,13 +349,15 @@ def refresh(
     run_id = flow_run.get_id() or now().strftime("%Y%m%dT%H%M%S")
     logger = get_run_logger()
     with exclusive(home.lock):
-        for path in clean_stale(home.public):
-            logger.warning("fichier laissé par une publication interrompue supprimé : %s", path)
+        stale = clean_stale(home.public) + clean_stale(home.partenaires)
+        for path in stale + clean_partial(home.landing):
+            logger.warning("fichier laissé par un run interrompu supprimé : %s", path)
         with internal.connect(home.warehouse) as con:
             if audit.close_interrupted(con):
                 logger.warning("un run précédent, interrompu, a été marqué comme tel")
             accepted_before = audit.last_published(con)
         # every source is fetched at once (in parallel on Dask); staging writes one at a time
+        import_now(names)
         received = {
             name: receive.with_options(refresh_cache=force).submit(name, locations.get(name))
             for name in names
@@ -329,8 +378,8 @@ def refresh(
             raise failures[0]
         loaded = [r.source for r in reports if r.status == LOADED]
         published, tables_before = {}, {}
-        missing = not (home.public.exists() and opendata.current(home.opendata).exists())
-        if loaded or failures or force or missing:
+        published_files = (home.public, home.partenaires, opendata.current(home.static))
+        if loaded or failures or force or not all(f.exists() for f in published_files):
             step = "construction des marts"
             try:
                 if loaded or force:
@@ -341,8 +390,8 @@ def refresh(
                 tables_before = table_counts(home.public)
                 published = publish_public(run_id)
             except Exception as error:
-                with internal.connect(home.warehouse) as con:
-                    audit.fail_run(con, run_id, f"non publié ({step} : {error})")
+                message = f"non publié ({step} : {error})"
+                _note_failure(lambda: _fail_run(home, run_id, message))
                 raise RefreshFailed("toutes", step, str(error)) from error
         else:
             logger.info("aucune source n'a changé : %s reste tel quel", home.public)

@@ -1,29 +1,78 @@
-"""Read a source's file from wherever it is: an http(s) URL or a local path."""
+"""Read a source's file from wherever it is: an http(s) URL or a local path.
+
+A location may name environment variables, ``${CRM_TOKEN}``: the secret is read from the
+environment when the file is fetched, so flow parameters, logs, the audit and the published file
+only ever hold the name. Credentials written in the URL itself (``user:password@``, a ``token=``
+parameter) are used, and masked wherever the location is shown.
+"""
 
 from __future__ import annotations
 
+import base64
 import gzip
 import os
+import re
 import urllib.error
 import urllib.request
 import zlib
 from collections.abc import Callable
 from http.client import HTTPException
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from flows.source import FetchError, RawFile
 
 TIMEOUT_S = float(os.environ.get("OBSERVATOIRE_TIMEOUT_S", "60"))
 USER_AGENT = "observatoire-cler/0.1 (+https://www.cler.org)"
 HTML_STARTS = (b"<!doctype html", b"<html")
+VARIABLE = re.compile(r"\$\{(\w+)\}")
+SECRET_PARAMETER = re.compile(r"token|key|secret|pass|pwd|auth|sig|credential", re.IGNORECASE)
+MASK = "***"
 
 
-def _download(location: str) -> tuple[bytes, str | None, str, str]:
-    """Body, announced length, content type and content encoding at ``location``."""
-    request = urllib.request.Request(
-        location, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, identity"}
-    )
+def expand(location: str) -> str:
+    """``location`` with each ``${NAME}`` replaced by the environment variable ``NAME``."""
+
+    def value(match: re.Match[str]) -> str:
+        if match[1] not in os.environ:
+            raise FetchError(f"{location} : variable d'environnement {match[1]} non définie")
+        return os.environ[match[1]]
+
+    return VARIABLE.sub(value, location)
+
+
+def shown(location: str) -> str:
+    """``location`` as it may be logged, recorded and published: a password in the URL and the
+    values of secret-looking query parameters (token, key, password…) are masked."""
+    parsed = urlparse(location)
+    if parsed.scheme not in ("http", "https"):
+        return location
+    netloc = parsed.netloc
+    if parsed.password is not None and not VARIABLE.fullmatch(parsed.password):
+        netloc = f"{parsed.username}:{MASK}@{netloc.rpartition('@')[2]}"
+    query = "&".join(_masked(part) for part in parsed.query.split("&")) if parsed.query else ""
+    return parsed._replace(netloc=netloc, query=query).geturl()
+
+
+def _masked(parameter: str) -> str:
+    """``key=value`` of a query string, its value masked if the key names a secret."""
+    key, sep, value = parameter.partition("=")
+    if sep and SECRET_PARAMETER.search(unquote(key)) and not VARIABLE.fullmatch(unquote(value)):
+        return f"{key}={MASK}"
+    return parameter
+
+
+def _download(url: str, location: str) -> tuple[bytes, str | None, str, str]:
+    """Body, announced length, content type and content encoding at ``url`` (``location`` with
+    its variables expanded: only ``location``, masked, is ever named in a message)."""
+    location = shown(location)
+    parsed = urlparse(url)
+    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, identity"}
+    if parsed.username is not None:  # urllib does not send credentials written in the URL
+        pair = f"{unquote(parsed.username)}:{unquote(parsed.password or '')}"
+        headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+        url = parsed._replace(netloc=parsed.netloc.rpartition("@")[2]).geturl()
+    request = urllib.request.Request(url, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
             headers = response.headers
@@ -62,10 +111,13 @@ def _decoded(location: str, data: bytes, encoding: str) -> bytes:
 
 
 def read(location: str) -> RawFile:
-    """The bytes at ``location``; any failure is a :class:`FetchError` naming it."""
-    parsed = urlparse(location)
+    """The file at ``location`` (a local one left on disk until read); any failure is a
+    :class:`FetchError` naming it (masked)."""
+    url = expand(location)
+    parsed = urlparse(url)
     if parsed.scheme in ("http", "https"):
-        data, expected, content_type, encoding = _download(location)
+        data, expected, content_type, encoding = _download(url, location)
+        location = shown(location)
         if expected is not None and int(expected) != len(data):
             raise FetchError(
                 f"{location} : réponse tronquée ({len(data)} octets sur {expected})", transient=True
@@ -80,9 +132,10 @@ def read(location: str) -> RawFile:
             )
         name = Path(parsed.path).name or "telechargement"
         return RawFile(name, location, data)
-    path = Path(location)
+    path = Path(url)
     try:
-        return RawFile(path.name, str(path.resolve()), path.read_bytes())
+        with path.open("rb"):  # readable now; read later, by whoever needs its bytes
+            return RawFile(path.name, str(path.resolve()), path=path.resolve())
     except OSError as error:
         raise FetchError(f"{location} : fichier illisible ({error.strerror})") from error
 

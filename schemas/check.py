@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandera.polars as pa
 import polars as pl
-from pandera.errors import SchemaErrors
+
+if TYPE_CHECKING:  # pandera is imported where a contract is built or applied: a refresh with
+    import pandera.polars as pa  # nothing to check, and the readers, start without it
 
 ROW = "ligne"
 WHOLE_ROW = "(ligne entière)"
+PERSONAL = "personnel"  # key of a contract field's metadata: its values are personal data
 PROBLEM_SCHEMA = {"ligne": pl.Int64, "colonne": pl.String, "regle": pl.String, "valeur": pl.String}
 
 
@@ -34,6 +37,7 @@ class Checked:
     rejected: pl.DataFrame
     repairs: pl.DataFrame | None = None  # codes repaired before checking, see flows/codes.py
     staged: pl.DataFrame | None = None  # what to stage, when its shape differs from ``valid``
+    personal: frozenset[str] = frozenset()  # columns whose values messages never repeat
 
     @property
     def to_stage(self) -> pl.DataFrame:
@@ -47,7 +51,11 @@ class Checked:
         rows = self.problems.sort(ROW).head(limit) if limit else self.problems.sort(ROW)
         return [
             f"{self.file}, ligne {p['ligne']}, colonne {p['colonne']} : {p['regle']} "
-            f"(valeur {p['valeur']!r})"
+            + (
+                "(donnée personnelle, valeur non reprise)"
+                if p["colonne"] in self.personal
+                else f"(valeur {p['valeur']!r})"
+            )
             for p in rows.iter_rows(named=True)
         ]
 
@@ -55,6 +63,8 @@ class Checked:
 def one_of(values: Iterable[str], error: str) -> pa.Check:
     """``Check.isin`` for a large reference such as today's communes, held as one polars Series:
     pandera copies every check at each validation, and converts a Python collection each time."""
+    import pandera.polars as pa
+
     allowed = pl.Series(list(values), dtype=pl.String).implode()
     return pa.Check(
         lambda data: data.lazyframe.select(pl.col(data.key).is_in(allowed)),
@@ -122,6 +132,9 @@ def check(
     raw: pl.DataFrame, contract: type[pa.DataFrameModel] | pa.DataFrameSchema, file: str
 ) -> Checked:
     """Type ``raw`` by the contract's columns, validate it, split valid rows from rejected ones."""
+    import pandera.polars as pa
+    from pandera.errors import SchemaErrors
+
     schema = contract if isinstance(contract, pa.DataFrameSchema) else contract.to_schema()
     missing = [c for c in schema.columns if c not in raw.columns]
     if missing:
@@ -177,9 +190,13 @@ def check(
     rejected_rows = problems[ROW].unique()
     return Checked(
         file=file,
-        valid=typed.filter(~pl.col(ROW).is_in(rejected_rows.implode())),
+        # no copy of a national file whose every row is valid
+        valid=typed.filter(~pl.col(ROW).is_in(rejected_rows.implode())) if len(problems) else typed,
         problems=problems.sort(ROW),
         rejected=raw.filter(pl.col(ROW).is_in(rejected_rows.implode())),
+        personal=frozenset(
+            n for n, c in schema.columns.items() if (c.metadata or {}).get(PERSONAL)
+        ),
     )
 
 
@@ -205,4 +222,5 @@ def reject(checked: Checked, raw: pl.DataFrame, problems: pl.DataFrame) -> Check
         rejected=raw.filter(pl.col(ROW).is_in(rows)),
         repairs=checked.repairs,
         staged=checked.staged,
+        personal=checked.personal,
     )

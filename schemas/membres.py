@@ -8,12 +8,11 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
-from schemas.check import one_of
+from schemas.check import PERSONAL, one_of
 
 TYPES = ["collectivité", "association", "entreprise", "autre"]
 SERVICES = ["cep", "econome_flux", "ingenierie"]  # conseil en énergie partagé, économe de flux…
 LA_POSTE = "356000000"  # the one SIREN that does not pass the Luhn check
-PERSONAL = ("contact_nom", "contact_email")
 
 
 def siren_valide(siren: pl.Expr) -> pl.Expr:
@@ -45,8 +44,11 @@ class MembreBrut(pa.DataFrameModel):
     annee_objectif_enr: pl.Int64 = pa.Field(nullable=True, ge=2020, le=2100)
     etp_coordination: pl.Float64 = pa.Field(nullable=True, ge=0, le=200)
     services_mutualises: str = pa.Field(nullable=True)
-    contact_nom: str = pa.Field(nullable=True)
-    contact_email: str = pa.Field(nullable=True, str_matches=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+    # personal data: kept in staging, never in a mart nor repeated in a message
+    contact_nom: str = pa.Field(nullable=True, metadata={PERSONAL: True})
+    contact_email: str = pa.Field(
+        nullable=True, str_matches=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", metadata={PERSONAL: True}
+    )
 
     @pa.check("siren", name="siren_luhn", error="SIREN : 9 chiffres et clé de Luhn valide")
     @classmethod

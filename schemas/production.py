@@ -36,6 +36,13 @@ def filieres(columns: list[str]) -> list[str]:
     return sorted(sites & energy)
 
 
+def number_type(column: str) -> type[pl.DataType] | None:
+    """The type of an Enedis number column, which a reader may parse itself."""
+    if column == "annee" or SITES.match(column):
+        return pl.Int64
+    return pl.Float64 if ENERGY.match(column) else None
+
+
 def for_header(columns: list[str], communes: frozenset[str]) -> pa.DataFrameSchema:
     """The contract for a file with this header, checking communes against today's."""
     measures = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -26,8 +27,16 @@ REAL = SHARED / "data" / "real"
 
 @pytest.fixture(scope="session")
 def prefect_harness():
-    with prefect_test_harness(server_startup_timeout=60):
+    # a shared two-core machine under load may take more than a minute to start the server
+    with prefect_test_harness(server_startup_timeout=180):
         yield
+
+
+@pytest.fixture(autouse=True)
+def keep_main_module(monkeypatch):
+    """AppTest installs the page it ran as ``__main__`` and leaves it there: a later
+    multiprocessing spawn (the Dask workers of test_refresh) would run that page again."""
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
 
 
 @pytest.fixture
@@ -60,11 +69,11 @@ def published_copy(published, tmp_path, monkeypatch) -> Home:
     """A private copy of the published home, for tests that change or break it."""
     root = tmp_path / "copy"
     root.mkdir()
-    for name in ("public.duckdb", "warehouse.duckdb"):
+    for name in ("public.duckdb", "partenaires.duckdb", "warehouse.duckdb"):
         shutil.copy2(published.root / name, root / name)
     shutil.copytree(published.landing, root / "landing")
     # published files are never changed in place (a publish writes a new version): link them
-    shutil.copytree(published.opendata, root / "opendata", symlinks=True, copy_function=os.link)
+    shutil.copytree(published.static, root / "static", symlinks=True, copy_function=os.link)
     monkeypatch.setenv("OBSERVATOIRE_HOME", str(root))
     return Home(root)
 
@@ -90,3 +99,17 @@ def load_into_copy(published: Home, root: Path, source, location: Path, run_id: 
             for builder in builders:
                 builder.build_marts(con)
     return report, landed, duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, resolving no host but 127.0.0.1."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_browser import ARGS, CHROMIUM
+
+    assert os.path.exists(CHROMIUM), "Debian's chromium package is needed (.ci/run installs it)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()

@@ -21,7 +21,6 @@ from urllib.parse import urlparse
 
 import duckdb
 import pytest
-from playwright.sync_api import sync_playwright
 
 from warehouse import opendata
 
@@ -75,15 +74,6 @@ def server(published, tmp_path_factory):
     yield url
     process.terminate()
     process.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert os.path.exists(CHROMIUM), "Debian's chromium package is needed (.ci/run installs it)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -218,7 +208,7 @@ def test_every_file_of_the_package_is_served_whole(server, published):
         assert response.headers["Content-Type"].startswith("application/json")
         descriptor = json.load(response)
     assert descriptor == json.loads(
-        (opendata.current(published.opendata) / "datapackage.json").read_text(encoding="utf-8")
+        (opendata.current(published.static) / "datapackage.json").read_text(encoding="utf-8")
     )
     for resource in descriptor["resources"]:
         request = urllib.request.Request(f"{base}/{resource['path']}", method="HEAD")

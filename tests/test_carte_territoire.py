@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -10,7 +13,11 @@ import plotly.io as pio
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import data
 from tests.test_dashboard import _values, open_page
+from tests.test_pages import _status
+
+DASHBOARD = Path(data.__file__).parent
 
 
 def _open(published, monkeypatch, page: str, **params: str) -> AppTest:
@@ -72,6 +79,30 @@ def test_communes_are_drawn_one_departement_at_a_time(published, monkeypatch):
     ((count,),) = _public(published, "select count(*) from communes where code_departement = '2A'")
     assert len(trace.locations) == count and all(c.startswith("2A") for c in trace.locations)
     assert at.query_params["departement"] == "2A"
+    # The outlines are a file Streamlit serves at the figure's URL, one feature per commune.
+    outlines = json.loads((DASHBOARD / trace.geojson.removeprefix("app/")).read_text())
+    assert [f["id"] for f in outlines["features"]] == sorted(trace.locations)
+
+
+def test_outlines_of_old_publications_are_removed(published, tmp_path, monkeypatch):
+    """Each publish has its own folder of outlines; two are kept, so a page opened just before
+    a publish still finds its file, and a folder removed too early is written again."""
+    monkeypatch.setenv("OBSERVATOIRE_HOME", str(tmp_path))
+    public = tmp_path / "public.duckdb"
+    urls = []
+    for _ in range(3):
+        shutil.copyfile(published.public, tmp_path / "next.duckdb")
+        os.replace(tmp_path / "next.duckdb", public)  # a new publish: a new inode
+        url, bounds = data.contours("region", None)
+        urls.append(DASHBOARD / url.removeprefix("app/"))
+    assert len({url.parent for url in urls}) == 3
+    assert not urls[0].exists() and urls[1].exists() and urls[2].exists()
+    assert bounds[0] < -60 and bounds[2] > 50  # overseas régions included
+    shutil.rmtree(urls[2].parent)
+    assert data.contours("region", None)[0] == f"app/{urls[2].relative_to(DASHBOARD)}"
+    assert urls[2].exists()
+    with pytest.raises(ValueError, match="département invalide"):
+        data.contours("commune", "../../etc")
 
 
 def test_contract_coverage_grows_with_the_years(published, monkeypatch):
@@ -117,6 +148,17 @@ def test_territory_page_tells_its_story(published, monkeypatch):
     assert "Lyon couvre" in captions and "territoires de même échelle" in captions
     badges = [m.value for m in at.markdown if "badge[" in m.value]
     assert len(badges) == 1
+    # The trajectory the published file's macros draw: from the first measure to 100 % in 2050.
+    measured = _public(
+        published,
+        "select annee, taux_couverture from couverture "
+        "where niveau = 'commune' and code = '69123' and taux_couverture is not null "
+        "order by annee",
+    )
+    line = figures[2].data[1]
+    assert (line.x[0], line.y[0]) == pytest.approx(measured[0])
+    assert (line.x[-1], line.y[-1]) == (2050, 1.0)
+    assert badges[0].endswith(f" {_status(measured, 1.0, 2050)}]")
 
 
 def test_unknown_territory_falls_back_and_says_so(published, monkeypatch):

@@ -86,3 +86,22 @@ def test_missing_column_fails_the_file_naming_it():
     raw = read_text_table(b"code,jour\nA,\n", "mesures.csv")
     with pytest.raises(ContractError, match=r"mesures.csv : colonne\(s\) manquante\(s\) valeur"):
         check(raw, Mesure, "mesures.csv")
+
+
+class Valeur(pa.DataFrameModel):
+    code: str
+    valeur: pl.Float64 = pa.Field(nullable=True)
+
+
+def test_decimal_commas_are_parsed_by_the_reader_when_the_first_lines_use_them():
+    def read(text: str) -> pl.DataFrame:
+        return read_text_table(text.encode(), "mesures.csv", numbers=numbers(Valeur))
+
+    typed = read("code;valeur\nA;1,5\nB;\nC;2\n")
+    assert typed.schema["valeur"] == pl.Float64
+    assert typed["valeur"].to_list() == [1.5, None, 2.0]
+    for text in ("code;valeur\nA;1,5\nB;2.5\n", "code;valeur\nA;1,5\nB;2 000,5\n"):
+        # a point, spaced thousands: parsed by the reader, or read as text and typed by check
+        valid = check(read(text), Valeur, "mesures.csv").valid
+        assert valid["valeur"].to_list() == [1.5, 2.5 if "2.5" in text else 2000.5]
+    assert read('code,valeur\nA,"1,5"\n').schema["valeur"] == pl.String  # comma-separated

@@ -44,7 +44,10 @@ def test_a_new_publish_is_seen_without_restart(published, tmp_path, monkeypatch)
     staged = root / "next.duckdb"
     shutil.copy2(root / "public.duckdb", staged)
     with duckdb.connect(str(staged)) as con:
-        con.execute("update regions set nom = 'Breizh' where code_region = '53'")
+        con.execute(
+            "update population_territoires set nom = 'Breizh' "
+            "where niveau = 'region' and code = '53'"
+        )
     os.replace(staged, root / "public.duckdb")
     at.run()
     assert at.header[0].value == "Breizh"

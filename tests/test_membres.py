@@ -18,7 +18,7 @@ from flows.reference import Territories
 from flows.refresh import TooManyRejects, receive, stage
 from flows.source import FetchError, RawFile
 from schemas.check import ContractError
-from schemas.membres import siren_valide
+from schemas.membres import MembreBrut, siren_valide
 from tests.http_fixture import Script, serve
 from warehouse import internal
 from warehouse.landing import land
@@ -54,6 +54,7 @@ def _edit(text: str, edits: dict[tuple[int, str], str]) -> str:
 
 def test_demo_registry_is_deterministic_and_valid(registry_csv, ref):
     assert demo.csv_bytes() == demo.csv_bytes()
+    assert registry_csv.splitlines()[0].split(";") == list(MembreBrut.to_schema().columns)
     checked = _check(registry_csv.encode("utf-8-sig"))
     assert (checked.rows_read, checked.rejected.height) == (293, 0)
     kinds = checked.valid["type"].value_counts().sort("type")

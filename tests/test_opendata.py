@@ -29,13 +29,13 @@ def _public(published) -> dict[str, int]:
 
 
 def _descriptor(published) -> dict:
-    path = opendata.current(published.opendata) / "datapackage.json"
+    path = opendata.current(published.static) / "datapackage.json"
     return json.loads(path.read_text(encoding="utf-8"))
 
 
 def test_package_validates_with_frictionless(published):
     report = validate(
-        opendata.current(published.opendata) / "datapackage.json", limit_rows=VALIDATED_ROWS
+        opendata.current(published.static) / "datapackage.json", limit_rows=VALIDATED_ROWS
     )
     assert report.valid, report.flatten(["name", "rowNumber", "fieldName", "type", "message"])[:10]
     rows = _public(published)
@@ -50,7 +50,7 @@ def test_package_files_hold_every_public_row(published):
     descriptor = _descriptor(published)
     resources = {r["name"]: r for r in descriptor["resources"]}
     assert set(resources) == set(rows) | {f"{t}-parquet" for t in rows}
-    folder = opendata.current(published.opendata)
+    folder = opendata.current(published.static)
     with duckdb.connect() as con:
         for table, count in rows.items():
             csv, parquet = resources[table], resources[f"{table}-parquet"]
@@ -129,7 +129,7 @@ def _version(package: Path) -> Path:
 
 
 def test_a_publish_swaps_whole_versions_and_keeps_the_previous_one(home):
-    package = home.opendata
+    package = home.static
     versions = []
     with internal.connect(home.warehouse) as con:
         for rows in (1, 2, 3):
@@ -151,12 +151,12 @@ def test_a_publish_swaps_whole_versions_and_keeps_the_previous_one(home):
 def test_a_package_that_cannot_be_written_publishes_nothing(home):
     with internal.connect(home.warehouse) as con:
         _warehouse_with(con, 1)
-        publish(con, home.public, "1", datetime.now(UTC), package=home.opendata)
-        before = (home.public.read_bytes(), _version(home.opendata))
+        publish(con, home.public, "1", datetime.now(UTC), package=home.static)
+        before = (home.public.read_bytes(), _version(home.static))
         _warehouse_with(con, 2)
         blocked = home.root / "bloque"
         blocked.write_text("un fichier là où le paquet devrait être")
         with pytest.raises(FileExistsError):
             publish(con, home.public, "2", datetime.now(UTC), package=blocked)
-    assert (home.public.read_bytes(), _version(home.opendata)) == before
+    assert (home.public.read_bytes(), _version(home.static)) == before
     assert not list(home.root.glob(".public-*"))

@@ -42,6 +42,15 @@ def test_lyon_export_loads_whole_with_its_totals(lyon):
         )
         mine = {str(a): v for a, f, v in ours if f == filiere}
         assert mine == pytest.approx({a: v or 0 for a, v in theirs.items()}, abs=0.001)
+    # Each level above the commune adds up the same rows: here every commune is in the Rhône.
+    for niveau, code in [("departement", "69"), ("region", "84")]:
+        above = con.execute(
+            "select annee, filiere, energie_mwh from marts.production_territoires "
+            "where niveau = ? and code = ?",
+            [niveau, code],
+        ).fetchall()
+        expected = {(a, f): v for a, f, v in ours}
+        assert {(a, f): v for a, f, v in above} == pytest.approx(expected, abs=0.001)
 
 
 def test_coverage_counts_renewables_only(lyon):

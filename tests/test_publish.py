@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from datetime import UTC, datetime
 
@@ -43,10 +44,10 @@ READER = textwrap.dedent(
             ).fetchone()
             if rows != int(version) * 1000:
                 errors.append(f"version {version} with {rows} rows")
+            if version not in seen:
+                print(version, flush=True)  # the test waits for the last version to be seen
             seen.add(version)
             reads += 1
-            if reads == 1:
-                print("prêt", flush=True)
             if con is not held:
                 con.close()
         except Exception as error:
@@ -60,6 +61,13 @@ def _warehouse_with(con: duckdb.DuckDBPyConnection, version: int) -> None:
     con.execute(
         f"create or replace table marts.t as select range as i from range({version * 1000})"
     )
+
+
+def _until_seen(reader: subprocess.Popen, version: str) -> None:
+    """Read what ``reader`` prints (each version it sees for the first time) up to ``version``."""
+    for line in reader.stdout:
+        if line.strip() == version:
+            return
 
 
 def test_readers_never_fail_while_refreshes_publish(home):
@@ -78,13 +86,20 @@ def test_readers_never_fail_while_refreshes_publish(home):
             for mode in ["hold"] * 10 + ["reopen"] * 10
         ]
         for reader in readers:  # every reader has read version 1 before the first publish
-            assert reader.stdout.readline().strip() == "prêt"
+            assert reader.stdout.readline().strip() == "1"
         for version in range(2, 7):
             _warehouse_with(con, version)
             publish(con, home.public, str(version), datetime.now(UTC))
             time.sleep(0.5)
+    # stop once every reopening reader has seen the last version, however busy the host
+    waiting = [threading.Thread(target=_until_seen, args=(r, "6")) for r in readers[10:]]
+    for thread in waiting:
+        thread.start()
+    for thread in waiting:
+        thread.join(timeout=120)
     stop.touch()
-    results = [json.loads(r.communicate(timeout=120)[0]) for r in readers]
+    assert not any(t.is_alive() for t in waiting), "a reopening reader never saw version 6"
+    results = [json.loads(r.communicate(timeout=120)[0].splitlines()[-1]) for r in readers]
     assert [r["errors"] for r in results] == [[]] * 20
     assert [r["seen"] for r in results[:10]] == [["1"]] * 10
     assert all(len(r["seen"]) >= 2 and r["seen"][-1] == "6" for r in results[10:]), results

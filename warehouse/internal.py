@@ -22,6 +22,7 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
     try:
         if not read_only:
             con.execute(sql("internal"))
+            con.execute(sql("trajectoire"))
         yield con
     finally:
         con.close()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+
+PARTIAL = ".partial"
 
 
 @dataclass(frozen=True)
@@ -21,14 +24,36 @@ class LandedFile:
     size: int
 
 
-def land(landing: Path, source: str, name: str, origin: str, data: bytes) -> LandedFile:
-    """Store ``data`` under ``landing/<source>/<sha256>/<name>`` unless that exact file is there."""
-    digest = hashlib.sha256(data).hexdigest()
+def land(landing: Path, source: str, name: str, origin: str, data: bytes | Path) -> LandedFile:
+    """Store ``data`` (bytes, or a file copied without loading it whole) under
+    ``landing/<source>/<sha256>/<name>`` unless that exact file is there."""
+    if isinstance(data, Path):
+        with data.open("rb") as f:
+            digest = hashlib.file_digest(f, "sha256").hexdigest()
+        size = data.stat().st_size
+    else:
+        digest, size = hashlib.sha256(data).hexdigest(), len(data)
     target = landing / source / digest / name
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{name}.partial")
-        partial.write_bytes(data)
-        os.chmod(partial, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-        os.replace(partial, target)
-    return LandedFile(source, name, origin, target, digest, len(data))
+        partial = target.with_name(f".{name}{PARTIAL}")
+        partial.unlink(missing_ok=True)  # read-only leftover of a killed run
+        try:
+            if isinstance(data, Path):
+                shutil.copyfile(data, partial)
+            else:
+                partial.write_bytes(data)
+            os.chmod(partial, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+            os.replace(partial, target)
+        except BaseException:  # a full disk: no half-written file stays behind
+            partial.unlink(missing_ok=True)
+            raise
+    return LandedFile(source, name, origin, target, digest, size)
+
+
+def clean_partial(landing: Path) -> list[Path]:
+    """Remove files a killed run was still writing; landed files are never touched."""
+    partial = list(landing.glob(f"*/*/.*{PARTIAL}"))
+    for path in partial:
+        path.unlink(missing_ok=True)
+    return partial

@@ -2,10 +2,12 @@
 Frictionless Data Package (``datapackage.json``) that describes them: types, descriptions, keys,
 references, missing values, the licence and the attribution of every source.
 
-A package is built in a hidden folder, renamed to its version, then made current by replacing
-the symbolic link ``donnees`` with one that points to it (a rename): whoever follows the link,
-like the dashboard's static files, sees a whole package, the previous one or the new one. The
-previous version stays until the next publish, for downloads that began before the swap.
+A package is built in a hidden folder, renamed to its version (``donnees-<date>-<id>``), then
+made current by replacing the symbolic link ``donnees`` with one that points to it (a rename):
+whoever follows the link, like the dashboard's static files, sees a whole package, the previous
+one or the new one. The previous version stays until the next publish, for downloads that began
+before the swap. The folder holds other files the dashboard serves (map outlines): a publish
+touches only its own.
 """
 
 from __future__ import annotations
@@ -196,14 +198,16 @@ def _descriptor(con: duckdb.DuckDBPyConnection, resources: list[dict]) -> dict:
     }
 
 
-def _clean(root: Path, keep: set[str]) -> None:
-    """Remove builds left by a killed publish and every version but those in ``keep``."""
-    for path in root.iterdir():
-        if path.name == CURRENT or path.name in keep:
-            continue
-        if path.is_symlink() or path.is_file():
+def _clean(root: Path, keep: str | None) -> None:
+    """Remove what a killed publish left (builds, a link not yet swapped) and every version but
+    ``keep``."""
+    for path in root.glob(f"{BUILDING}*"):
+        if path.is_symlink():
             path.unlink()
         else:
+            shutil.rmtree(path)
+    for path in root.glob(f"{CURRENT}-*"):
+        if path.name != keep:
             shutil.rmtree(path)
 
 
@@ -213,7 +217,7 @@ def write(con: duckdb.DuckDBPyConnection, root: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     link = current(root)
     previous = os.readlink(link) if link.is_symlink() else None
-    _clean(root, keep={previous} if previous else set())
+    _clean(root, keep=previous)
     build = root / f"{BUILDING}{uuid.uuid4().hex}"
     build.mkdir()
     # timestamps are written with their offset, +00; no progress bar in the refresh's output
@@ -233,7 +237,7 @@ def write(con: duckdb.DuckDBPyConnection, root: Path) -> Path:
     (build / "datapackage.json").write_text(
         json.dumps(descriptor, ensure_ascii=False, indent=2), encoding="utf-8"
     )
-    version = root / f"{descriptor['created'].replace(':', '')}-{build.name[-8:]}"
+    version = root / f"{CURRENT}-{descriptor['created'].replace(':', '')}-{build.name[-8:]}"
     build.rename(version)
     swap = root / f"{BUILDING}{uuid.uuid4().hex}"
     swap.symlink_to(version.name)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Home:
-    """The state folder: raw landed files, the internal warehouse and the published file."""
+    """The state folder: raw landed files, the internal warehouse and the published files."""
 
     root: Path
 
@@ -32,9 +32,15 @@ class Home:
         return self.root / "public.duckdb"
 
     @property
-    def opendata(self) -> Path:
-        """The open data package's versions; ``opendata/donnees`` links to the current one."""
-        return self.root / "opendata"
+    def partenaires(self) -> Path:
+        """The partner file: member-level answers, read only by the partner app (no contact)."""
+        return self.root / "partenaires.duckdb"
+
+    @property
+    def static(self) -> Path:
+        """Files the dashboard serves as they are: the open data package (``donnees``, a link
+        that each publish swaps to its new version) and the map outlines (``cartes``)."""
+        return self.root / "static"
 
     @property
     def lock(self) -> Path:

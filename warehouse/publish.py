@@ -1,15 +1,17 @@
-"""Publish step: build a new public DuckDB file beside the old one, then swap it in atomically.
+"""Publish step: build a new DuckDB file beside the old one, then swap it in atomically.
 
 DuckDB locks a file for its writer, so the public file is never opened for writing in place:
 readers keep the old inode until they reopen, and a failed build leaves the old file untouched.
-The open data package (``warehouse/opendata.py``) is written from the new file before it is
-swapped in, so that a package that fails to build publishes nothing.
+The open data package (``warehouse/opendata.py``) is written from the new public file before it
+is swapped in, so that a package that fails to build publishes nothing.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -18,22 +20,70 @@ import duckdb
 from warehouse import dictionnaire, opendata
 from warehouse.internal import sql
 
-TEMP_GLOB = ".public-*.duckdb*"
-
 
 def _quoted(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def clean_stale(public: Path) -> list[Path]:
+def _temp_glob(target: Path) -> str:
+    """Names of the files a build of ``target`` writes beside it before the swap."""
+    return f".{target.stem}-*.duckdb*"
+
+
+def clean_stale(target: Path) -> list[Path]:
     """Remove leftovers of a build that was killed: temporary files and a WAL orphaned by them."""
-    stale = list(public.parent.glob(TEMP_GLOB))
-    wal = public.with_name(public.name + ".wal")
+    stale = list(target.parent.glob(_temp_glob(target)))
+    wal = target.with_name(target.name + ".wal")
     if wal.exists():
         stale.append(wal)
     for path in stale:
         path.unlink(missing_ok=True)
     return stale
+
+
+@contextmanager
+def replacing(
+    con: duckdb.DuckDBPyConnection,
+    target: Path,
+    alias: str,
+    finish: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+) -> Iterator[None]:
+    """Attach a new file beside ``target`` as ``alias`` for the block to fill, then swap it in;
+    ``finish``, when given, works on the filled file, opened alone, just before the swap.
+
+    If the block or ``finish`` fails, the new file is removed and ``target`` is left as it was."""
+    temp = target.with_name(f".{target.stem}-{uuid.uuid4().hex}.duckdb")
+    try:
+        con.execute(f"attach '{_quoted(temp)}' as {alias}")
+        try:
+            yield
+        finally:
+            con.execute(f"detach {alias}")
+        # A fresh connection checkpoints into the single file so no WAL travels with it.
+        with duckdb.connect(str(temp)) as final:
+            if finish is not None:
+                finish(final)
+            final.execute("checkpoint")
+        Path(f"{temp}.wal").unlink(missing_ok=True)
+        os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
+        Path(f"{temp}.wal").unlink(missing_ok=True)
+
+
+def copy_schema(con: duckdb.DuckDBPyConnection, schema: str, alias: str) -> list[str]:
+    """Copy every table of the warehouse's ``schema`` into the attached file ``alias``."""
+    tables = [
+        row[0]
+        for row in con.execute(
+            "select table_name from duckdb_tables() "
+            "where database_name = current_database() and schema_name = ? order by table_name",
+            [schema],
+        ).fetchall()
+    ]
+    for table in tables:
+        con.execute(f'create table {alias}."{table}" as select * from {schema}."{table}"')
+    return tables
 
 
 def publish(
@@ -45,44 +95,29 @@ def publish(
 ) -> dict[str, int]:
     """Copy every mart, the provenance and the run history into a new file and swap it in;
     write its open data package under ``package`` when given."""
-    temp = public.with_name(f".public-{uuid.uuid4().hex}.duckdb")
-    try:
-        con.execute(f"attach '{_quoted(temp)}' as pub")
-        try:
-            marts = [
-                row[0]
-                for row in con.execute(
-                    "select table_name from duckdb_tables() "
-                    "where database_name = current_database() and schema_name = 'marts' "
-                    "order by table_name"
-                ).fetchall()
-            ]
-            for table in marts:
-                con.execute(f'create table pub."{table}" as select * from marts."{table}"')
-            con.execute("set variable id_execution = ?", [run_id])
-            con.execute(sql("publish"))
-            con.execute(
-                "create table pub.publication as select ?::varchar as id_execution, "
-                "?::timestamptz as publie_le",
-                [run_id, published_at],
-            )
-            counts = {
-                table: con.execute(f'select count(*) from pub."{table}"').fetchone()[0]
-                for table in [*marts, "sources", "executions"]
-            }
-        finally:
-            con.execute("detach pub")
-        # A fresh connection checkpoints into the single file so no WAL travels with it.
-        with duckdb.connect(str(temp)) as final:
-            dictionnaire.comment(final)
-            final.execute("checkpoint")
-            if package is not None:
-                opendata.write(final, package)
-        Path(f"{temp}.wal").unlink(missing_ok=True)
-        os.replace(temp, public)
-    finally:
-        temp.unlink(missing_ok=True)
-        Path(f"{temp}.wal").unlink(missing_ok=True)
+
+    def describe(final: duckdb.DuckDBPyConnection) -> None:
+        dictionnaire.comment(final)
+        if package is not None:
+            opendata.write(final, package)
+
+    with replacing(con, public, "pub", describe):
+        marts = copy_schema(con, "marts", "pub")
+        warehouse = con.execute("select current_database()").fetchone()[0]
+        con.execute("use pub")
+        con.execute(sql("trajectoire"))  # the dashboard applies the same rule
+        con.execute(f'use "{warehouse}"')
+        con.execute("set variable id_execution = ?", [run_id])
+        con.execute(sql("publish"))
+        con.execute(
+            "create table pub.publication as select ?::varchar as id_execution, "
+            "?::timestamptz as publie_le",
+            [run_id, published_at],
+        )
+        counts = {
+            table: con.execute(f'select count(*) from pub."{table}"').fetchone()[0]
+            for table in [*marts, "sources", "executions"]
+        }
     return counts
 
 

@@ -100,7 +100,7 @@ def _summary(values: pd.DataFrame, indicateur: Indicateur, niveau: str, annee: i
     return text + (f" {missing} territoire(s) sans donnée." if missing else "")
 
 
-def _figure(values: pd.DataFrame, geojson: dict, bounds, indicateur: Indicateur) -> go.Figure:
+def _figure(values: pd.DataFrame, contours: str, bounds, indicateur: Indicateur) -> go.Figure:
     centre, zoom = _zoom(bounds)
     ratio = indicateur.unite == "%"
     hover = (
@@ -112,7 +112,7 @@ def _figure(values: pd.DataFrame, geojson: dict, bounds, indicateur: Indicateur)
     )
     figure = go.Figure(
         go.Choroplethmap(
-            geojson=geojson,
+            geojson=contours,
             locations=values["code"],
             z=values["valeur"],
             featureidkey="id",
@@ -188,10 +188,10 @@ share(f"Carte : {INDICATEURS[cle].libelle}, {annee}")
 indicateur = INDICATEURS[cle]
 demo_banner(list(indicateur.sources))
 values = data.carte(niveau, cle, annee, departement)
-geojson, bounds = data.geojson(niveau, departement)
+contours, bounds = data.contours(niveau, departement)
 summary = _summary(values, indicateur, niveau, annee)
 event = st.plotly_chart(
-    _figure(values, geojson, bounds if departement else METROPOLE, indicateur),
+    _figure(values, contours, bounds if departement else METROPOLE, indicateur),
     width="stretch",
     config=PLOTLY_CONFIG,
     on_select="rerun",

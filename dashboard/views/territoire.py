@@ -64,33 +64,6 @@ def _choose() -> tuple[str, str]:
     return niveau, code
 
 
-def _trajectory(series: pd.DataFrame) -> tuple[pd.DataFrame, str, int]:
-    """The straight line from the first measured coverage to 100 % in 2050, and the status of
-    the latest year against it (5 % tolerance, as the network's objectives)."""
-    known = series.dropna(subset=["taux_couverture"])
-    if known.empty:
-        return pd.DataFrame(), "sans données", 0
-    first, last = known.iloc[0], known.iloc[-1]
-    years = list(range(int(first["annee"]), ANNEE_CIBLE + 1))
-    slope = (CIBLE - first["taux_couverture"]) / max(ANNEE_CIBLE - first["annee"], 1)
-    line = pd.DataFrame(
-        {
-            "annee": years,
-            "trajectoire": [first["taux_couverture"] + slope * (y - years[0]) for y in years],
-        }
-    )
-    expected = line.loc[line["annee"] == last["annee"], "trajectoire"].iloc[0]
-    if len(known) == 1:
-        status = "première mesure"
-    elif last["taux_couverture"] >= 1.05 * expected:
-        status = "en avance"
-    elif last["taux_couverture"] >= 0.95 * expected:
-        status = "sur la trajectoire"
-    else:
-        status = "en retard"
-    return line, status, int(last["annee"])
-
-
 def _energy(niveau: str, code: str, nom: str, period: str) -> None:
     conso = data.consommation_par_energie(niveau, code)
     prod = data.production_par_filiere(niveau, code)
@@ -163,7 +136,11 @@ def _energy(niveau: str, code: str, nom: str, period: str) -> None:
 
 
 def _coverage(niveau: str, code: str, nom: str, series: pd.DataFrame, period: str) -> None:
-    line, status, year = _trajectory(series)
+    """Measured coverage against the TEPOS trajectory the published file computes."""
+    known = series.dropna(subset=["taux_couverture"])
+    year = int(known["annee"].iloc[-1]) if len(known) else None
+    status = known["statut"].iloc[-1] if len(known) else "sans données"
+    line = series.dropna(subset=["trajectoire"])
     figure = go.Figure()
     figure.add_scatter(
         x=series["annee"],
@@ -175,8 +152,8 @@ def _coverage(niveau: str, code: str, nom: str, series: pd.DataFrame, period: st
     )
     if len(line):
         figure.add_scatter(
-            x=line["annee"],
-            y=line["trajectoire"],
+            x=[*line["annee"], ANNEE_CIBLE],
+            y=[*line["trajectoire"], CIBLE],
             mode="lines",
             name=f"Trajectoire vers 100 % en {ANNEE_CIBLE}",
             line={"color": OKABE_ITO[5], "dash": "dash"},
@@ -185,16 +162,15 @@ def _coverage(niveau: str, code: str, nom: str, series: pd.DataFrame, period: st
     figure.update_layout(yaxis={"tickformat": ".0%", "rangemode": "tozero"})
     st.markdown(f"**Par rapport à la trajectoire TEPOS en {year or '–'}** :")
     status_badge(status)
-    last = series.dropna(subset=["taux_couverture"])
     chart(
         figure,
-        series.merge(line, on="annee", how="outer") if len(line) else series,
+        series,
         title="Couverture renouvelable et trajectoire TEPOS",
         summary=(
-            f"{nom} couvre {pourcent(last['taux_couverture'].iloc[-1])} de sa consommation par "
+            f"{nom} couvre {pourcent(known['taux_couverture'].iloc[-1])} de sa consommation par "
             f"sa production renouvelable en {year} ({status}) ; la trajectoire va de la première "
             f"année mesurée à 100 % en {ANNEE_CIBLE}."
-            if len(last)
+            if len(known)
             else f"{nom} : couverture non mesurable (production ou consommation manquante)."
         ),
         sources=["production", "consommation"],
@@ -203,7 +179,8 @@ def _coverage(niveau: str, code: str, nom: str, series: pd.DataFrame, period: st
         colonnes={
             "annee": ("Année", texte),
             "taux_couverture": ("Couverture mesurée", pourcent),
-            **({"trajectoire": ("Trajectoire", pourcent)} if len(line) else {}),
+            "trajectoire": ("Trajectoire", pourcent),
+            "statut": ("Par rapport à la trajectoire", texte),
             "production_enr_mwh": ("Production renouvelable (MWh)", nombre),
             "consommation_mwh": ("Consommation (MWh)", nombre),
         },
@@ -264,7 +241,7 @@ st.markdown(
     f"{nombre(info['nb_communes'])} commune(s)"
     + "".join(f" · {data.NIVEAUX[r.niveau]} : {r.nom}" for r in above.itertuples())
 )
-series = data.serie_couverture(niveau, code)
+series = data.serie_couverture(niveau, code, CIBLE, ANNEE_CIBLE)
 period = (
     f"{int(series['annee'].min())}-{int(series['annee'].max())}" if len(series) else "aucune année"
 )

@@ -14,7 +14,6 @@ from datetime import date, timedelta
 import polars as pl
 
 from flows.demo import territoires
-from schemas.membres import MembreBrut
 
 SEED = 2011  # the year CLER started the TEPOS network
 PRENOMS = ["Camille", "Dominique", "Claude", "Alix", "Sacha", "Morgan", "Yannick", "Maël", "Lou"]
@@ -34,6 +33,29 @@ MIX = [
     ("entreprise", "coopérative citoyenne EnR", 18),
     ("autre", "établissement public", 7),
 ]
+
+
+# The import columns, in the contract's order (schemas/membres.py): the template staff follow. Not
+# read from the contract, which would import pandera in the refresh's parallel receiving threads.
+COLUMNS = (
+    "id_membre",
+    "nom",
+    "type",
+    "sous_type",
+    "siren",
+    "code_commune_siege",
+    "territoires",
+    "date_adhesion",
+    "date_sortie",
+    "reseau_tepos",
+    "dotation_eur_hab_an",
+    "strategie_adoptee",
+    "annee_objectif_enr",
+    "etp_coordination",
+    "services_mutualises",
+    "contact_nom",
+    "contact_email",
+)
 
 
 def _siren(rng: random.Random, prefix: str) -> str:
@@ -77,8 +99,9 @@ def _answers(rng: random.Random, territorial: bool) -> dict:
     }
 
 
-def registry() -> pl.DataFrame:
-    """The demo registry, one row per member, in the import columns."""
+def registry(mix: list[tuple[str, str, int]] = MIX) -> pl.DataFrame:
+    """The demo registry, one row per member, in the import columns; ``mix`` says how many
+    members of each type and sub-type (the benchmarks ask for other sizes)."""
     rng = random.Random(SEED)
     communes = territoires.communes().filter(pl.col("code_epci").is_not_null())
     epci = territoires.epci().filter(pl.col("code_epci").str.starts_with("2"))
@@ -96,7 +119,7 @@ def registry() -> pl.DataFrame:
     names = dict(epci.select("code_epci", "nom").iter_rows())
     commune_rows = communes.filter(pl.col("population") > 800).rows(named=True)
     rows = []
-    for kind, sub, count in MIX:
+    for kind, sub, count in mix:
         for _ in range(count):
             number = len(rows) + 1
             row = {"id_membre": f"M{number:04d}", "type": kind, "sous_type": sub}
@@ -155,13 +178,12 @@ def registry() -> pl.DataFrame:
                 "contact_email": f"{_ascii(prenom)}.{_ascii(nom)}@membre-{number:03d}.example.org",
             }
             rows.append(row)
-    columns = list(MembreBrut.to_schema().columns)
-    return pl.DataFrame(rows, infer_schema_length=None).select(columns)
+    return pl.DataFrame(rows, infer_schema_length=None).select(COLUMNS)
 
 
-def csv_bytes() -> bytes:
+def csv_bytes(mix: list[tuple[str, str, int]] = MIX) -> bytes:
     """The registry as staff export it: `;`, UTF-8 BOM, decimal commas, dd/mm/yyyy, oui/non."""
-    frame = registry().with_columns(
+    frame = registry(mix).with_columns(
         pl.col(pl.Date).dt.strftime("%d/%m/%Y"),
         pl.col(pl.Boolean).replace_strict({True: "oui", False: "non"}, return_dtype=pl.String),
         pl.col(pl.Float64).cast(pl.String).str.replace(r"\.", ","),

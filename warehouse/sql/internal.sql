@@ -6,6 +6,8 @@ create schema if not exists audit;
 create schema if not exists quarantine;
 -- Derived tables that must not be published (member-level answers and trajectories).
 create schema if not exists interne;
+-- Member-level answers for the partner file only (warehouse/partenaires.py), never public.
+create schema if not exists partenaires;
 
 create table if not exists audit.executions (
     id_execution varchar not null,

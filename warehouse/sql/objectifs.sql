@@ -1,6 +1,17 @@
 -- The network's indicators, one row per indicator and year, in `interne` (member-level rows
 -- stay internal); warehouse/objectifs.py publishes them with the objectives of objectifs.yaml.
 
+-- Each member's answers read against the four objectives' thresholds (null: not answered).
+-- The counts below and the partner space (warehouse/sql/partenaires.sql) share these rules.
+create or replace table interne.membres_reponses as
+select
+    id_membre,
+    dotation_eur_hab_an >= 10 as dotation_10_euros,
+    strategie_adoptee and annee_objectif_enr <= 2050 as strategie_100_enr_2050,
+    etp_coordination >= 1 as coordinateur_1_etp,
+    services_mutualises is not null as service_mutualise
+from staging.membres;
+
 -- Communes covered by each member collectivity (an EPCI stands for its communes).
 create or replace table interne.membres_communes as
 select distinct t.id_membre, c.code_commune, c.population
@@ -26,18 +37,13 @@ with serie as (
 ), ligne as (
     select s.*, d.annee_depart, d.taux_depart,
            coalesce(m.annee_objectif_enr, 2050) as annee_cible,
-           least(1, d.taux_depart + (1 - d.taux_depart) * (s.annee - d.annee_depart)
-                 / greatest(coalesce(m.annee_objectif_enr, 2050) - d.annee_depart, 1))
-             as trajectoire
+           trajectoire(d.taux_depart, d.annee_depart, 1, coalesce(m.annee_objectif_enr, 2050),
+                       s.annee) as trajectoire
     from serie as s
     join depart as d using (id_membre)
     join staging.membres as m using (id_membre)
 )
-select *,
-       case when taux is null then 'sans données'
-            when taux >= 1.05 * trajectoire then 'en avance'
-            when taux >= 0.95 * trajectoire then 'sur la trajectoire'
-            else 'en retard' end as statut
+select *, statut_trajectoire(taux, trajectoire) as statut
 from ligne;
 
 create or replace table interne.indicateurs as
@@ -56,14 +62,15 @@ with annees as (
 ), reponses as (
     select year(current_date) as annee,
            count(*) as denominateur,
-           count(*) filter (where dotation_eur_hab_an >= 10) as dotation,
-           count(*) filter (where strategie_adoptee and annee_objectif_enr <= 2050) as strategie,
-           count(*) filter (where etp_coordination >= 1) as coordinateur,
-           count(*) filter (where services_mutualises is not null) as service,
-           count(*) filter (where dotation_eur_hab_an is not null) as dotation_connue,
-           count(*) filter (where strategie_adoptee is not null) as strategie_connue,
-           count(*) filter (where etp_coordination is not null) as coordinateur_connu
-    from aujourd_hui
+           count(*) filter (where r.dotation_10_euros) as dotation,
+           count(*) filter (where r.strategie_100_enr_2050) as strategie,
+           count(*) filter (where r.coordinateur_1_etp) as coordinateur,
+           count(*) filter (where r.service_mutualise) as service,
+           count(*) filter (where m.dotation_eur_hab_an is not null) as dotation_connue,
+           count(*) filter (where m.strategie_adoptee is not null) as strategie_connue,
+           count(*) filter (where m.etp_coordination is not null) as coordinateur_connu
+    from aujourd_hui as m
+    join interne.membres_reponses as r using (id_membre)
 ), couverture as (
     select cv.annee,
            sum(cv.production_enr_mwh) as production,

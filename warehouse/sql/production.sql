@@ -15,3 +15,21 @@ select e.code_commune, e.annee, e.filiere, e.energie_mwh,
 from energie as e
 left join marts.puissance_installee as p using (code_commune, annee, filiere)
 order by e.code_commune, e.annee, e.filiere;
+
+-- Production by filière of every territory above the commune (a commune's rows are those of
+-- marts.production), so that a territory's page reads its series without joining communes.
+create or replace table marts.production_territoires as
+select
+    n.niveau,
+    n.code,
+    p.annee,
+    p.filiere,
+    round(sum(p.energie_mwh), 3) as energie_mwh,
+    round(sum(p.puissance_kw), 3) as puissance_kw,
+    sum(p.nb_sites) as nb_sites,
+    count(*) as communes_avec_donnees
+from marts.production as p
+join marts.communes_niveaux as n using (code_commune)
+where n.niveau <> 'commune'
+group by n.niveau, n.code, p.annee, p.filiere
+order by n.niveau, n.code, p.annee, p.filiere;

@@ -71,9 +71,18 @@ union all
 select code_commune, 'region', code_region from marts.communes
 order by niveau, code, code_commune;
 
+-- Each territory of every level with its name: the table a page looks a territory up in.
 create or replace table marts.population_territoires as
-select n.niveau, n.code, sum(c.population) as population, count(*) as nb_communes
+with noms as (
+    select 'region' as niveau, code_region as code, nom from marts.regions
+    union all select 'departement', code_departement, nom from marts.departements
+    union all select 'epci', code_epci, nom from marts.epci
+    union all select 'commune', code_commune, nom from marts.communes
+)
+select n.niveau, n.code, any_value(noms.nom) as nom, sum(c.population) as population,
+       count(*) as nb_communes
 from marts.communes_niveaux as n
 join marts.communes as c using (code_commune)
-group by all
-order by niveau, code;
+join noms using (niveau, code)
+group by n.niveau, n.code
+order by n.niveau, n.code;

@@ -1,0 +1,1 @@
+"""The partner space: a separate Streamlit app, behind OIDC sign-in, on ``partenaires.duckdb``."""

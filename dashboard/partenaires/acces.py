@@ -1,0 +1,80 @@
+"""Who may open the partner pages: someone signed in through the OIDC provider of the secrets'
+``[auth]`` section whose e-mail address is on the allow-list of their ``[partenaires]`` section:
+
+    [partenaires]
+    comptes = ["prenom.nom@ademe.fr"]          # addresses allowed one by one
+    domaines = ["banquedesterritoires.fr"]     # every address of these domains
+
+Anyone else is refused, and so is everyone when the list is empty. An address its provider says
+is not verified (``email_verified = false``) is refused too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import streamlit as st
+
+
+@dataclass(frozen=True)
+class ListeAutorisee:
+    """Partner accounts and e-mail domains, in lower case."""
+
+    comptes: frozenset[str]
+    domaines: frozenset[str]
+
+    @classmethod
+    def from_section(cls, section: Mapping[str, object]) -> ListeAutorisee:
+        def entries(key: str) -> frozenset[str]:
+            return frozenset(str(e).strip().lower().lstrip("@") for e in section.get(key, []))
+
+        return cls(entries("comptes"), entries("domaines"))
+
+    def autorise(self, user: Mapping[str, object]) -> bool:
+        """True for a verified (or not said unverified) address on the list."""
+        email = str(user.get("email") or "").strip().lower()
+        local, at, domain = email.rpartition("@")
+        if not (local and at and domain) or user.get("email_verified") is False:
+            return False
+        return email in self.comptes or domain in self.domaines
+
+
+def _configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:  # no secrets file at all
+        return False
+
+
+def gate() -> str:
+    """Stop the page unless an allowed partner is signed in; return their e-mail address."""
+    if not _configured():
+        st.error(
+            "L'espace partenaires n'est pas configuré : il lui faut un fichier de secrets avec "
+            "les sections [auth] et [partenaires] (voir « Espace partenaires » dans le README).",
+            icon="🔒",
+        )
+        st.stop()
+    if not st.user.is_logged_in:
+        st.title("Espace partenaires")
+        st.markdown(
+            "Cet espace montre les réponses de chaque adhérent au registre du réseau CLER. Il est "
+            "réservé aux partenaires du réseau (régions, ADEME, Banque des Territoires, agences "
+            "locales de l'énergie…) : connectez-vous avec le compte de votre organisation."
+        )
+        st.button("Se connecter", on_click=st.login, type="primary", icon=":material/login:")
+        st.stop()
+    user = st.user.to_dict()
+    allowed = ListeAutorisee.from_section(st.secrets.get("partenaires", {}))
+    if not allowed.autorise(user):
+        st.title("Espace partenaires")
+        st.error(
+            "Ce compte n'a pas accès à l'espace partenaires. Si votre organisation est partenaire "
+            "du réseau, demandez à l'équipe du CLER d'ajouter votre adresse ou votre domaine.",
+            icon="🚫",
+        )
+        st.text(f"Compte connecté : {user.get('email') or 'adresse inconnue'}")
+        st.button("Se déconnecter", on_click=st.logout, icon=":material/logout:")
+        st.stop()
+    return str(user["email"])
