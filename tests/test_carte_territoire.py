@@ -17,8 +17,6 @@ from dashboard import data
 from tests.test_dashboard import _values, open_page
 from tests.test_pages import _status
 
-DASHBOARD = Path(data.__file__).parent
-
 
 def _open(published, monkeypatch, page: str, **params: str) -> AppTest:
     monkeypatch.setenv("OBSERVATOIRE_HOME", str(published.root))
@@ -80,7 +78,8 @@ def test_communes_are_drawn_one_departement_at_a_time(published, monkeypatch):
     assert len(trace.locations) == count and all(c.startswith("2A") for c in trace.locations)
     assert at.query_params["departement"] == "2A"
     # The outlines are a file Streamlit serves at the figure's URL, one feature per commune.
-    outlines = json.loads((DASHBOARD / trace.geojson.removeprefix("app/")).read_text())
+    served = published.static / trace.geojson.removeprefix("app/static/")
+    outlines = json.loads(served.read_text())
     assert [f["id"] for f in outlines["features"]] == sorted(trace.locations)
 
 
@@ -88,18 +87,18 @@ def test_outlines_of_old_publications_are_removed(published, tmp_path, monkeypat
     """Each publish has its own folder of outlines; two are kept, so a page opened just before
     a publish still finds its file, and a folder removed too early is written again."""
     monkeypatch.setenv("OBSERVATOIRE_HOME", str(tmp_path))
-    public = tmp_path / "public.duckdb"
+    public, served = tmp_path / "public.duckdb", tmp_path / "static"
     urls = []
     for _ in range(3):
         shutil.copyfile(published.public, tmp_path / "next.duckdb")
         os.replace(tmp_path / "next.duckdb", public)  # a new publish: a new inode
         url, bounds = data.contours("region", None)
-        urls.append(DASHBOARD / url.removeprefix("app/"))
+        urls.append(served / url.removeprefix("app/static/"))
     assert len({url.parent for url in urls}) == 3
     assert not urls[0].exists() and urls[1].exists() and urls[2].exists()
     assert bounds[0] < -60 and bounds[2] > 50  # overseas régions included
     shutil.rmtree(urls[2].parent)
-    assert data.contours("region", None)[0] == f"app/{urls[2].relative_to(DASHBOARD)}"
+    assert data.contours("region", None)[0] == f"app/static/{urls[2].relative_to(served)}"
     assert urls[2].exists()
     with pytest.raises(ValueError, match="département invalide"):
         data.contours("commune", "../../etc")
