@@ -1,4 +1,5 @@
-"""Entry point: ``streamlit run dashboard/app.py`` (or ``observatoire dashboard``)."""
+"""Entry point: ``observatoire dashboard``, which links ``dashboard/static`` to the home's served
+files (see ``dashboard/opendata.py``) before ``streamlit run dashboard/app.py``."""
 
 from __future__ import annotations
 

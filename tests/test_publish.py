@@ -74,30 +74,32 @@ def test_readers_never_fail_while_refreshes_publish(home):
     """20 reader processes (half holding one connection, half reopening) while 5 publishes
     replace the file: no reader error, every read a complete version."""
     stop = home.root / "stop"
-    with internal.connect(home.warehouse) as con:
-        _warehouse_with(con, 1)
-        publish(con, home.public, "1", datetime.now(UTC))
-        readers = [
-            subprocess.Popen(
-                [sys.executable, "-c", READER, str(home.public), str(stop), mode],
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            for mode in ["hold"] * 10 + ["reopen"] * 10
-        ]
-        for reader in readers:  # every reader has read version 1 before the first publish
-            assert reader.stdout.readline().strip() == "1"
-        for version in range(2, 7):
-            _warehouse_with(con, version)
-            publish(con, home.public, str(version), datetime.now(UTC))
-            time.sleep(0.5)
-    # stop once every reopening reader has seen the last version, however busy the host
-    waiting = [threading.Thread(target=_until_seen, args=(r, "6")) for r in readers[10:]]
-    for thread in waiting:
-        thread.start()
-    for thread in waiting:
-        thread.join(timeout=120)
-    stop.touch()
+    try:  # the readers stop even when a step below fails: else they would read forever
+        with internal.connect(home.warehouse) as con:
+            _warehouse_with(con, 1)
+            publish(con, home.public, "1", datetime.now(UTC))
+            readers = [
+                subprocess.Popen(
+                    [sys.executable, "-c", READER, str(home.public), str(stop), mode],
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+                for mode in ["hold"] * 10 + ["reopen"] * 10
+            ]
+            for reader in readers:  # every reader has read version 1 before the first publish
+                assert reader.stdout.readline().strip() == "1"
+            for version in range(2, 7):
+                _warehouse_with(con, version)
+                publish(con, home.public, str(version), datetime.now(UTC))
+                time.sleep(0.5)
+        # stop once every reopening reader has seen the last version, however busy the host
+        waiting = [threading.Thread(target=_until_seen, args=(r, "6")) for r in readers[10:]]
+        for thread in waiting:
+            thread.start()
+        for thread in waiting:
+            thread.join(timeout=120)
+    finally:
+        stop.touch()
     assert not any(t.is_alive() for t in waiting), "a reopening reader never saw version 6"
     results = [json.loads(r.communicate(timeout=120)[0].splitlines()[-1]) for r in readers]
     assert [r["errors"] for r in results] == [[]] * 20
