@@ -114,9 +114,16 @@ def _export(con: duckdb.DuckDBPyConnection, table: str, folder: Path) -> list[di
             for name, data_type in chosen
         )
 
+    # Text always quoted: a reader's sniffer (DuckDB's reads 20,480 rows) would otherwise take
+    # a file whose first commas inside a name come late for one without quotes.
+    quoted = ", ".join(f'"{name}"' for name, data_type in text if data_type == "VARCHAR")
     csv, parquet = folder / f"{table}.csv", folder / f"{table}.parquet"
     for chosen, path, options in (
-        (text, csv, "format csv, header"),
+        (
+            text,
+            csv,
+            f"format csv, header, force_quote ({quoted})" if quoted else "format csv, header",
+        ),
         (columns, parquet, "format parquet"),
     ):
         con.execute(f'copy (select {select(chosen)} from "{table}") to ? ({options})', [str(path)])
