@@ -268,14 +268,19 @@ def test_refresh_killed_at_every_step_loses_nothing(published_copy, prefect_harn
 
 @pytest.fixture
 def small_volume(published, tmp_path, monkeypatch) -> Home:
-    """A copy of the published home on its own tmpfs, as large as what it holds plus 256 MiB
-    (a refresh needs about 150 MB more: a new public file, the warehouse's new marts): root may
-    mount it, as on CI."""
+    """A copy of the published home on its own tmpfs, as large as what it holds plus room for
+    a new open data package and 256 MiB (a refresh needs about 150 MB more besides: a new public
+    file, the warehouse's new marts): root may mount it, as on CI."""
     root = tmp_path / "petit-volume"
     root.mkdir()
     files = [published.public, published.partenaires, published.warehouse]
     files += published.landing.rglob("*")
-    size = sum(f.stat().st_size for f in files if f.is_file()) + (256 << 20)
+    package = sum(
+        (Path(folder) / name).stat().st_size
+        for folder, _, names in os.walk(published.static)
+        for name in names
+    )
+    size = sum(f.stat().st_size for f in files if f.is_file()) + 2 * package + (256 << 20)
     mounted = subprocess.run(
         ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(root)],
         capture_output=True,
@@ -288,6 +293,7 @@ def small_volume(published, tmp_path, monkeypatch) -> Home:
         shutil.copy2(published.partenaires, root)
         shutil.copy2(published.warehouse, root)
         shutil.copytree(published.landing, root / "landing")
+        shutil.copytree(published.static, root / "static", symlinks=True)
         monkeypatch.setenv("OBSERVATOIRE_HOME", str(root))
         yield Home(root)
     finally:
