@@ -12,6 +12,7 @@ package's current version.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -27,6 +28,8 @@ def serve(home: Home) -> Path:
     """Point ``dashboard/static`` at ``home``'s served files (replacing the link atomically, so
     that a running server started on another home keeps the folder it resolved)."""
     home.static.mkdir(parents=True, exist_ok=True)
+    if STATIC.is_dir() and not STATIC.is_symlink():  # a checkout from before the link
+        shutil.rmtree(STATIC)  # held only map outlines, derived again from the public file
     link = STATIC.with_name(f".static-{uuid.uuid4().hex}")
     link.symlink_to(home.static, target_is_directory=True)
     os.replace(link, STATIC)
