@@ -44,8 +44,7 @@ OBJECTIVE_NOTES = {
 def citation(names: list[str]) -> str:
     """Publishers of the sources ``names``, as the caption under a chart cites them (the footer
     of the page gives each dataset, vintage and licence)."""
-    shown = data.sources()
-    return " ; ".join(shown.loc[shown["source"].isin(names), "editeur"])
+    return " ; ".join(s.editeur for s in data.provenance().of(names))
 
 
 def objective_name(libelle: str) -> str:

@@ -24,6 +24,8 @@ import re
 import shutil
 import threading
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -64,17 +66,26 @@ class _Published:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._version: Version | None = None
 
+    def _attached(self, file_version: Version) -> None:
+        if self._con is None:
+            self._con = duckdb.connect(":memory:")
+        if self._version != file_version:
+            self._con.execute("use memory")
+            self._con.execute("detach database if exists pub")
+            self._version = None
+            _attach(self._con, file_version[0])
+            self._version = file_version
+
     def run(self, sql: str, params: tuple, file_version: Version) -> pd.DataFrame:
         with self._lock:
-            if self._con is None:
-                self._con = duckdb.connect(":memory:")
-            if self._version != file_version:
-                self._con.execute("use memory")
-                self._con.execute("detach database if exists pub")
-                self._version = None
-                _attach(self._con, file_version[0])
-                self._version = file_version
+            self._attached(file_version)
             return self._con.execute(sql, list(params)).df()
+
+    def rows(self, sql: str, params: tuple, file_version: Version) -> list[tuple]:
+        """The rows as Python tuples, for a few rows that become objects, not a frame."""
+        with self._lock:
+            self._attached(file_version)
+            return self._con.execute(sql, list(params)).fetchall()
 
 
 def _attach(con: duckdb.DuckDBPyConnection, path: str) -> None:
@@ -98,31 +109,53 @@ def query(sql: str, *params: object) -> pd.DataFrame:
 # --- Provenance, shared by every page -------------------------------------------------------
 
 
-def failed_sources() -> list[str]:
-    """Sources that failed in the run this file publishes: they show their previous load."""
-    rows = query(
-        "select source from executions where statut = 'échec' "
-        "and id_execution = (select id_execution from publication) order by source"
+@dataclass(frozen=True)
+class Source:
+    source: str
+    editeur: str
+    jeu_de_donnees: str
+    licence: str
+    millesime: str
+    charge_le: datetime  # Paris time
+    demo: bool
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What every page cites: its sources, those that failed in the run this file publishes
+    (they show their previous load) and when the file was published (Paris time)."""
+
+    sources: tuple[Source, ...]
+    failed: tuple[str, ...]
+    publie_le: datetime
+
+    def of(self, names: list[str]) -> list[Source]:
+        return [s for s in self.sources if s.source in names]
+
+
+def provenance() -> Provenance:
+    return _provenance(version())
+
+
+# Read once per publication and process: every chart's caption and every footer cite it, and a
+# frozen object needs no copy (``st.cache_data`` unpickles a fresh frame at every call).
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _provenance(file_version: Version) -> Provenance:
+    ((sources, failed, published_at),) = _published.rows(
+        """select (select list(s order by s.source) from (
+                      select source, editeur, jeu_de_donnees, licence, millesime,
+                             timezone('Europe/Paris', min(charge_le)) as charge_le,
+                             bool_or(demo) as demo
+                      from sources group by all) as s),
+                  (select coalesce(list(source order by source), [])
+                   from executions
+                   where statut = 'échec'
+                     and id_execution = (select id_execution from publication)),
+                  (select timezone('Europe/Paris', max(publie_le)) from publication)""",
+        (),
+        file_version,
     )
-    return rows["source"].tolist()
-
-
-def sources() -> pd.DataFrame:
-    """Each source shown by the pages (publisher, dataset, vintage, licence, load date, demo
-    flag), with the publication date of the file: one query serves banner and footer."""
-    return query(
-        """select source, editeur, jeu_de_donnees, licence, millesime,
-                  timezone('Europe/Paris', min(charge_le)) as charge_le, bool_or(demo) as demo,
-                  (select timezone('Europe/Paris', max(publie_le)) from publication) as publie_le
-           from sources
-           group by all
-           order by source"""
-    )
-
-
-def publication() -> dict:
-    """When the file was published."""
-    return {"publie_le": sources()["publie_le"].iloc[0]}
+    return Provenance(tuple(Source(**s) for s in sources or []), tuple(failed), published_at)
 
 
 def regions() -> pd.DataFrame:
@@ -562,14 +595,6 @@ territoires as (
       and ($3::varchar is null or p.code in (
           select code_commune from communes where code_departement = $3))
 )"""
-# The communes of territory ($1, $2), read from the level columns of `communes` (a lookup in
-# communes_niveaux costs a join per query).
-_DEDANS = """
-dedans as (
-    select * from communes
-    where case $1 when 'commune' then code_commune when 'epci' then code_epci
-                  when 'departement' then code_departement else code_region end = $2
-)"""
 # Population of each territory whose communes are « in » at the end of year $2.
 _PART = """
 select n.code,
@@ -731,21 +756,11 @@ def territoire(niveau: str, code: str) -> dict | None:
 def parents(niveau: str, code: str) -> pd.DataFrame:
     """Territories of other levels that hold some of its communes, and how many."""
     return query(
-        f"""with {_DEDANS.strip()}, hauts as (
-                select 'region' as niveau, code_region as code, count(*) as communes
-                from dedans where $1 <> 'region' group by all
-                union all
-                select 'departement', code_departement, count(*)
-                from dedans where $1 <> 'departement' group by all
-                union all
-                select 'epci', code_epci, count(*)
-                from dedans where $1 <> 'epci' and code_epci is not null group by all
-            )
-            select h.niveau, h.code, n.nom, h.communes
-            from hauts as h
-            join population_territoires as n using (niveau, code)
-            order by list_position(['region', 'departement', 'epci'], h.niveau),
-                     h.communes desc""",
+        """select niveau_parent as niveau, code_parent as code, nom_parent as nom, communes
+           from territoires_parents
+           where niveau = $1 and code = $2
+           order by list_position(['region', 'departement', 'epci'], niveau_parent),
+                    communes desc""",
         niveau,
         code,
     )
@@ -833,12 +848,10 @@ def comparables(niveau: str, code: str, annee: int) -> pd.DataFrame:
 def contrats_du_territoire(niveau: str, code: str) -> pd.DataFrame:
     """Contracts whose perimeter holds an EPCI with communes in the territory."""
     return query(
-        f"""with {_DEDANS.strip()}
-           select k.type, k.nom, k.vague, k.date_signature, count(distinct p.code_epci) as epci
-           from contrats as k
-           join contrats_perimetres as p using (id_contrat)
-           where p.code_epci in (select code_epci from dedans)
-           group by all
+        """select k.type, k.nom, k.vague, k.date_signature, t.epci
+           from territoires_contrats as t
+           join contrats as k using (id_contrat)
+           where t.niveau = $1 and t.code = $2
            order by k.date_signature nulls last, k.nom""",
         niveau,
         code,
@@ -848,19 +861,10 @@ def contrats_du_territoire(niveau: str, code: str) -> pd.DataFrame:
 def membres_du_territoire(niveau: str, code: str) -> pd.DataFrame:
     """Active members seated in the territory or covering some of its communes."""
     return query(
-        f"""with {_DEDANS.strip()}, couvre as (
-               select id_membre from membres_territoires
-               where niveau = 'epci' and code in (select code_epci from dedans)
-               union
-               select id_membre from membres_territoires
-               where niveau = 'commune' and code in (select code_commune from dedans)
-           )
-           select m.nom, m.type, m.sous_type, m.date_adhesion, m.reseau_tepos,
-                  m.code_commune_siege in (select code_commune from dedans) as siege_ici
-           from membres as m
-           where m.actif
-             and (m.id_membre in (select id_membre from couvre)
-                  or m.code_commune_siege in (select code_commune from dedans))
+        """select m.nom, m.type, m.sous_type, m.date_adhesion, m.reseau_tepos, t.siege_ici
+           from territoires_membres as t
+           join membres as m using (id_membre)
+           where t.niveau = $1 and t.code = $2 and m.actif
            order by m.nom""",
         niveau,
         code,

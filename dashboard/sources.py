@@ -9,12 +9,11 @@ from dashboard import data
 
 def demo_banner(names: list[str]) -> None:
     """Say, at the top of the page, that some of the sources it shows are demo data."""
-    sources = data.sources()
-    demo = sources[sources["source"].isin(names) & sources["demo"]]
-    if len(demo):
+    demo = [s.source for s in data.provenance().of(names) if s.demo]
+    if demo:
         st.warning(
             "**Données de démonstration** : "
-            + ", ".join(demo["source"])
+            + ", ".join(demo)
             + " — chiffres générés par le projet sur des territoires réels, pas mesurés.",
             icon="⚠️",
         )
@@ -22,17 +21,15 @@ def demo_banner(names: list[str]) -> None:
 
 def footer(names: list[str]) -> None:
     """Cite the sources ``names`` and the publication the page reads."""
-    sources = data.sources()
-    shown = sources[sources["source"].isin(names)]
+    provenance = data.provenance()
     lines = [
-        f"**Source** : {row.editeur} — {row.jeu_de_donnees} ({row.millesime}), "
-        f"licence {row.licence}, chargé le {row.charge_le:%d/%m/%Y à %H:%M}."
-        for row in shown.itertuples()
+        f"**Source** : {s.editeur} — {s.jeu_de_donnees} ({s.millesime}), "
+        f"licence {s.licence}, chargé le {s.charge_le:%d/%m/%Y à %H:%M}."
+        for s in provenance.of(names)
     ]
-    publication = data.publication()
-    lines.append(f"Publication du {publication['publie_le']:%d/%m/%Y à %H:%M} (heure de Paris).")
+    lines.append(f"Publication du {provenance.publie_le:%d/%m/%Y à %H:%M} (heure de Paris).")
     st.divider()
-    failed = data.failed_sources()
+    failed = provenance.failed
     if failed:
         st.warning(
             f"**Publication partielle** : {', '.join(failed)} en échec lors de ce "

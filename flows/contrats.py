@@ -90,3 +90,4 @@ def build_marts(con: duckdb.DuckDBPyConnection) -> None:
 
     con.execute(sql("contrats"))
     overlay.build(con)
+    con.execute(sql("contrats_territoires"))

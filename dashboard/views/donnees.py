@@ -324,7 +324,7 @@ st.markdown(
     "jeu et la date."
 )
 try:
-    everything = data.sources()["source"].tolist()
+    everything = [s.source for s in data.provenance().sources]
 except data.NotPublished:
     st.error("Aucune donnée publiée pour l'instant : lancez « observatoire refresh ».")
     st.stop()

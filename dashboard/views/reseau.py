@@ -271,7 +271,7 @@ region_filter = None if region == TOUTES else region
 parts = [f"de type « {kind} »"] if kind_filter else []
 parts += [en_region(noms[region])] if region_filter else []
 perimetre = " ".join(parts) or "de tout le réseau"
-period = f"situation au {jour(data.publication()['publie_le'])}"
+period = f"situation au {jour(data.provenance().publie_le)}"
 
 members = data.membres_liste(kind_filter, region_filter)
 if members.empty:

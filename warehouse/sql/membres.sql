@@ -34,3 +34,22 @@ from listed as l
 left join marts.epci as e on e.code_epci = l.code
 where l.code <> ''
 order by l.id_membre, l.code;
+
+-- The members in each territory of every level: covering, or seated in, one of its communes.
+create or replace table marts.territoires_membres as
+with communes_membres as (
+    select t.id_membre, c.code_commune, false as siege
+    from marts.membres_territoires as t
+    join marts.communes as c
+      on (t.niveau = 'epci' and c.code_epci = t.code)
+      or (t.niveau = 'commune' and c.code_commune = t.code)
+    union all
+    select id_membre, code_commune_siege, true
+    from marts.membres
+    where code_commune_siege is not null
+)
+select n.niveau, n.code, m.id_membre, bool_or(m.siege) as siege_ici
+from communes_membres as m
+join marts.communes_niveaux as n using (code_commune)
+group by all
+order by n.niveau, n.code, m.id_membre;

@@ -86,3 +86,15 @@ join marts.communes as c using (code_commune)
 join noms using (niveau, code)
 group by n.niveau, n.code
 order by n.niveau, n.code;
+
+-- The territories of the other levels that hold some communes of each territory, and how many:
+-- a territory's page reads its « fait partie de » in one lookup.
+create or replace table marts.territoires_parents as
+select n.niveau, n.code, h.niveau as niveau_parent, h.code as code_parent,
+       p.nom as nom_parent, count(*) as communes
+from marts.communes_niveaux as n
+join marts.communes_niveaux as h
+  on h.code_commune = n.code_commune and h.niveau not in (n.niveau, 'commune')
+join marts.population_territoires as p on p.niveau = h.niveau and p.code = h.code
+group by all
+order by n.niveau, n.code, niveau_parent, code_parent;
