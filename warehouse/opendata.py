@@ -17,6 +17,8 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -100,9 +102,12 @@ def _gzip(path: Path) -> Path:
     return target
 
 
-def _export(con: duckdb.DuckDBPyConnection, table: str, folder: Path) -> list[dict]:
+def _export(
+    con: duckdb.DuckDBPyConnection, table: str, folder: Path, gzip_later: Callable[[Path], None]
+) -> list[dict]:
     """Write ``table`` as CSV (without its binary columns) and as Parquet; return both
-    resources."""
+    resources, without their sizes. A CSV too long for a spreadsheet is handed to
+    ``gzip_later``, so that DuckDB writes on while it is compressed."""
     described = dictionnaire.tables().get(table, {})
     columns = _columns(con, table)
     text = [(name, data_type) for name, data_type in columns if data_type != "BLOB"]
@@ -128,7 +133,8 @@ def _export(con: duckdb.DuckDBPyConnection, table: str, folder: Path) -> list[di
     ):
         con.execute(f'copy (select {select(chosen)} from "{table}") to ? ({options})', [str(path)])
     if con.execute(f'select count(*) from "{table}"').fetchone()[0] > SPREADSHEET_ROWS:
-        csv = _gzip(csv)
+        gzip_later(csv)
+        csv = csv.with_name(f"{csv.name}.gz")
     description = described.get("description", table)
     return [
         {
@@ -139,7 +145,6 @@ def _export(con: duckdb.DuckDBPyConnection, table: str, folder: Path) -> list[di
             "mediatype": "text/csv",
             "encoding": "utf-8",
             **({"compression": "gz"} if csv.suffix == ".gz" else {}),
-            "bytes": csv.stat().st_size,
             "schema": _schema(table, text, described, csv=True),
         },
         {
@@ -152,7 +157,6 @@ def _export(con: duckdb.DuckDBPyConnection, table: str, folder: Path) -> list[di
             "path": parquet.name,
             "format": "parquet",
             "mediatype": "application/vnd.apache.parquet",
-            "bytes": parquet.stat().st_size,
             "schema": _schema(table, columns, described, csv=False),
         },
     ]
@@ -239,7 +243,17 @@ def write(con: duckdb.DuckDBPyConnection, root: Path) -> Path:
     order = [t for t in dictionnaire.tables() if t in present] + sorted(
         present - set(dictionnaire.tables())
     )
-    resources = [resource for table in order for resource in _export(con, table, build)]
+    gzips: list[Future] = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+
+        def gzip_later(path: Path) -> None:
+            gzips.append(pool.submit(_gzip, path))
+
+        resources = [r for table in order for r in _export(con, table, build, gzip_later)]
+    for job in gzips:
+        job.result()  # a gzip that failed (a full disk) fails the publish
+    for resource in resources:
+        resource["bytes"] = (build / resource["path"]).stat().st_size
     descriptor = _descriptor(con, resources)
     (build / "datapackage.json").write_text(
         json.dumps(descriptor, ensure_ascii=False, indent=2), encoding="utf-8"
