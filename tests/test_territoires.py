@@ -118,6 +118,26 @@ def test_area_is_close_to_the_geodesic_one():
     assert geometries.area_km2(np.array([cell]))[0] == pytest.approx(12308, rel=0.005)
 
 
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        # edge to edge, or with a gap: the coverage union is valid and kept
+        [shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)],
+        [shapely.box(0, 0, 1, 1), shapely.box(1.001, 0, 2, 1)],
+        # a vertex missing on the shared edge, an overlap, an inclusion: invalid, not kept
+        [shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1), shapely.box(0, 1, 2, 2)],
+        [shapely.box(0, 0, 1.2, 1), shapely.box(1, 0, 2, 1)],
+        [shapely.box(0, 0, 1, 1), shapely.box(0.2, 0.2, 0.8, 0.8)],
+    ],
+    ids=["bord-a-bord", "interstice", "jonction-en-t", "chevauchement", "inclusion"],
+)
+def test_dissolve_gives_the_general_union(shapes):
+    geoms = np.array(shapes, dtype=object)
+    union = geometries.dissolve(geoms)
+    assert union.is_valid
+    assert shapely.area(shapely.symmetric_difference(union, shapely.union_all(geoms))) < 1e-12
+
+
 def test_geometries_are_unions_of_communes(tmp_path):
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     con.execute(internal.sql("internal"))

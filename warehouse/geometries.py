@@ -32,11 +32,26 @@ def _web(geoms: np.ndarray, tolerance: float) -> np.ndarray:
     return shapely.orient_polygons(simple, exterior_cw=True)
 
 
+def dissolve(geoms: np.ndarray) -> shapely.Geometry:
+    """The union of polygons that tile a territory. Communes mostly meet edge to edge, for which
+    GEOS's coverage union is twice as fast as its general union, with the same result. It is
+    kept only when valid and of the area of its parts (overlapping polygons break both); else,
+    or when GEOS detects an overlap, the general union is made."""
+    try:
+        union = shapely.coverage_union_all(geoms)
+    except shapely.errors.GEOSException:
+        return shapely.union_all(geoms)
+    parts = shapely.area(geoms).sum()
+    if shapely.is_valid(union) and abs(shapely.area(union) - parts) <= 1e-9 * parts:
+        return union
+    return shapely.union_all(geoms)
+
+
 def _unions(codes: np.ndarray, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     order = np.argsort(codes, kind="stable")
     keys, starts = np.unique(codes[order], return_index=True)
     groups = np.split(order, starts[1:])
-    return keys, np.array([shapely.union_all(geoms[g]) for g in groups], dtype=object)
+    return keys, np.array([dissolve(geoms[g]) for g in groups], dtype=object)
 
 
 def _frame(level: str, codes: np.ndarray, geoms: np.ndarray, shipped: np.ndarray | None):
@@ -88,7 +103,7 @@ def region_frame(part: pl.DataFrame) -> pl.DataFrame:
     geoms = shapely.from_wkb(part["geometry"].to_numpy())
     epci = (part["region_epci"] == region).fill_null(False).to_numpy()
     dep_codes, dep_geoms = _unions(part["code_departement"].to_numpy()[inside], geoms[inside])
-    merged = np.array([shapely.union_all(dep_geoms)], dtype=object)
+    merged = np.array([dissolve(dep_geoms)], dtype=object)
     frames = [
         _frame("commune", part["code_commune"].to_numpy()[inside], geoms[inside], geoms[inside]),
         _frame("departement", dep_codes, dep_geoms, None),
