@@ -8,7 +8,6 @@ the whole package (minutes on two cores).
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import statistics
@@ -18,11 +17,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import refresh
+
 from warehouse import internal, opendata
 from warehouse.paths import Home
 from warehouse.publish import publish
 
-RESULTS = Path(__file__).parent / "results" / "latest.json"
 RUNS = 3
 
 
@@ -73,8 +73,7 @@ def main() -> None:
     print(f"{RUNS} runs each, load average {load:.2f} -> {os.getloadavg()[0]:.2f}")
     for name, value in figures.items():
         print(f"{name:34} {value}")
-    latest = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    RESULTS.write_text(json.dumps(latest | figures, indent=2, ensure_ascii=False) + "\n")
+    refresh.save("opendata", figures, datetime.now(UTC).isoformat(), refresh.machine())
 
 
 if __name__ == "__main__":

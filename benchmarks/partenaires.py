@@ -6,7 +6,6 @@ public file's publish, on a copy of ``$OBSERVATOIRE_HOME/warehouse.duckdb`` (run
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import statistics
@@ -16,11 +15,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import refresh
+
 from warehouse import internal, partenaires
 from warehouse.paths import Home
 from warehouse.publish import publish
 
-RESULTS = Path(__file__).parent / "results" / "latest.json"
 RUNS = 5
 
 
@@ -54,8 +54,7 @@ def main() -> None:
     print(f"{RUNS} runs each, load average {os.getloadavg()[0]:.2f}")
     for name, value in figures.items():
         print(f"{name:28} {value}")
-    latest = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    RESULTS.write_text(json.dumps(latest | figures, indent=2, ensure_ascii=False) + "\n")
+    refresh.save("partenaires", figures, datetime.now(UTC).isoformat(), refresh.machine())
 
 
 if __name__ == "__main__":
