@@ -70,10 +70,8 @@ def main() -> None:
         }
         if "--valider" in sys.argv:
             figures["opendata_frictionless_validate_s"] = round(_validate(current), 1)
-    print(f"{RUNS} runs each, load average {load:.2f} -> {os.getloadavg()[0]:.2f}")
-    for name, value in figures.items():
-        print(f"{name:34} {value}")
-    refresh.save("opendata", figures, datetime.now(UTC).isoformat(), refresh.machine())
+    heading = f"{RUNS} runs each, load average {load:.2f} -> {os.getloadavg()[0]:.2f}"
+    refresh.report("opendata", figures, heading)
 
 
 if __name__ == "__main__":

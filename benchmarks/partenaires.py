@@ -51,10 +51,8 @@ def main() -> None:
             "partner_share_of_publish": round((build + partner) / public, 3),
             "partner_file_mb": round(home.partenaires.stat().st_size / 2**20, 1),
         }
-    print(f"{RUNS} runs each, load average {os.getloadavg()[0]:.2f}")
-    for name, value in figures.items():
-        print(f"{name:28} {value}")
-    refresh.save("partenaires", figures, datetime.now(UTC).isoformat(), refresh.machine())
+    heading = f"{RUNS} runs each, load average {os.getloadavg()[0]:.2f}"
+    refresh.report("partenaires", figures, heading)
 
 
 if __name__ == "__main__":

@@ -151,6 +151,15 @@ def save(key: str | None, figures: dict, measured_at: str, machine_: dict) -> No
     (RESULTS / f"{measured_at[:10]}.json").write_text(text)
 
 
+def report(key: str, figures: dict, heading: str) -> None:
+    """Print ``heading`` and one line per figure, then save them under ``key``."""
+    print(heading)
+    width = max(map(len, figures))
+    for name, value in figures.items():
+        print(f"{name:{width}} {value}")
+    save(key, figures, datetime.now(UTC).isoformat(), machine())
+
+
 def readme_table(marker: str, lines: list[str]) -> None:
     """Replace the text between the README's ``<!-- marker:start/end -->`` with ``lines``."""
     start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
