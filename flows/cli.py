@@ -13,7 +13,6 @@ from typing import Annotated
 
 import typer
 
-from dashboard import opendata
 from flows.schedule import PREFECT_YAML
 from warehouse.paths import Home
 
@@ -380,6 +379,8 @@ def dashboard(
 ) -> None:
     """Servir le tableau de bord public (lecture seule de public.duckdb) et ses fichiers : données
     ouvertes (/app/static/donnees/…) et contours des cartes."""
+    from dashboard import opendata  # with duckdb: imported only by this command
+
     opendata.serve(Home.from_env())
     _serve(str(files("dashboard") / "app.py"), host, port)
 
