@@ -96,14 +96,17 @@ def _attach(con: duckdb.DuckDBPyConnection, path: str) -> None:
 _published = _Published()
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+# Kept as they are, not pickled (``st.cache_data`` pickles every result it stores and unpickles
+# it at every hit): under pandas' copy-on-write, the shallow copy each caller gets behaves as a
+# copy, so no page can alter what the cache holds.
+@st.cache_resource(show_spinner=False, max_entries=512)
 def _query(sql: str, params: tuple, file_version: Version) -> pd.DataFrame:
     return _published.run(sql, params, file_version)
 
 
 def query(sql: str, *params: object) -> pd.DataFrame:
     """Run one parameterised query on the current public file."""
-    return _query(sql, params, version())
+    return _query(sql, params, version()).copy(deep=False)
 
 
 # --- Provenance, shared by every page -------------------------------------------------------
@@ -730,11 +733,9 @@ def territoires(niveau: str, parent: str | None) -> pd.DataFrame:
         """select n.code, n.nom
             from population_territoires as n
             where n.niveau = $1
-              and ($2::varchar is null
-                   or (n.niveau = 'commune' and n.code in (
-                       select code_commune from communes where code_departement = $2))
-                   or (n.niveau = 'epci' and n.code in (
-                       select code_epci from epci_territoires where code_departement = $2)))
+              and ($2::varchar is null or n.code in (
+                  select code from territoires_parents
+                  where niveau = $1 and niveau_parent = 'departement' and code_parent = $2))
             order by n.nom, n.code""",
         niveau,
         parent,
@@ -742,9 +743,16 @@ def territoires(niveau: str, parent: str | None) -> pd.DataFrame:
 
 
 def territoire(niveau: str, code: str) -> dict | None:
-    """Name, population, communes and the territories above it; ``None`` when unknown."""
+    """Name, population, communes and the territories of other levels that hold some of its
+    communes (``parents``: niveau and nom, larger levels first); ``None`` when unknown."""
     found = query(
-        """select nom, population, nb_communes
+        """select nom, population, nb_communes,
+                  coalesce((select list({'niveau': niveau_parent, 'nom': nom_parent}
+                                        order by list_position(['region', 'departement', 'epci'],
+                                                               niveau_parent),
+                                                 communes desc)
+                            from territoires_parents
+                            where niveau = $1 and code = $2), []) as parents
             from population_territoires
             where niveau = $1 and code = $2""",
         niveau,
@@ -753,43 +761,32 @@ def territoire(niveau: str, code: str) -> dict | None:
     return None if found.empty else found.iloc[0].to_dict()
 
 
-def parents(niveau: str, code: str) -> pd.DataFrame:
-    """Territories of other levels that hold some of its communes, and how many."""
-    return query(
-        """select niveau_parent as niveau, code_parent as code, nom_parent as nom, communes
-           from territoires_parents
-           where niveau = $1 and code = $2
-           order by list_position(['region', 'departement', 'epci'], niveau_parent),
-                    communes desc""",
-        niveau,
-        code,
-    )
-
-
 def serie_couverture(niveau: str, code: str, cible: float, annee_cible: int) -> pd.DataFrame:
     """A territory's coverage by year, its trajectory from the first measured year to ``cible``
     in ``annee_cible`` and its status against it (« première mesure » while there is one)."""
     return query(
         """with serie as (
                select annee, production_enr_mwh, consommation_mwh, taux_couverture,
-                      part_population_production, part_population_consommation
+                      part_population_production, part_population_consommation,
+                      min(annee) filter (taux_couverture is not null) over () as annee_depart,
+                      arg_min(taux_couverture, annee) filter (taux_couverture is not null)
+                        over () as depart,
+                      count(taux_couverture) over () as mesures
                from couverture
                where niveau = $1 and code = $2
-           ), depart as (
-               select min(annee) as annee_depart, arg_min(taux_couverture, annee) as valeur,
-                      count(*) as mesures
+           ), ligne as (
+               select * exclude (annee_depart, depart),
+                      case when annee >= annee_depart
+                           then trajectoire(depart, annee_depart, $3, $4, annee) end
+                        as trajectoire
                from serie
-               where taux_couverture is not null
            )
-           select s.*,
-                  case when s.annee >= d.annee_depart
-                       then trajectoire(d.valeur, d.annee_depart, $3, $4, s.annee) end
-                    as trajectoire,
-                  case when d.mesures = 1 and s.taux_couverture is not null
+           select * exclude (mesures),
+                  case when mesures = 1 and taux_couverture is not null
                        then 'première mesure'
-                       else statut_trajectoire(s.taux_couverture, trajectoire) end as statut
-           from serie as s, depart as d
-           order by s.annee""",
+                       else statut_trajectoire(taux_couverture, trajectoire) end as statut
+           from ligne
+           order by annee""",
         niveau,
         code,
         cible,
@@ -828,15 +825,13 @@ def comparables(niveau: str, code: str, annee: int) -> pd.DataFrame:
     """Territories of the same level with between half and twice its population, and their
     renewable coverage in ``annee``; the territory itself is among them."""
     return query(
-        """with moi as (
-                select population from population_territoires where niveau = $1 and code = $2
-            )
-            select p.code, p.nom, p.population, v.taux_couverture, p.code = $2 as lui_meme
+        """select p.code, p.nom, p.population, v.taux_couverture, p.code = $2 as lui_meme
             from population_territoires as p
-            join couverture as v on v.niveau = p.niveau and v.code = p.code and v.annee = $3
-            where p.niveau = $1
-              and p.population between (select population from moi) / 2
-                                   and (select population from moi) * 2
+            join couverture as v using (niveau, code)
+            cross join (select population from population_territoires
+                        where niveau = $1 and code = $2) as moi
+            where p.niveau = $1 and v.niveau = $1 and v.annee = $3
+              and p.population between moi.population / 2 and moi.population * 2
               and v.taux_couverture is not null
             order by v.taux_couverture desc""",
         niveau,

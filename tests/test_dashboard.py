@@ -53,6 +53,20 @@ def test_a_new_publish_is_seen_without_restart(published, tmp_path, monkeypatch)
     assert at.header[0].value == "Breizh"
 
 
+def test_a_page_cannot_alter_what_the_cache_holds(published, monkeypatch):
+    """Results are cached unpickled and shared by every visitor: each gets a copy."""
+    from dashboard import data
+
+    monkeypatch.setenv("OBSERVATOIRE_HOME", str(published.root))
+    first = data.regions()
+    names = list(first["nom"])
+    first.loc[first.index[0], "nom"] = "Altérée"
+    first["ajoutee"] = 1
+    again = data.regions()
+    assert list(again["nom"]) == names
+    assert "ajoutee" not in again.columns
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_nothing_published_says_what_to_do(page, tmp_path, monkeypatch):
     monkeypatch.setenv("OBSERVATOIRE_HOME", str(tmp_path))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ class Home:
 
     @classmethod
     def from_env(cls) -> Home:
-        return cls(Path(os.environ.get("OBSERVATOIRE_HOME", ".observatoire")).resolve())
+        return cls(_resolved(os.environ.get("OBSERVATOIRE_HOME", ".observatoire"), os.getcwd()))
 
     @property
     def landing(self) -> Path:
@@ -49,3 +50,10 @@ class Home:
     def ensure(self) -> Home:
         self.landing.mkdir(parents=True, exist_ok=True)
         return self
+
+
+@functools.lru_cache(maxsize=16)
+def _resolved(path: str, cwd: str) -> Path:
+    """``path`` made absolute from ``cwd``: resolving costs a system call per folder, and the
+    dashboard asks for the home at every query."""
+    return (Path(cwd) / path).resolve()

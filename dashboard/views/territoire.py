@@ -235,11 +235,10 @@ share(f"{nom} : énergie, contrats et adhérents")
 demo_banner(SOURCES)
 
 st.header(f"{nom}")
-above = data.parents(niveau, code)
 st.markdown(
     f"{data.NIVEAUX[niveau]} · {nombre(info['population'])} habitants · "
     f"{nombre(info['nb_communes'])} commune(s)"
-    + "".join(f" · {data.NIVEAUX[r.niveau]} : {r.nom}" for r in above.itertuples())
+    + "".join(f" · {data.NIVEAUX[p['niveau']]} : {p['nom']}" for p in info["parents"])
 )
 series = data.serie_couverture(niveau, code, CIBLE, ANNEE_CIBLE)
 period = (
