@@ -20,11 +20,6 @@ import duckdb
 from warehouse import dictionnaire, opendata
 from warehouse.internal import sql
 
-# Rows per row group of a published file. DuckDB's default (122,880) makes a lookup of one
-# territory scan a whole table on one thread; smaller groups are pruned by their min/max and
-# scanned in parallel (a territory page's queries: 85 -> 69 ms on the national data).
-ROW_GROUP_SIZE = 8192
-
 
 def _quoted(path: Path) -> str:
     return str(path).replace("'", "''")
@@ -59,7 +54,7 @@ def replacing(
     If the block or ``finish`` fails, the new file is removed and ``target`` is left as it was."""
     temp = target.with_name(f".{target.stem}-{uuid.uuid4().hex}.duckdb")
     try:
-        con.execute(f"attach '{_quoted(temp)}' as {alias} (row_group_size {ROW_GROUP_SIZE})")
+        con.execute(f"attach '{_quoted(temp)}' as {alias}")
         try:
             yield
         finally:
