@@ -14,6 +14,7 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -56,12 +57,25 @@ def _transient(task, task_run, state) -> bool:
     return getattr(state.result(raise_on_failure=False), "transient", False)
 
 
-def _demo_key(context, parameters: dict) -> str | None:
-    """The embedded demo files depend only on the code that generates them: receive them once
-    per landing folder and code version. Files read from a location are always read again."""
-    if parameters["location"] is not None:
-        return None
-    key = f"{parameters['name']}|{Home.from_env().landing}|{code_fingerprint()}"
+def _receive_key(context, parameters: dict) -> str | None:
+    """Files received once per landing folder and code version: the embedded demo files, which
+    depend only on the code that generates them, and a local file while its identity on disk
+    (device, inode, size, modification and change times) stays the same, as make and rsync judge
+    a file unchanged; rereading the national files to hash them was most of a run with nothing
+    new. Downloads are always fetched again, and ``--force`` receives everything again."""
+    location = parameters["location"]
+    if location is None:
+        identity = "démonstration"
+    else:
+        path = Path(remote.expand(location))
+        if "://" in location or not path.is_file():
+            return None
+        info = path.stat()
+        identity = (
+            f"{path.resolve()}|{info.st_dev}|{info.st_ino}|{info.st_size}"
+            f"|{info.st_mtime_ns}|{info.st_ctime_ns}"
+        )
+    key = f"{parameters['name']}|{identity}|{Home.from_env().landing}|{code_fingerprint()}"
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -70,7 +84,7 @@ def _demo_key(context, parameters: dict) -> str | None:
     retries=2,
     retry_delay_seconds=[1, 4],
     retry_condition_fn=_transient,
-    cache_key_fn=_demo_key,
+    cache_key_fn=_receive_key,
 )
 def receive(name: str, location: str | None) -> list[LandedFile]:
     """Fetch a source's raw files and land them; transient failures are retried, twice at most."""

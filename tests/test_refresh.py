@@ -11,7 +11,7 @@ import shapely
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
-from flows.refresh import RefreshFailed, refresh
+from flows.refresh import RefreshFailed, receive, refresh
 from flows.report import NOTHING_PUBLISHED
 from flows.sources import SOURCES
 from tests.http_fixture import Script, serve
@@ -193,6 +193,32 @@ def test_refresh_where_every_source_fails_leaves_public_untouched(
 def test_second_refresh_refuses_while_one_runs(published_copy, prefect_harness):
     with exclusive(published_copy.lock), pytest.raises(RefreshBusy, match="déjà en cours"):
         refresh()
+
+
+def test_a_local_file_is_hashed_again_only_when_it_changed(prefect_harness, home, tmp_path):
+    export = tmp_path / "registre.csv"
+    export.write_bytes(b"id;nom\n1;Commune A\n")
+
+    def received(**options):
+        state = receive.with_options(**options)("membres", str(export), return_state=True)
+        (landed,) = state.result()
+        return state.name, landed.sha256
+
+    first = received()
+    assert first[0] == "Completed"
+    assert received() == ("Cached", first[1]), "same file on disk: not read again"
+    assert received(refresh_cache=True) == ("Completed", first[1]), "--force reads it again"
+    export.write_bytes(b"id;nom\n1;Commune B\n")  # same size, new content
+    changed = received()
+    assert changed[0] == "Completed" and changed[1] != first[1]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("flows.refresh.remote.read", _unreachable)  # a download: always fetched
+        with pytest.raises(RuntimeError, match="fetched"):
+            receive("membres", "https://example.invalid/registre.csv")
+
+
+def _unreachable(location):
+    raise RuntimeError(f"fetched {location}")
 
 
 def test_unknown_source_is_refused(prefect_harness, home):
