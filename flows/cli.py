@@ -350,7 +350,7 @@ def _serve(script: str, host: str, port: int, *options: str) -> None:
     args = [
         sys.executable,
         "-m",
-        "streamlit",
+        "dashboard.serve",
         "run",
         script,
         "--server.address",
