@@ -7,7 +7,8 @@ Cache misses run on one in-memory DuckDB of the process, which attaches the publ
 read-only and re-attaches it when the file changes. Opening a database costs 30-70 ms on a busy
 2-core machine, a query a few milliseconds; and ``duckdb.connect(path)`` would return a
 process-wide cached instance while any connection to that path is open, serving a file that has
-since been replaced. Queries run one at a time under a lock. Whole tables are not read here: the
+since been replaced. Queries run one at a time under a lock; those of a page that needs them all
+run at once on a few cursors (:func:`queries`). Whole tables are not read here: the
 publish writes them as files (the open data package), which the dashboard serves as they are.
 
 Values always travel as parameters (``$1``, ``$2``); a filter left empty is passed as ``None``.
@@ -20,10 +21,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
 import re
 import shutil
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -36,6 +39,9 @@ from warehouse import opendata
 from warehouse.paths import Home
 
 Version = tuple[str, int, int]
+Statement = tuple[str, tuple]  # SQL and its parameters
+# Cursors that run one page's queries at once: on two cores, more brought nothing.
+CURSORS = 3
 # Map outlines, derived from the published file, among the files served at app/static/.
 OUTLINES = "cartes"
 
@@ -59,17 +65,23 @@ def version() -> Version:
 
 
 class _Published:
-    """One in-memory DuckDB with the published file attached read-only as ``pub``."""
+    """One in-memory DuckDB with the published file attached read-only as ``pub``, and a few
+    cursors on it to run one page's queries at once."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._version: Version | None = None
+        self._cursors: list[duckdb.DuckDBPyConnection] = []
+        self._pool = ThreadPoolExecutor(CURSORS, thread_name_prefix="requetes")
 
     def _attached(self, file_version: Version) -> None:
         if self._con is None:
             self._con = duckdb.connect(":memory:")
         if self._version != file_version:
+            for cursor in self._cursors:
+                cursor.close()
+            self._cursors = []
             self._con.execute("use memory")
             self._con.execute("detach database if exists pub")
             self._version = None
@@ -80,6 +92,27 @@ class _Published:
         with self._lock:
             self._attached(file_version)
             return self._con.execute(sql, list(params)).df()
+
+    def run_many(self, statements: tuple[Statement, ...], file_version: Version) -> list:
+        """The frames of ``statements``, run at once on up to CURSORS cursors."""
+        with self._lock:
+            self._attached(file_version)
+            while len(self._cursors) < CURSORS:
+                cursor = self._con.cursor()
+                cursor.execute("use pub")
+                self._cursors.append(cursor)
+            free: queue.SimpleQueue = queue.SimpleQueue()
+            for cursor in self._cursors:
+                free.put(cursor)
+
+            def run(statement: Statement) -> pd.DataFrame:
+                cursor = free.get()
+                try:
+                    return cursor.execute(statement[0], list(statement[1])).df()
+                finally:
+                    free.put(cursor)
+
+            return list(self._pool.map(run, statements))
 
     def rows(self, sql: str, params: tuple, file_version: Version) -> list[tuple]:
         """The rows as Python tuples, for a few rows that become objects, not a frame."""
@@ -107,6 +140,17 @@ def _query(sql: str, params: tuple, file_version: Version) -> pd.DataFrame:
 def query(sql: str, *params: object) -> pd.DataFrame:
     """Run one parameterised query on the current public file."""
     return _query(sql, params, version()).copy(deep=False)
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _queries(statements: tuple[Statement, ...], file_version: Version) -> list[pd.DataFrame]:
+    return _published.run_many(statements, file_version)
+
+
+def queries(*statements: Statement) -> list[pd.DataFrame]:
+    """Run several parameterised queries (SQL, parameters) at once on the current public file,
+    for a page that needs them all; cached together, like :func:`query`."""
+    return [frame.copy(deep=False) for frame in _queries(statements, version())]
 
 
 # --- Provenance, shared by every page -------------------------------------------------------
@@ -742,10 +786,42 @@ def territoires(niveau: str, parent: str | None) -> pd.DataFrame:
     )
 
 
-def territoire(niveau: str, code: str) -> dict | None:
+# --- Territoire: one territory's page, its queries run at once --------------------------------
+
+
+@dataclass(frozen=True)
+class Fiche:
+    """What the Territoire page shows of one territory (see :func:`fiche`)."""
+
+    territoire: dict | None  # nom, population, nb_communes, parents; None when unknown
+    serie: pd.DataFrame
+    consommation: pd.DataFrame
+    production: pd.DataFrame
+    comparables: pd.DataFrame
+    contrats: pd.DataFrame
+    membres: pd.DataFrame
+
+
+def fiche(niveau: str, code: str, cible: float, annee_cible: int) -> Fiche:
+    """Everything the Territoire page reads about one territory, its seven queries run at once
+    on separate cursors: they wait on each other's reads less than one after the other (on two
+    cores, 50 -> 31 ms for an EPCI, cold)."""
+    info, *frames = queries(
+        _territoire(niveau, code),
+        _serie_couverture(niveau, code, cible, annee_cible),
+        _consommation_par_energie(niveau, code),
+        _production_par_filiere(niveau, code),
+        _comparables(niveau, code),
+        _contrats_du_territoire(niveau, code),
+        _membres_du_territoire(niveau, code),
+    )
+    return Fiche(None if info.empty else info.iloc[0].to_dict(), *frames)
+
+
+def _territoire(niveau: str, code: str) -> Statement:
     """Name, population, communes and the territories of other levels that hold some of its
-    communes (``parents``: niveau and nom, larger levels first); ``None`` when unknown."""
-    found = query(
+    communes (``parents``: niveau and nom, larger levels first)."""
+    return (
         """select nom, population, nb_communes,
                   coalesce((select list({'niveau': niveau_parent, 'nom': nom_parent}
                                         order by list_position(['region', 'departement', 'epci'],
@@ -755,16 +831,14 @@ def territoire(niveau: str, code: str) -> dict | None:
                             where niveau = $1 and code = $2), []) as parents
             from population_territoires
             where niveau = $1 and code = $2""",
-        niveau,
-        code,
+        (niveau, code),
     )
-    return None if found.empty else found.iloc[0].to_dict()
 
 
-def serie_couverture(niveau: str, code: str, cible: float, annee_cible: int) -> pd.DataFrame:
+def _serie_couverture(niveau: str, code: str, cible: float, annee_cible: int) -> Statement:
     """A territory's coverage by year, its trajectory from the first measured year to ``cible``
     in ``annee_cible`` and its status against it (« première mesure » while there is one)."""
-    return query(
+    return (
         """with serie as (
                select annee, production_enr_mwh, consommation_mwh, taux_couverture,
                       part_population_production, part_population_consommation,
@@ -787,16 +861,13 @@ def serie_couverture(niveau: str, code: str, cible: float, annee_cible: int) -> 
                        else statut_trajectoire(taux_couverture, trajectoire) end as statut
            from ligne
            order by annee""",
-        niveau,
-        code,
-        cible,
-        annee_cible,
+        (niveau, code, cible, annee_cible),
     )
 
 
-def production_par_filiere(niveau: str, code: str) -> pd.DataFrame:
+def _production_par_filiere(niveau: str, code: str) -> Statement:
     """A territory's production series; a commune's are the rows of ``production``."""
-    return query(
+    return (
         """select annee, filiere, energie_mwh, puissance_kw
            from production_territoires
            where niveau = $1 and code = $2
@@ -805,62 +876,64 @@ def production_par_filiere(niveau: str, code: str) -> pd.DataFrame:
            from production
            where $1 = 'commune' and code_commune = $2
            order by annee, filiere""",
-        niveau,
-        code,
+        (niveau, code),
     )
 
 
-def consommation_par_energie(niveau: str, code: str) -> pd.DataFrame:
-    return query(
+def _consommation_par_energie(niveau: str, code: str) -> Statement:
+    return (
         """select annee, filiere, conso_mwh, part_population_couverte
            from consommation_territoires
            where niveau = $1 and code = $2
            order by annee, filiere""",
-        niveau,
-        code,
+        (niveau, code),
     )
 
 
-def comparables(niveau: str, code: str, annee: int) -> pd.DataFrame:
+def _comparables(niveau: str, code: str) -> Statement:
     """Territories of the same level with between half and twice its population, and their
-    renewable coverage in ``annee``; the territory itself is among them."""
-    return query(
-        """select p.code, p.nom, p.population, v.taux_couverture, p.code = $2 as lui_meme
+    renewable coverage in its last year measured (``annee``); the territory itself is among
+    them (``lui_meme``). None when its coverage was never measured."""
+    return (
+        """with moi as (
+                select t.population, max(v.annee) as annee
+                from population_territoires as t
+                join couverture as v using (niveau, code)
+                where t.niveau = $1 and t.code = $2 and v.taux_couverture is not null
+                group by all
+            )
+            select p.code, p.nom, p.population, v.annee, v.taux_couverture,
+                   p.code = $2 as lui_meme
             from population_territoires as p
             join couverture as v using (niveau, code)
-            cross join (select population from population_territoires
-                        where niveau = $1 and code = $2) as moi
-            where p.niveau = $1 and v.niveau = $1 and v.annee = $3
+            join moi on v.annee = moi.annee
+            where p.niveau = $1 and v.niveau = $1
               and p.population between moi.population / 2 and moi.population * 2
               and v.taux_couverture is not null
             order by v.taux_couverture desc""",
-        niveau,
-        code,
-        annee,
+        (niveau, code),
     )
 
 
-def contrats_du_territoire(niveau: str, code: str) -> pd.DataFrame:
+def _contrats_du_territoire(niveau: str, code: str) -> Statement:
     """Contracts whose perimeter holds an EPCI with communes in the territory."""
-    return query(
+    return (
         """select k.type, k.nom, k.vague, k.date_signature, t.epci
            from territoires_contrats as t
            join contrats as k using (id_contrat)
            where t.niveau = $1 and t.code = $2
            order by k.date_signature nulls last, k.nom""",
-        niveau,
-        code,
+        (niveau, code),
     )
 
 
-def membres_du_territoire(niveau: str, code: str) -> pd.DataFrame:
+def _membres_du_territoire(niveau: str, code: str) -> Statement:
     """Active members seated in the territory or covering some of its communes."""
-    return query(
+    return (
         """select m.nom, m.type, m.sous_type, m.date_adhesion, m.reseau_tepos, t.siege_ici
            from territoires_membres as t
            join membres as m using (id_membre)
            where t.niveau = $1 and t.code = $2 and m.actif
            order by m.nom""",
-        niveau,
-        code,
+        (niveau, code),
     )

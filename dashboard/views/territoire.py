@@ -64,9 +64,8 @@ def _choose() -> tuple[str, str]:
     return niveau, code
 
 
-def _energy(niveau: str, code: str, nom: str, period: str) -> None:
-    conso = data.consommation_par_energie(niveau, code)
-    prod = data.production_par_filiere(niveau, code)
+def _energy(fiche: data.Fiche, niveau: str, code: str, nom: str, period: str) -> None:
+    conso, prod = fiche.consommation, fiche.production
     left, right = st.columns(2)
     with left:
         figure = go.Figure()
@@ -187,12 +186,12 @@ def _coverage(niveau: str, code: str, nom: str, series: pd.DataFrame, period: st
     )
 
 
-def _peers(niveau: str, code: str, nom: str, year: int) -> None:
-    peers = data.comparables(niveau, code, year)
+def _peers(niveau: str, code: str, nom: str, peers: pd.DataFrame) -> None:
     if len(peers) < 2:
         st.info("Pas de territoire comparable (même échelle, population de la moitié au double).")
         return
     rank = int(peers.index[peers["lui_meme"]][0]) + 1
+    year = int(peers["annee"].iloc[0])
     colours = [OKABE_ITO[5] if me else OKABE_ITO[4] for me in peers["lui_meme"]]
     figure = go.Figure(
         go.Bar(
@@ -229,7 +228,8 @@ except data.NotPublished:
     st.error("Aucune donnée publiée pour l'instant : lancez « observatoire refresh ».")
     st.stop()
 st.query_params.from_dict({"niveau": niveau, "code": code})
-info = data.territoire(niveau, code)
+fiche = data.fiche(niveau, code, CIBLE, ANNEE_CIBLE)
+info = fiche.territoire
 nom = info["nom"]
 share(f"{nom} : énergie, contrats et adhérents")
 demo_banner(SOURCES)
@@ -240,19 +240,19 @@ st.markdown(
     f"{nombre(info['nb_communes'])} commune(s)"
     + "".join(f" · {data.NIVEAUX[p['niveau']]} : {p['nom']}" for p in info["parents"])
 )
-series = data.serie_couverture(niveau, code, CIBLE, ANNEE_CIBLE)
+series = fiche.serie
 period = (
     f"{int(series['annee'].min())}-{int(series['annee'].max())}" if len(series) else "aucune année"
 )
-_energy(niveau, code, nom, period)
+_energy(fiche, niveau, code, nom, period)
 _coverage(niveau, code, nom, series, period)
 if len(series.dropna(subset=["taux_couverture"])):
-    _peers(niveau, code, nom, int(series.dropna(subset=["taux_couverture"])["annee"].max()))
+    _peers(niveau, code, nom, fiche.comparables)
 
 left, right = st.columns(2)
 with left:
     st.markdown("#### Contrats de transition écologique")
-    contrats = data.contrats_du_territoire(niveau, code)
+    contrats = fiche.contrats
     if contrats.empty:
         st.info("Aucun contrat connu sur ce territoire.")
     else:
@@ -268,7 +268,7 @@ with left:
         )
 with right:
     st.markdown("#### Adhérents du réseau présents")
-    membres = data.membres_du_territoire(niveau, code)
+    membres = fiche.membres
     if membres.empty:
         st.info("Aucun adhérent actif sur ce territoire.")
     else:
