@@ -313,15 +313,16 @@ def objectifs_etat() -> pd.DataFrame:
     return query(OBJECTIFS_ETAT)
 
 
-def objectifs_series() -> pd.DataFrame:
+def _objectifs_series() -> Statement:
     """Every measured value of every objective, with the objective's label."""
-    return query(
+    return (
         """select v.id_objectif, o.libelle, v.annee, v.valeur, v.cible,
                   v.part_perimetre_avec_donnees
            from objectifs_valeurs as v
            join objectifs as o using (id_objectif)
            where v.valeur is not null
-           order by o.rowid, v.annee"""
+           order by o.rowid, v.annee""",
+        (),
     )
 
 
@@ -335,35 +336,57 @@ def objectif(id_objectif: str) -> dict:
 _MEMBRES = "($1::varchar is null or m.type = $1) and ($2::varchar is null or m.code_region = $2)"
 
 
+@dataclass(frozen=True)
+class Reseau:
+    """What the Réseau page shows of the active members of a kind and a région (None: all)."""
+
+    membres: pd.DataFrame
+    par_sous_type: pd.DataFrame
+    par_lieu: pd.DataFrame
+    par_annee: pd.DataFrame
+    objectifs: pd.DataFrame  # every objective's series, whatever the filters
+
+
+def reseau(type_: str | None, code_region: str | None) -> Reseau:
+    """The Réseau page's queries, run at once (see :func:`queries`)."""
+    return Reseau(
+        *queries(
+            _membres_liste(type_, code_region),
+            _membres_par_sous_type(type_, code_region),
+            _membres_par_lieu(type_, code_region),
+            _membres_par_annee(type_, code_region),
+            _objectifs_series(),
+        )
+    )
+
+
 def types_membres() -> list[str]:
     return query("select distinct type from membres order by type")["type"].tolist()
 
 
-def membres_par_sous_type(type_: str | None, code_region: str | None) -> pd.DataFrame:
-    return query(
+def _membres_par_sous_type(type_: str | None, code_region: str | None) -> Statement:
+    return (
         f"""select m.type, m.sous_type, count(*) as adherents
             from membres as m
             where m.actif and {_MEMBRES}
             group by all
             order by m.type, adherents desc, m.sous_type""",
-        type_,
-        code_region,
+        (type_, code_region),
     )
 
 
-def membres_par_lieu(type_: str | None, code_region: str | None) -> pd.DataFrame:
+def _membres_par_lieu(type_: str | None, code_region: str | None) -> Statement:
     """Active members by région, or by département of the chosen région, and kind."""
     if code_region is None:
-        return query(
+        return (
             f"""select r.code_region as code, r.nom as lieu, m.type, count(m.id_membre) as adherents
                 from regions as r
                 left join membres as m on m.code_region = r.code_region and m.actif and {_MEMBRES}
                 group by all
                 order by lieu, m.type""",
-            type_,
-            code_region,
+            (type_, code_region),
         )
-    return query(
+    return (
         f"""select d.code_departement as code, d.nom as lieu, m.type,
                    count(m.id_membre) as adherents
             from departements as d
@@ -372,14 +395,13 @@ def membres_par_lieu(type_: str | None, code_region: str | None) -> pd.DataFrame
             where d.code_region = $2
             group by all
             order by lieu, m.type""",
-        type_,
-        code_region,
+        (type_, code_region),
     )
 
 
-def membres_par_annee(type_: str | None, code_region: str | None) -> pd.DataFrame:
+def _membres_par_annee(type_: str | None, code_region: str | None) -> Statement:
     """Per year: joins, exits and members active at the end of the year (today for this year)."""
-    return query(
+    return (
         f"""with annees as (
                 select unnest(range((select min(year(date_adhesion)) from membres as m
                                      where {_MEMBRES}),
@@ -395,14 +417,13 @@ def membres_par_annee(type_: str | None, code_region: str | None) -> pd.DataFram
             cross join (select * from membres as m where {_MEMBRES}) as m
             group by a.annee
             order by a.annee""",
-        type_,
-        code_region,
+        (type_, code_region),
     )
 
 
-def membres_liste(type_: str | None, code_region: str | None) -> pd.DataFrame:
+def _membres_liste(type_: str | None, code_region: str | None) -> Statement:
     """Active members: organisation, kind, seat, join date, TEPOS, territories listed."""
-    return query(
+    return (
         f"""select m.nom, m.type, m.sous_type, r.nom as region, d.nom as departement,
                    m.date_adhesion, m.reseau_tepos, coalesce(t.territoires, 0) as territoires
             from membres as m
@@ -412,16 +433,39 @@ def membres_liste(type_: str | None, code_region: str | None) -> pd.DataFrame:
                        from membres_territoires group by id_membre) as t using (id_membre)
             where m.actif and {_MEMBRES}
             order by m.nom""",
-        type_,
-        code_region,
+        (type_, code_region),
     )
 
 
 # --- Contrats --------------------------------------------------------------------------------
 
 
-def contrats_par_vague(type_: str | None, code_region: str | None) -> pd.DataFrame:
-    return query(
+@dataclass(frozen=True)
+class Contrats:
+    """What the Contrats page shows of the contracts of a type and a région (None: all)."""
+
+    liste: pd.DataFrame
+    par_vague: pd.DataFrame
+    couverture: pd.DataFrame
+    signatures: pd.DataFrame
+    rapprochement: pd.DataFrame  # every drawn perimeter, whatever the filters
+
+
+def contrats(type_: str | None, code_region: str | None) -> Contrats:
+    """The Contrats page's queries, run at once (see :func:`queries`)."""
+    return Contrats(
+        *queries(
+            _contrats_liste(type_, code_region),
+            _contrats_par_vague(type_, code_region),
+            _couverture_contrats(type_, code_region),
+            _signatures_par_mois(type_, code_region),
+            _contrats_rapprochement(),
+        )
+    )
+
+
+def _contrats_par_vague(type_: str | None, code_region: str | None) -> Statement:
+    return (
         f"""select k.type, k.vague, count(*) as contrats,
                    min(k.date_signature) as premiere_signature,
                    max(k.date_signature) as derniere_signature,
@@ -430,14 +474,13 @@ def contrats_par_vague(type_: str | None, code_region: str | None) -> pd.DataFra
             where {_CONTRATS}
             group by all
             order by k.type desc, k.vague""",
-        type_,
-        code_region,
+        (type_, code_region),
     )
 
 
-def signatures_par_mois(type_: str | None, code_region: str | None) -> pd.DataFrame:
+def _signatures_par_mois(type_: str | None, code_region: str | None) -> Statement:
     """Contracts signed each month, by kind and wave (undated contracts are left out)."""
-    return query(
+    return (
         f"""select date_trunc('month', k.date_signature)::date as mois,
                    k.type || coalesce(' ' || k.vague, '') as vague,
                    count(*) as contrats
@@ -445,15 +488,14 @@ def signatures_par_mois(type_: str | None, code_region: str | None) -> pd.DataFr
             where k.date_signature is not null and {_CONTRATS}
             group by all
             order by mois, vague""",
-        type_,
-        code_region,
+        (type_, code_region),
     )
 
 
-def couverture_contrats(type_: str | None, code_region: str | None) -> pd.DataFrame:
+def _couverture_contrats(type_: str | None, code_region: str | None) -> Statement:
     """Share of EPCI, and of their population, under a signed contract: one row per date it
     changed, and today. Within a région, an EPCI counts for its communes in the région."""
-    return query(
+    return (
         f"""with signe as (
                 select p.code_epci, min({_DEBUT}) as depuis
                 from contrats as k
@@ -483,14 +525,13 @@ def couverture_contrats(type_: str | None, code_region: str | None) -> pd.DataFr
             from etapes
             window w as (order by date)
             order by date""",
-        type_,
-        code_region,
+        (type_, code_region),
     )
 
 
-def contrats_liste(type_: str | None, code_region: str | None) -> pd.DataFrame:
+def _contrats_liste(type_: str | None, code_region: str | None) -> Statement:
     """Contracts with their EPCI and population (within the région when one is chosen)."""
-    return query(
+    return (
         """with perimetres as (
                select p.id_contrat, count(*) as epci, sum(e.population) as population
                from contrats_perimetres as p
@@ -506,20 +547,20 @@ def contrats_liste(type_: str | None, code_region: str | None) -> pd.DataFrame:
            left join perimetres as p using (id_contrat)
            where ($1::varchar is null or k.type = $1) and ($2::varchar is null or p.epci > 0)
            order by k.date_signature nulls last, k.nom""",
-        type_,
-        code_region,
+        (type_, code_region),
     )
 
 
-def contrats_rapprochement() -> pd.DataFrame:
+def _contrats_rapprochement() -> Statement:
     """The matching report of drawn perimeters, problems first."""
-    return query(
+    return (
         """select statut, id_contrat, nom, perimetre, communes_declarees, communes_trouvees,
                   epci, similarite_nom, motif
            from contrats_rapprochement
            order by case statut when 'non rapproché' then 0 when 'à vérifier' then 1
                                 when 'rapproché par le nom' then 2 else 3 end,
-                    nom"""
+                    nom""",
+        (),
     )
 
 
@@ -651,6 +692,8 @@ select n.code,
 from communes_niveaux as n
 join communes as c using (code_commune)
 where n.niveau = $1
+  and ($3::varchar is null or n.code in (
+      select code_commune from communes where code_departement = $3))
 group by n.code
 """
 _INDICATEURS = {
@@ -709,7 +752,9 @@ def carte(niveau: str, indicateur: str, annee: int, departement: str | None) -> 
 
 
 def annees_energie() -> list[int]:
-    return query("select distinct annee from couverture order by annee")["annee"].tolist()
+    # every commune is in a région: the régions' rows have every year, and are few to read
+    years = query("select distinct annee from couverture where niveau = 'region' order by annee")
+    return years["annee"].tolist()
 
 
 def departements() -> pd.DataFrame:

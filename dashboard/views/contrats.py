@@ -109,9 +109,8 @@ def _coverage(frame: pd.DataFrame, annee_cible: int, perimetre: str) -> None:
     )
 
 
-def _rapprochement() -> None:
+def _rapprochement(rapprochement: pd.DataFrame) -> None:
     st.header("Rapprochement des périmètres dessinés")
-    rapprochement = data.contrats_rapprochement()
     if rapprochement.empty:
         st.markdown(
             "Les contrats publiés sont tous donnés par EPCI : aucun périmètre dessiné (liste CTE "
@@ -181,12 +180,13 @@ kind_filter = None if kind == TOUS else kind
 region_filter = None if region == TOUTES else region
 perimetre = en_region(noms[region]) if region_filter else "en France"
 
-contracts = data.contrats_liste(kind_filter, region_filter)
+vue = data.contrats(kind_filter, region_filter)
+contracts = vue.liste
 if contracts.empty:
     st.info(f"Aucun contrat {TYPES[kind]} {perimetre}.")
 else:
-    vagues = data.contrats_par_vague(kind_filter, region_filter)
-    coverage = data.couverture_contrats(kind_filter, region_filter)
+    vagues = vue.par_vague
+    coverage = vue.couverture
     objectif = data.objectif(OBJECTIF)
     today = coverage.iloc[-1]
     counts = st.columns(3)
@@ -218,7 +218,7 @@ else:
         )
     left, right = st.columns(2)
     with left:
-        signatures = data.signatures_par_mois(kind_filter, region_filter)
+        signatures = vue.signatures
         if signatures.empty:
             st.info("Aucun de ces contrats n'a de date de signature.")
         else:
@@ -241,5 +241,5 @@ else:
     )
     csv_button(contracts, "contrats.csv", "Télécharger la liste (CSV)")
 
-_rapprochement()
+_rapprochement(vue.rapprochement)
 footer(SOURCES)

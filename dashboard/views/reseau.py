@@ -273,7 +273,8 @@ parts += [en_region(noms[region])] if region_filter else []
 perimetre = " ".join(parts) or "de tout le réseau"
 period = f"situation au {jour(data.provenance().publie_le)}"
 
-members = data.membres_liste(kind_filter, region_filter)
+vue = data.reseau(kind_filter, region_filter)
+members = vue.membres
 if members.empty:
     st.info(f"Aucun adhérent actif {perimetre}.")
 else:
@@ -286,16 +287,10 @@ else:
     colours = _colours(types)
     left, right = st.columns(2)
     with left:
-        _by_kind(data.membres_par_sous_type(kind_filter, region_filter), colours, perimetre, period)
+        _by_kind(vue.par_sous_type, colours, perimetre, period)
     with right:
-        _by_place(
-            data.membres_par_lieu(kind_filter, region_filter),
-            colours,
-            region_filter,
-            perimetre,
-            period,
-        )
-    _over_time(data.membres_par_annee(kind_filter, region_filter), perimetre, period)
+        _by_place(vue.par_lieu, colours, region_filter, perimetre, period)
+    _over_time(vue.par_annee, perimetre, period)
 
     st.markdown(f"#### Liste des adhérents actifs ({nombre(len(members))})")
     table(
@@ -319,5 +314,5 @@ st.markdown(
     "pour les contrats) : les filtres ci-dessus ne s'y appliquent pas, seules les parts "
     "nationales sont publiées. La page d'accueil dit où chacun en est de sa trajectoire."
 )
-_objectives(data.objectifs_series())
+_objectives(vue.objectifs)
 footer(OBJECTIFS)
