@@ -1,6 +1,7 @@
 """Dashboard speed in Debian's headless Chromium, on the national demo data: time from navigation
 to the first Plotly chart drawn on each page (target ≤ 2 s), and to the map of every EPCI drawn
-(≤ 3 s); first visit (server caches cold), then again. Server-side query time: benchmarks/pages.py.
+(≤ 3 s); a page loaded from its address, first visit (server caches cold) then again, and each
+page reached through the app's menu. Server-side query time: benchmarks/pages.py.
 
 Uses the published file of $OBSERVATOIRE_HOME when there is one, else refreshes into a temporary
 folder first. Prints a table and merges the figures into ``benchmarks/results/latest.json``.
@@ -33,6 +34,15 @@ PAGES = [
     ("views/contrats.py", "contrats", {}),
     ("views/donnees.py", "donnees", {}),
 ]
+# the menu's link to each page (navigation inside the app, in its default view)
+TITLES = {
+    "accueil": "Accueil",
+    "carte": "Carte",
+    "territoire": "Territoire",
+    "reseau": "Réseau",
+    "contrats": "Contrats",
+    "donnees": "Données",
+}
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--headless",
@@ -42,6 +52,12 @@ ARGS = [
 ]
 FIRST_CHART = (
     "() => [...document.querySelectorAll('.js-plotly-plot')].some(g => g._fullData?.length)"
+)
+# charts of the page left, so that the next page's first chart is told apart from them
+MARK_CHARTS = "() => document.querySelectorAll('.js-plotly-plot').forEach(g => g.dataset.vu = 1)"
+NEW_CHART = (
+    "() => [...document.querySelectorAll('.js-plotly-plot')]"
+    ".some(g => !g.dataset.vu && g._fullData?.length)"
 )
 MAP_DRAWN = (
     "() => document.querySelector('.maplibregl-canvas') && "
@@ -86,6 +102,14 @@ def _in_browser(home: Path) -> dict[str, float]:
                     if path == "carte":
                         page.wait_for_function(MAP_DRAWN, timeout=120_000)
                         figures[f"carte_epci_{visit}_s"] = round(time.perf_counter() - start, 2)
+            # from the last page, through the menu to each page in turn, Accueil last
+            for stem in [*list(TITLES)[1:], "accueil"]:
+                page.evaluate(MARK_CHARTS)
+                start = time.perf_counter()
+                menu = page.locator("[data-testid=stSidebarNav]")
+                menu.get_by_text(TITLES[stem], exact=True).click()
+                page.wait_for_function(NEW_CHART, timeout=120_000)
+                figures[f"{stem}_menu_s"] = round(time.perf_counter() - start, 2)
             browser.close()
         return figures
     finally:
@@ -109,7 +133,12 @@ def main() -> None:
     for name, seconds in browser.items():
         print(f"{name:<28}{seconds:>8} s")
     figures = {
-        "dashboard_first_chart_max_s": max(v for k, v in browser.items() if "carte_epci" not in k),
+        "dashboard_first_chart_max_s": max(
+            v for k, v in browser.items() if "carte_epci" not in k and not k.endswith("_menu_s")
+        ),
+        "dashboard_first_chart_menu_max_s": max(
+            v for k, v in browser.items() if k.endswith("_menu_s")
+        ),
         "dashboard_map_epci_s": browser["carte_epci_again_s"],
         "dashboard_browser_s": browser,
     }
