@@ -113,16 +113,14 @@ def _to_quote(
     text = [name for name, data_type in columns if data_type == "VARCHAR"]
     if not text:
         return []
-    # contains() reads the national consumption's six text columns in 0.4 s, a regex in 1.7 s
-    checks = ", ".join(
-        "bool_or("
-        + " or ".join(
-            [f"\"{name}\" = ''"]
-            + [f'contains("{name}", {char})' for char in ("','", "'\"'", "chr(10)", "chr(13)")]
-        )
-        + ")"
-        for name in text
-    )
+
+    def needs_quotes(name: str) -> str:
+        # contains() reads the national consumption's text columns in 0.4 s, a regex in 1.7 s
+        chars = ("','", "'\"'", "chr(10)", "chr(13)")
+        tests = [f"\"{name}\" = ''", *(f'contains("{name}", {char})' for char in chars)]
+        return f"bool_or({' or '.join(tests)})"
+
+    checks = ", ".join(needs_quotes(name) for name in text)
     needs = con.execute(f'select {checks} from "{table}"').fetchone()
     return [name for name, need in zip(text, needs, strict=True) if need]
 
