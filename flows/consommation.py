@@ -87,4 +87,11 @@ def check(files: list[RawFile], con: duckdb.DuckDBPyConnection | None) -> dict[s
 
 
 def build_marts(con: duckdb.DuckDBPyConnection) -> None:
+    # a warehouse built before marts.consommation became a view holds it as a table
+    old_table = con.execute(
+        "select count(*) from duckdb_tables() "
+        "where schema_name = 'marts' and table_name = 'consommation'"
+    ).fetchone()[0]
+    if old_table:
+        con.execute("drop table marts.consommation")
     con.execute(sql("consommation"))

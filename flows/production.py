@@ -115,7 +115,7 @@ def build_marts(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(sql("production"))
     has_consumption = con.execute(
         "select count(*) from duckdb_tables() "
-        "where schema_name = 'marts' and table_name = 'consommation'"
+        "where schema_name = 'interne' and table_name = 'consommation_communes'"
     ).fetchall()[0][0]
     if has_consumption:  # coverage needs both sides; series are checked once both exist
         con.execute(sql("couverture"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import duckdb
 import polars as pl
 import pytest
@@ -139,6 +141,32 @@ def test_territory_totals_add_up_with_their_coverage(published):
         ).fetchone()[0]
     assert regions[0] + gas == pytest.approx(national, abs=2)
     assert regions[1] > 0.99  # every populated commune has electricity data in the demo
+
+
+def test_commune_mart_is_published_in_order_and_replaces_an_old_table(published, tmp_path):
+    """The commune-level mart is a view that the publish step writes, sorted; a warehouse built
+    when it was a table has that table replaced by the view at its next build."""
+    with duckdb.connect(str(published.public), read_only=True) as con:
+        out_of_order = con.execute(
+            """select count(*) from (
+                   select k, lag(k) over (order by rowid) as before
+                   from (select rowid, (code_commune, annee, filiere, grand_secteur, code_naf2) as k
+                         from consommation))
+               where k < before"""
+        ).fetchone()[0]
+    assert out_of_order == 0
+    shutil.copy2(published.warehouse, tmp_path / "warehouse.duckdb")
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        rows = con.execute("select count(*) from marts.consommation").fetchone()[0]
+        con.execute("drop view marts.consommation")
+        con.execute("create table marts.consommation as select 1 as ancienne_table")
+        consommation.build_marts(con)
+        kind = con.execute(
+            "select count(*) from duckdb_views() where schema_name = 'marts' "
+            "and view_name = 'consommation'"
+        ).fetchone()[0]
+        assert kind == 1
+        assert con.execute("select count(*) from marts.consommation").fetchone()[0] == rows > 0
 
 
 def test_portal_connector_downloads_both_methodologies(prefect_harness, monkeypatch, tmp_path):

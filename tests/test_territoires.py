@@ -138,6 +138,14 @@ def test_dissolve_gives_the_general_union(shapes):
     assert shapely.area(shapely.symmetric_difference(union, shapely.union_all(geoms))) < 1e-12
 
 
+def test_dissolve_keeps_no_repair_that_lost_a_part(monkeypatch):
+    """An overlap makes the coverage union invalid; a repair that dropped a part (here, all but
+    the first) is caught and the general union made instead."""
+    geoms = np.array([shapely.box(0, 0, 1.2, 1), shapely.box(1, 0, 2, 1)], dtype=object)
+    monkeypatch.setattr(shapely, "make_valid", lambda *_, **__: geoms[0])
+    assert geometries.dissolve(geoms).equals(shapely.box(0, 0, 2, 1))
+
+
 def test_geometries_are_unions_of_communes(tmp_path):
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     con.execute(internal.sql("internal"))

@@ -72,12 +72,17 @@ def replacing(
 
 
 def copy_schema(con: duckdb.DuckDBPyConnection, schema: str, alias: str) -> list[str]:
-    """Copy every table of the warehouse's ``schema`` into the attached file ``alias``."""
+    """Copy every table of the warehouse's ``schema`` into the attached file ``alias``, and
+    write every view of it there as a table."""
     tables = [
         row[0]
         for row in con.execute(
             "select table_name from duckdb_tables() "
-            "where database_name = current_database() and schema_name = ? order by table_name",
+            "where database_name = current_database() and schema_name = $1 "
+            "union all "
+            "select view_name from duckdb_views() "
+            "where database_name = current_database() and schema_name = $1 "
+            "order by 1",
             [schema],
         ).fetchall()
     ]

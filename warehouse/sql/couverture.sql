@@ -10,7 +10,7 @@ with production as (
     group by all
 ), consommation as (
     select code_commune, annee, sum(conso_mwh) as consommation_mwh
-    from marts.consommation
+    from interne.consommation_communes
     group by all
 ), communes as (
     select *

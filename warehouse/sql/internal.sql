@@ -4,7 +4,8 @@ create schema if not exists staging;
 create schema if not exists marts;
 create schema if not exists audit;
 create schema if not exists quarantine;
--- Derived tables that must not be published (member-level answers and trajectories).
+-- Derived tables that are not published: member-level answers and trajectories, and the
+-- intermediate sums some marts share.
 create schema if not exists interne;
 -- Member-level answers for the partner file only (warehouse/partenaires.py), never public.
 create schema if not exists partenaires;
