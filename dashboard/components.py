@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
@@ -23,6 +24,9 @@ PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "se
 PLAIN_TABLE_ROWS = 40
 # Height of an embedded view: a chart and its caption without scrolling, on most pages.
 EMBED_HEIGHT = 720
+# Start of the session state keys of the expanders and the popover whose content is written only
+# once opened: True while open.
+OPENED = "ouvert-"
 
 # Badge colour, icon, chart colour: the words say the status, colour and icon only repeat it.
 STATUTS = {
@@ -106,6 +110,16 @@ def csv_button(frame: pd.DataFrame, file_name: str, label: str = "Télécharger 
     )
 
 
+@contextmanager
+def on_demand(label: str, key: str) -> Iterator[bool]:
+    """An expander whose content the block writes only when it is open (opening it reruns the
+    page): hidden tables and code blocks cost a page load in the browser as much as shown ones,
+    0.3 to 0.5 s each for a grid or code."""
+    expander = st.expander(label, key=OPENED + key, on_change="rerun")
+    with expander:
+        yield expander.open
+
+
 def chart(
     figure: go.Figure,
     frame: pd.DataFrame,
@@ -124,8 +138,9 @@ def chart(
     figure.update_layout(height=height)
     st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, alt=f"{title}. {summary}")
     st.caption(f"{summary} Source : {citation(sources)} — {period}.")
-    with st.expander(f"Les chiffres du graphique « {title} »"):
-        table(frame, colonnes)
+    with on_demand(f"Les chiffres du graphique « {title} »", key=f"chiffres-{file_name}") as shown:
+        if shown:
+            table(frame, colonnes)
     csv_button(frame, file_name, "Télécharger les données du graphique (CSV)")
 
 
@@ -150,7 +165,13 @@ def share(title: str) -> None:
     if st.context.is_embedded:
         st.markdown(f"[Ouvrir cette vue dans l'observatoire]({urlstate.view_url()})")
         return
-    with st.popover("Partager / Intégrer", icon=":material/share:"):
+    # its content is written only once opened: code blocks cost a page load 0.5 s in the browser
+    popover = st.popover(
+        "Partager / Intégrer", icon=":material/share:", key=f"{OPENED}partager", on_change="rerun"
+    )
+    with popover:
+        if not popover.open:
+            return
         st.markdown("**Lien vers cette vue**, filtres compris :")
         st.code(urlstate.view_url(), language=None, wrap_lines=True)
         st.markdown("**Intégrer cette vue** dans une page web :")

@@ -18,9 +18,9 @@ from tests.test_dashboard import _values, open_page
 from tests.test_pages import _status
 
 
-def _open(published, monkeypatch, page: str, **params: str) -> AppTest:
+def _open(published, monkeypatch, page: str, opened_: bool = True, **params: str) -> AppTest:
     monkeypatch.setenv("OBSERVATOIRE_HOME", str(published.root))
-    return open_page(Path(page).stem, **params)
+    return open_page(Path(page).stem, opened_, **params)
 
 
 def _figures(at: AppTest) -> list:
@@ -122,7 +122,7 @@ def test_contract_coverage_grows_with_the_years(published, monkeypatch):
 
 @pytest.mark.parametrize("hostile", ["84' or 1=1 --", "<script>alert(1)</script>", "x" * 500])
 def test_hostile_parameters_only_say_unknown(published, monkeypatch, hostile):
-    at = _open(published, monkeypatch, "views/carte.py", niveau=hostile, indicateur=hostile)
+    at = _open(published, monkeypatch, "views/carte.py", False, niveau=hostile, indicateur=hostile)
     assert not at.exception
     warnings = " ".join(w.value for w in at.warning)
     assert warnings.count("Valeur inconnue") == 2
@@ -161,7 +161,7 @@ def test_territory_page_tells_its_story(published, monkeypatch):
 
 
 def test_unknown_territory_falls_back_and_says_so(published, monkeypatch):
-    at = _open(published, monkeypatch, "views/territoire.py", niveau="region", code="99")
+    at = _open(published, monkeypatch, "views/territoire.py", False, niveau="region", code="99")
     assert not at.exception
     assert any("Valeur inconnue" in w.value for w in at.warning)
     assert at.header[0].value == "Auvergne-Rhône-Alpes"

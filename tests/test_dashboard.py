@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.components import OPENED
+
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 PAGES = ["accueil", "carte", "territoire", "reseau", "contrats", "donnees"]
 
@@ -24,13 +26,24 @@ def _values(array) -> np.ndarray:
     return np.asarray(array)
 
 
-def open_page(page: str, **params: str) -> AppTest:
-    """The app opened on ``page`` with ``params`` in its URL (a page needs the app's first run)."""
+def opened(at: AppTest) -> AppTest:
+    """``at`` run again with every expander and popover that writes its content only once open
+    (``dashboard.components.on_demand``) opened, as a visitor's click does."""
+    for key in list(at.session_state):
+        if key.startswith(OPENED):
+            at.session_state[key] = True
+    return at.run()
+
+
+def open_page(page: str, opened_: bool = True, **params: str) -> AppTest:
+    """The app opened on ``page`` with ``params`` in its URL (a page needs the app's first run),
+    then again with everything on demand opened unless ``opened_`` is false (a rerun: messages
+    of the first run, like an unknown URL value, are gone)."""
     at = AppTest.from_file(APP, default_timeout=120).run()
     at.switch_page(f"views/{page}.py")
     for key, value in params.items():
         at.query_params[key] = value
-    return at.run()
+    return opened(at.run()) if opened_ else at.run()
 
 
 def test_a_new_publish_is_seen_without_restart(published, tmp_path, monkeypatch):

@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.formats import nombre, pourcent
+from tests.test_dashboard import opened
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 HOSTILE = ["84' or 1=1 --", "<script>alert(1)</script>", "![x](http://example.com/x.png)"]
@@ -28,16 +29,19 @@ def sql(published):
 
 @pytest.fixture
 def open_page(published, monkeypatch):
-    """``open_page("reseau", type="association")`` runs that page with those URL parameters."""
+    """``open_page("reseau", type="association")`` runs that page with those URL parameters, then
+    again with everything on demand opened unless ``opened_`` is false."""
     monkeypatch.setenv("OBSERVATOIRE_HOME", str(published.root))
 
-    def run(page: str | None = None, **params: str) -> AppTest:
+    def run(page: str | None = None, opened_: bool = True, **params: str) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=60)
         for name, value in params.items():
             at.query_params[name] = value
         at.run()  # pages with a url_path can only be reached after a first run
         if page:
             at.switch_page(f"views/{page}.py").run()
+        if opened_:  # a rerun: first-run messages (an unknown URL value) are gone
+            at = opened(at)
         assert not at.exception, at.exception
         return at
 
@@ -147,6 +151,21 @@ def test_every_chart_has_source_numbers_and_csv(open_page):
         assert "Publication du" in at.caption[-1].value, page
 
 
+def test_hidden_numbers_lists_and_code_are_written_only_once_opened(published, monkeypatch):
+    """A collapsed expander or a closed popover costs the browser as much as an open one: what
+    they hold is sent when the visitor opens them."""
+    monkeypatch.setenv("OBSERVATOIRE_HOME", str(published.root))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("views/reseau.py").run()
+    closed = {e.label: len(e.children) for e in at.expander}
+    assert "Liste des adhérents actifs (" in " ".join(closed) and set(closed.values()) == {0}
+    assert not at.code and not at.dataframe and not at.table
+    at = opened(at)
+    assert all(len(e.children) for e in at.expander), "each opened expander writes its content"
+    assert at.dataframe, "the list of members"
+    assert len(at.code) == 2, "the link and the iframe"
+
+
 # --- Réseau ----------------------------------------------------------------------------------
 
 
@@ -187,7 +206,7 @@ def test_choosing_a_kind_updates_the_url(open_page, sql):
 
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_network_hostile_url_parameters_only_say_unknown(open_page, hostile):
-    at = open_page("reseau", type=hostile, region=hostile)
+    at = open_page("reseau", opened_=False, type=hostile, region=hostile)
     unknown = [w.value for w in at.warning if "inconnu" in w.value]
     assert len(unknown) == 2
     for text in unknown:  # the value is echoed without any Markdown or HTML it carried
@@ -238,7 +257,7 @@ def test_contracts_filters_come_from_the_url(open_page, sql):
 
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_contracts_hostile_url_parameters_only_say_unknown(open_page, hostile):
-    at = open_page("contrats", type=hostile, region=hostile)
+    at = open_page("contrats", opened_=False, type=hostile, region=hostile)
     assert len([w for w in at.warning if "inconnu" in w.value]) == 2
     assert at.radio[0].value == "tous" and at.selectbox[0].value == "toutes"
 
@@ -257,7 +276,7 @@ def test_contracts_show_the_matching_report_when_there_is_one(published, tmp_pat
         )
     monkeypatch.setenv("OBSERVATOIRE_HOME", str(root))
     at = AppTest.from_file(APP, default_timeout=60).run()
-    at.switch_page("views/contrats.py").run()
+    at = opened(at.switch_page("views/contrats.py").run())
     assert "non rapproché : 1 ; à vérifier : 1." in _text(at), "problems first"
     report = at.table[-1].value
     assert list(report.index) == ["CTE de l'Île test", "CTE du Pays test"]
@@ -305,7 +324,7 @@ def test_data_page_state_comes_from_the_url(open_page, sql):
 
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_data_page_hostile_url_parameters_only_say_unknown(open_page, hostile):
-    at = open_page("donnees", table=hostile, niveau=hostile)
+    at = open_page("donnees", opened_=False, table=hostile, niveau=hostile)
     assert len([w for w in at.warning if "inconnu" in w.value]) == 2
     assert at.selectbox[-1].value == "membres"
 
@@ -320,7 +339,7 @@ def _shared(published, monkeypatch, page: str, context: dict, **params: str) -> 
     for name, value in params.items():
         at.query_params[name] = value
     at.run()
-    at.switch_page(f"views/{page}.py").run()
+    at = opened(at.switch_page(f"views/{page}.py").run())
     assert not at.exception, at.exception
     return at
 

@@ -7,7 +7,15 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, urlstate
-from dashboard.components import chart, counts_axis, csv_button, new_figure, share, table
+from dashboard.components import (
+    chart,
+    counts_axis,
+    csv_button,
+    new_figure,
+    on_demand,
+    share,
+    table,
+)
 from dashboard.formats import OKABE_ITO, en_region, jour, mois, nombre, pluriel, pourcent, texte
 from dashboard.sources import demo_banner, footer
 
@@ -226,19 +234,23 @@ else:
     with right:
         _coverage(coverage, int(objectif["annee_cible"]), perimetre)
 
-    st.markdown(f"#### Liste des contrats ({nombre(len(contracts))})")
-    table(
-        contracts,
-        {
-            "nom": ("Contrat", texte),
-            "type": ("Type", texte),
-            "vague": ("Vague", texte),
-            "date_signature": ("Signature", jour),
-            "epci": ("EPCI" + (" dans la région" if region_filter else ""), nombre),
-            "population": ("Population" + (" dans la région" if region_filter else ""), nombre),
-            "id_contrat": ("Identifiant", texte),
-        },
-    )
+    with on_demand(f"Liste des contrats ({nombre(len(contracts))})", key="liste") as shown:
+        if shown:
+            table(
+                contracts,
+                {
+                    "nom": ("Contrat", texte),
+                    "type": ("Type", texte),
+                    "vague": ("Vague", texte),
+                    "date_signature": ("Signature", jour),
+                    "epci": ("EPCI" + (" dans la région" if region_filter else ""), nombre),
+                    "population": (
+                        "Population" + (" dans la région" if region_filter else ""),
+                        nombre,
+                    ),
+                    "id_contrat": ("Identifiant", texte),
+                },
+            )
     csv_button(contracts, "contrats.csv", "Télécharger la liste (CSV)")
 
 _rapprochement(vue.rapprochement)

@@ -9,7 +9,15 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, opendata, urlstate
-from dashboard.components import chart, counts_axis, csv_button, new_figure, share, table
+from dashboard.components import (
+    chart,
+    counts_axis,
+    csv_button,
+    new_figure,
+    on_demand,
+    share,
+    table,
+)
 from dashboard.formats import OKABE_ITO, jour, nombre, oui_non, pluriel, texte
 from dashboard.sources import demo_banner, footer
 from warehouse.opendata import SPREADSHEET_ROWS
@@ -124,7 +132,9 @@ def _quarantine(rejets: pd.DataFrame) -> None:
             "echecs": ("Chargements en échec", nombre),
         },
     )
-    with st.expander("Historique des chargements"):
+    with on_demand("Historique des chargements", key="historique") as shown:
+        if not shown:
+            return
         history = data.executions()
         table(
             history,
@@ -312,9 +322,10 @@ def _downloads() -> None:
             "description": ("Description", texte),
         },
     )
-    with st.expander(f"Lire « {name} » depuis pandas, R ou DuckDB"):
-        for language, code in _reading(name, resources).items():
-            st.code(code, language=language, wrap_lines=True)
+    with on_demand(f"Lire « {name} » depuis pandas, R ou DuckDB", key="lire") as shown:
+        if shown:
+            for language, code in _reading(name, resources).items():
+                st.code(code, language=language, wrap_lines=True)
 
 
 st.title("Les données")

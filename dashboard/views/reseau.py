@@ -13,6 +13,7 @@ from dashboard.components import (
     csv_button,
     new_figure,
     objective_name,
+    on_demand,
     share,
     table,
 )
@@ -292,20 +293,21 @@ else:
         _by_place(vue.par_lieu, colours, region_filter, perimetre, period)
     _over_time(vue.par_annee, perimetre, period)
 
-    st.markdown(f"#### Liste des adhérents actifs ({nombre(len(members))})")
-    table(
-        members,
-        {
-            "nom": ("Adhérent", texte),
-            "type": ("Type", texte),
-            "sous_type": ("Sous-type", texte),
-            "region": ("Région", texte),
-            "departement": ("Département", texte),
-            "date_adhesion": ("Adhésion", jour),
-            "reseau_tepos": ("Réseau TEPOS", oui_non),
-            "territoires": ("Territoires listés", nombre),
-        },
-    )
+    with on_demand(f"Liste des adhérents actifs ({nombre(len(members))})", key="liste") as shown:
+        if shown:
+            table(
+                members,
+                {
+                    "nom": ("Adhérent", texte),
+                    "type": ("Type", texte),
+                    "sous_type": ("Sous-type", texte),
+                    "region": ("Région", texte),
+                    "departement": ("Département", texte),
+                    "date_adhesion": ("Adhésion", jour),
+                    "reseau_tepos": ("Réseau TEPOS", oui_non),
+                    "territoires": ("Territoires listés", nombre),
+                },
+            )
     csv_button(members, "adherents.csv", "Télécharger la liste (CSV)")
 
 st.header("Les objectifs à travers le réseau")
