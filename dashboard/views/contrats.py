@@ -11,8 +11,8 @@ from dashboard.components import (
     chart,
     counts_axis,
     csv_button,
+    listing,
     new_figure,
-    on_demand,
     share,
     table,
 )
@@ -234,24 +234,23 @@ else:
     with right:
         _coverage(coverage, int(objectif["annee_cible"]), perimetre)
 
-    with on_demand(f"Liste des contrats ({nombre(len(contracts))})", key="liste") as shown:
-        if shown:
-            table(
-                contracts,
-                {
-                    "nom": ("Contrat", texte),
-                    "type": ("Type", texte),
-                    "vague": ("Vague", texte),
-                    "date_signature": ("Signature", jour),
-                    "epci": ("EPCI" + (" dans la région" if region_filter else ""), nombre),
-                    "population": (
-                        "Population" + (" dans la région" if region_filter else ""),
-                        nombre,
-                    ),
-                    "id_contrat": ("Identifiant", texte),
-                },
-            )
-    csv_button(contracts, "contrats.csv", "Télécharger la liste (CSV)")
+    listing(
+        "Liste des contrats",
+        contracts,
+        {
+            "nom": ("Contrat", texte),
+            "type": ("Type", texte),
+            "vague": ("Vague", texte),
+            "date_signature": ("Signature", jour),
+            "epci": ("EPCI" + (" dans la région" if region_filter else ""), nombre),
+            "population": (
+                "Population" + (" dans la région" if region_filter else ""),
+                nombre,
+            ),
+            "id_contrat": ("Identifiant", texte),
+        },
+        "contrats.csv",
+    )
 
 _rapprochement(vue.rapprochement)
 footer(SOURCES)

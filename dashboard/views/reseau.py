@@ -10,12 +10,10 @@ from dashboard.components import (
     OBJECTIVE_NOTES,
     chart,
     counts_axis,
-    csv_button,
+    listing,
     new_figure,
     objective_name,
-    on_demand,
     share,
-    table,
 )
 from dashboard.formats import OKABE_ITO, en_region, jour, nombre, oui_non, pluriel, pourcent, texte
 from dashboard.sources import demo_banner, footer
@@ -293,22 +291,21 @@ else:
         _by_place(vue.par_lieu, colours, region_filter, perimetre, period)
     _over_time(vue.par_annee, perimetre, period)
 
-    with on_demand(f"Liste des adhérents actifs ({nombre(len(members))})", key="liste") as shown:
-        if shown:
-            table(
-                members,
-                {
-                    "nom": ("Adhérent", texte),
-                    "type": ("Type", texte),
-                    "sous_type": ("Sous-type", texte),
-                    "region": ("Région", texte),
-                    "departement": ("Département", texte),
-                    "date_adhesion": ("Adhésion", jour),
-                    "reseau_tepos": ("Réseau TEPOS", oui_non),
-                    "territoires": ("Territoires listés", nombre),
-                },
-            )
-    csv_button(members, "adherents.csv", "Télécharger la liste (CSV)")
+    listing(
+        "Liste des adhérents actifs",
+        members,
+        {
+            "nom": ("Adhérent", texte),
+            "type": ("Type", texte),
+            "sous_type": ("Sous-type", texte),
+            "region": ("Région", texte),
+            "departement": ("Département", texte),
+            "date_adhesion": ("Adhésion", jour),
+            "reseau_tepos": ("Réseau TEPOS", oui_non),
+            "territoires": ("Territoires listés", nombre),
+        },
+        "adherents.csv",
+    )
 
 st.header("Les objectifs à travers le réseau")
 st.markdown(
