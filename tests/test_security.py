@@ -21,7 +21,7 @@ from flows.refresh import refresh
 from flows.report import RefreshFailed
 from flows.source import FetchError
 from tests.http_fixture import Script, serve
-from tests.test_dashboard import open_page
+from tests.test_dashboard import open_page, opened
 from warehouse import opendata
 
 REPO = Path(__file__).resolve().parents[1]
@@ -168,12 +168,13 @@ def test_territory_page_with_a_hostile_code_only_says_unknown(
     published, monkeypatch, hostile, niveau
 ):
     monkeypatch.setenv("OBSERVATOIRE_HOME", str(published.root))
-    at = open_page("territoire", niveau=niveau, code=hostile)
+    at = open_page("territoire", False, niveau=niveau, code=hostile)
     assert not at.exception
     warnings = [w.value for w in at.warning if "Valeur inconnue" in w.value]
     assert len(warnings) == 1 and "« code »" in warnings[0]
-    text = _echoed(at)
-    assert hostile not in text and not any(part in text for part in FORBIDDEN)
+    for shown in (at, opened(at)):  # then with what opens on demand
+        text = _echoed(shown)
+        assert hostile not in text and not any(part in text for part in FORBIDDEN)
     assert len(at.get("plotly_chart")) == 4, "the default territory's charts are drawn"
     assert at.query_params["code"] != hostile
     with duckdb.connect(str(published.public), read_only=True) as con:
@@ -184,11 +185,12 @@ def test_territory_page_with_a_hostile_code_only_says_unknown(
 def test_every_map_parameter_hostile_only_says_unknown(published, monkeypatch, hostile):
     monkeypatch.setenv("OBSERVATOIRE_HOME", str(published.root))
     params = dict.fromkeys(("niveau", "indicateur", "annee", "departement"), hostile)
-    at = open_page("carte", **params)
+    at = open_page("carte", False, **params)
     assert not at.exception
     assert len([w for w in at.warning if "Valeur inconnue" in w.value]) == 3  # no département
-    text = _echoed(at)
-    assert hostile not in text and not any(part in text for part in FORBIDDEN)
+    for shown in (at, opened(at)):  # then with what opens on demand
+        text = _echoed(shown)
+        assert hostile not in text and not any(part in text for part in FORBIDDEN)
     assert len(at.get("plotly_chart")) == 1
     assert at.query_params["niveau"] == "epci"
 
