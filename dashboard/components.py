@@ -138,17 +138,22 @@ def chart(
     figure.update_layout(height=height)
     st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, alt=f"{title}. {summary}")
     st.caption(f"{summary} Source : {citation(sources)} — {period}.")
-    with on_demand(f"Les chiffres du graphique « {title} »", key=f"chiffres-{file_name}") as shown:
+    table_on_demand(
+        f"Les chiffres du graphique « {title} »", f"chiffres-{file_name}", frame, colonnes
+    )
+    csv_button(frame, file_name, "Télécharger les données du graphique (CSV)")
+
+
+def table_on_demand(label: str, key: str, frame: pd.DataFrame, colonnes: Colonnes) -> None:
+    """:func:`table` behind an expander, written once the expander is opened."""
+    with on_demand(label, key) as shown:
         if shown:
             table(frame, colonnes)
-    csv_button(frame, file_name, "Télécharger les données du graphique (CSV)")
 
 
 def listing(title: str, frame: pd.DataFrame, colonnes: Colonnes, file_name: str) -> None:
     """A long list behind an expander, written once opened, then its rows as CSV."""
-    with on_demand(f"{title} ({nombre(len(frame))})", key=f"liste-{file_name}") as shown:
-        if shown:
-            table(frame, colonnes)
+    table_on_demand(f"{title} ({nombre(len(frame))})", f"liste-{file_name}", frame, colonnes)
     csv_button(frame, file_name, "Télécharger la liste (CSV)")
 
 

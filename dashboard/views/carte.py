@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import data, urlstate
-from dashboard.components import PLOTLY_CONFIG, citation, csv_button, on_demand, share, table
+from dashboard.components import PLOTLY_CONFIG, citation, csv_button, share, table_on_demand
 from dashboard.formats import PLOTLY_SEPARATORS, SEQUENTIAL, nombre, pourcent, texte
 from dashboard.sources import demo_banner, footer
 
@@ -217,17 +217,17 @@ choix = st.selectbox(
 if choix:
     _open(niveau, choix)
 
-with on_demand("Les chiffres de la carte", key="chiffres-carte") as shown:
-    if shown:
-        table(
-            values,
-            {
-                "nom": ("Territoire", texte),
-                "code": ("Code", texte),
-                "valeur": (f"{indicateur.libelle} ({indicateur.unite})", indicateur.ecrire),
-                "population": ("Population", nombre),
-                "part_donnees": ("Part de la population avec données", pourcent),
-            },
-        )
+table_on_demand(
+    "Les chiffres de la carte",
+    "chiffres-carte",
+    values,
+    {
+        "nom": ("Territoire", texte),
+        "code": ("Code", texte),
+        "valeur": (f"{indicateur.libelle} ({indicateur.unite})", indicateur.ecrire),
+        "population": ("Population", nombre),
+        "part_donnees": ("Part de la population avec données", pourcent),
+    },
+)
 csv_button(values, f"carte_{cle}_{niveau}_{annee}.csv", "Télécharger les données de la carte (CSV)")
 footer(list(indicateur.sources))
