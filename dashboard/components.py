@@ -98,10 +98,12 @@ def table(frame: pd.DataFrame, colonnes: Colonnes) -> None:
 
 
 def csv_button(frame: pd.DataFrame, file_name: str, label: str = "Télécharger (CSV)") -> None:
-    """The raw rows (machine-readable numbers, column names of the public file) as CSV."""
+    """The raw rows (machine-readable numbers, column names of the public file) as CSV, written
+    when the button is clicked: a file given up front is written at every run of the page and
+    fetched by the browser at every load to check its address."""
     st.download_button(
         label,
-        frame.to_csv(index=False).encode("utf-8"),
+        lambda: frame.to_csv(index=False).encode("utf-8"),
         file_name=file_name,
         mime="text/csv",
         key=f"csv-{file_name}",

@@ -166,6 +166,8 @@ def test_page_is_drawn_offline_and_keeps_its_url_state(server, page, name):
     page.get_by_text(text).first.wait_for()
     for parameter in path.partition("?")[2].split("&") if "?" in path else []:
         assert parameter in page.url
+    fetched = [u for u in page.requests if urlparse(u).path.startswith("/media/")]
+    assert fetched == [], "a download's file is written and fetched on click, not at each load"
     _offline_and_clean(page)
 
 
