@@ -153,9 +153,12 @@ def table_on_demand(label: str, key: str, frame: pd.DataFrame, colonnes: Colonne
             table(frame, colonnes)
 
 
-def listing(title: str, frame: pd.DataFrame, colonnes: Colonnes, file_name: str) -> None:
-    """A long list behind an expander, written once opened, then its rows as CSV."""
-    table_on_demand(f"{title} ({nombre(len(frame))})", f"liste-{file_name}", frame, colonnes)
+def listing(
+    title: str, frame: pd.DataFrame, colonnes: Colonnes, file_name: str, key: str | None = None
+) -> None:
+    """A long list behind an expander, written once opened, then its rows as CSV. ``key`` keeps
+    the expander open across views whose file names differ (default: the file name)."""
+    table_on_demand(f"{title} ({nombre(len(frame))})", f"liste-{key or file_name}", frame, colonnes)
     csv_button(frame, file_name, "Télécharger la liste (CSV)")
 
 

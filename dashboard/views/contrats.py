@@ -206,6 +206,16 @@ else:
     )
     counts[2].metric("Population couverte", pourcent(today["part_population"]), border=True)
 
+    left, right = st.columns(2)
+    with left:
+        signatures = vue.signatures
+        if signatures.empty:
+            st.info("Aucun de ces contrats n'a de date de signature.")
+        else:
+            _signatures(signatures, perimetre)
+    with right:
+        _coverage(coverage, int(objectif["annee_cible"]), perimetre)
+
     st.markdown("#### Vagues")
     table(
         vagues,
@@ -224,16 +234,6 @@ else:
             f"{pluriel(undated, 'contrat')} sans date de signature : hors de la chronologie, "
             "comptés dans la couverture à partir de la fin de l'année de leur vague."
         )
-    left, right = st.columns(2)
-    with left:
-        signatures = vue.signatures
-        if signatures.empty:
-            st.info("Aucun de ces contrats n'a de date de signature.")
-        else:
-            _signatures(signatures, perimetre)
-    with right:
-        _coverage(coverage, int(objectif["annee_cible"]), perimetre)
-
     listing(
         "Liste des contrats",
         contracts,

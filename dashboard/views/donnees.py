@@ -13,6 +13,7 @@ from dashboard.components import (
     chart,
     counts_axis,
     csv_button,
+    listing,
     new_figure,
     on_demand,
     share,
@@ -217,8 +218,9 @@ def _quality(sources: list[str]) -> None:
     )
     st.query_params["niveau"] = niveau
     detail = data.qualite_detail(None if niveau == "tous" else niveau)
-    st.caption("Les 200 plus fortes variations d'abord (rapport entre la valeur et la précédente).")
-    table(
+    st.caption("Les plus fortes variations d'abord (rapport entre la valeur et la précédente).")
+    listing(
+        "Séries signalées",
         detail,
         {
             "territoire": ("Territoire", texte),
@@ -231,8 +233,9 @@ def _quality(sources: list[str]) -> None:
             "valeur": ("Valeur (MWh)", nombre),
             "rapport": ("Rapport", lambda v: nombre(v, 2)),
         },
+        f"qualite_series_{niveau}.csv",
+        key="qualite_series",
     )
-    csv_button(detail, f"qualite_series_{niveau}.csv", "Télécharger ces signalements (CSV)")
 
 
 def _size(octets: int) -> str:
