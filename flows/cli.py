@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import shutil
 import sys
@@ -122,6 +123,12 @@ def refresh(
 
     task_runner = _task_runner(runner, dask_address)
     flow = refresh_flow.with_options(task_runner=task_runner) if task_runner else refresh_flow
+    # What the imports made (Prefect's models among them) lives as long as the process: the
+    # garbage collector stops walking it, during the run and at the interpreter's exit, which
+    # spent half a second on it. Unchanged national refresh: 6.6 → 5.7 s (10 interleaved runs).
+    # Garbage is collected first, so that nothing dead is kept (tests call this in-process).
+    gc.collect()
+    gc.freeze()
     started = datetime.now(UTC)
     try:
         report = flow(locations=locations, sources=only, force=force)
