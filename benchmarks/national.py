@@ -194,7 +194,8 @@ def main() -> None:
     minutes = (time.perf_counter() - started) / 60
     largest, first = scales[max(scales)], scales[min(scales)]
     growth = ("full_refresh_s", "full_refresh_peak_rss_mb", "dashboard_query_p95_ms")
-    figures = {key: largest[key] for key in ROWS} | {
+    flow_runs = ("full_flow_run_s", "unchanged_flow_run_s")
+    figures = {key: largest[key] for key in [*ROWS, *flow_runs]} | {
         "echelles": {f"{s:g}": f for s, f in scales.items()},
         "croissance": {key: round(largest[key] / first[key], 2) for key in growth}
         | {"lignes": round(largest["rows"]["consommation"] / first["rows"]["consommation"], 2)},
