@@ -75,7 +75,7 @@ def _in_browser(home: Path) -> dict[str, float]:
     """Seconds from navigation to the first chart drawn, per page, first visit then again."""
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "dashboard", "--port", str(port)],
+        [sys.executable, "-m", "observatoire.cli", "dashboard", "--port", str(port)],
         env={**os.environ, "OBSERVATOIRE_HOME": str(home)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -123,7 +123,7 @@ def main() -> None:
         if not home.public.exists():
             home = Home(Path(folder))
             subprocess.run(
-                [sys.executable, "-m", "flows.cli", "refresh"],
+                [sys.executable, "-m", "observatoire.cli", "refresh"],
                 env={**os.environ, "OBSERVATOIRE_HOME": str(home.root)},
                 check=True,
                 stdout=subprocess.DEVNULL,

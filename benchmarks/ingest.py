@@ -28,9 +28,9 @@ import generate
 import pandas as pd
 import pandera.pandas as ppa
 
-from flows import consommation, production
+from flows.sources import consommation, production
 from flows.reference import Territories
-from flows.source import RawFile
+from flows.connector import RawFile
 from schemas.consommation import ORE_COLUMNS, SECTEURS
 from schemas.production import filieres
 

@@ -82,7 +82,7 @@ def run(home: Path, prefect: dict[str, str], *options: str) -> tuple[float, floa
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env |= {**QUIET, **prefect, "OBSERVATOIRE_HOME": str(home)}
     log = home.parent / "refresh.log"
-    command = [sys.executable, "-m", "flows.cli", "refresh", *options]
+    command = [sys.executable, "-m", "observatoire.cli", "refresh", *options]
     peaks: dict[int, float] = {}
     with log.open("wb") as out:
         start = time.perf_counter()

@@ -33,7 +33,7 @@ from flows.report import (
     SourceReport,
     create_artifacts,
 )
-from flows.source import RawFile
+from flows.connector import RawFile
 from flows.sources import SOURCES, code_fingerprint, import_now
 from warehouse import audit, internal, objectifs, opendata, partenaires
 from warehouse.audit import now

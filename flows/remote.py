@@ -20,7 +20,7 @@ from http.client import HTTPException
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from flows.source import FetchError, RawFile
+from flows.connector import FetchError, RawFile
 
 TIMEOUT_S = float(os.environ.get("OBSERVATOIRE_TIMEOUT_S", "60"))
 USER_AGENT = "observatoire-cler/0.1 (+https://www.cler.org)"

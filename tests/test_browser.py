@@ -56,7 +56,7 @@ def server(published, tmp_path_factory):
     port = _free_port()
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "dashboard", "--port", str(port)],
+        [sys.executable, "-m", "observatoire.cli", "dashboard", "--port", str(port)],
         env={**os.environ, "OBSERVATOIRE_HOME": str(published.root)},
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,

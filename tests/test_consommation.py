@@ -8,9 +8,9 @@ import duckdb
 import polars as pl
 import pytest
 
-from flows import consommation, production
+from flows.sources import consommation, production
 from flows.demo import consommation as demo
-from flows.source import RawFile
+from flows.connector import RawFile
 from schemas.check import ContractError
 from tests.conftest import REAL, load_into_copy
 from tests.http_fixture import Script, serve

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from dashboard.formats import pourcent
 from dashboard.partenaires.acces import ListeAutorisee
-from flows.cli import app as cli
+from observatoire.cli import app as cli
 from flows.refresh import publish_public, refresh
 from schemas.check import PERSONAL as PERSONAL_KEY
 from schemas.membres import MembreBrut

@@ -77,7 +77,7 @@ def _start(command: list[str], root: Path, folder: Path) -> tuple[subprocess.Pop
     port = _free_port()
     log = folder / f"{command[0]}.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", *command, "--port", str(port)],
+        [sys.executable, "-m", "observatoire.cli", *command, "--port", str(port)],
         env={**os.environ, "OBSERVATOIRE_HOME": str(root)},
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,

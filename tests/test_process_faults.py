@@ -35,9 +35,9 @@ STOPPED_CLI = textwrap.dedent(
     import os, sys, time, types
     from pathlib import Path
 
-    import flows.membres, warehouse.audit, warehouse.landing, warehouse.objectifs
+    import flows.sources.membres, warehouse.audit, warehouse.landing, warehouse.objectifs
     import warehouse.publish
-    from flows.cli import app
+    from observatoire.cli import app
 
     step, marker = sys.argv[1], Path(sys.argv[2])
 
@@ -62,7 +62,7 @@ STOPPED_CLI = textwrap.dedent(
         # file written, not yet renamed into place
         "atterrissage": (warehouse.landing, "os", os_stopped_at_replace(0)),
         # file read, contract being applied
-        "validation": (flows.membres, "check_table", stop),
+        "validation": (flows.sources.membres, "check_table", stop),
         # staging replaced, not committed
         "chargement": (warehouse.audit, "record_staged", stop),
         # marts rebuilt, not committed
@@ -324,7 +324,7 @@ def test_full_disk_fails_cleanly_and_the_next_refresh_succeeds(
     first = Published.of(home)
     filler = _fill(home.root, keep)
     run = subprocess.run(
-        [sys.executable, "-m", "flows.cli", *_refresh_args(str(registry))],
+        [sys.executable, "-m", "observatoire.cli", *_refresh_args(str(registry))],
         env=_child_env(home),
         capture_output=True,
         text=True,

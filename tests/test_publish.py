@@ -115,7 +115,7 @@ def test_refresh_killed_while_publishing_leaves_previous_file(published_copy, pr
     env = {**os.environ, "OBSERVATOIRE_HOME": str(home.root)}
     env["PREFECT_API_URL"] = PREFECT_API_URL.value()  # the harness's server, already up
     child = subprocess.Popen(  # forced: with nothing changed, a refresh publishes nothing
-        [sys.executable, "-m", "flows.cli", "refresh", "--force"],
+        [sys.executable, "-m", "observatoire.cli", "refresh", "--force"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=(home.root / "child.log").open("w"),

@@ -41,7 +41,7 @@ def _served(expected: int, deadline: float) -> list:
 
 def test_schedule_registers_the_deployments_on_a_prefect_server(prefect_harness, home):
     env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
-    command = [sys.executable, "-m", "flows.cli", "schedule"]
+    command = [sys.executable, "-m", "observatoire.cli", "schedule"]
     serving = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         found = _served(len(cadences()), time.monotonic() + 120)

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import shapely
 
-from flows import territoires
+from flows.sources import territoires
 from flows.refresh import stage
-from flows.source import RawFile
+from flows.connector import RawFile
 from schemas.check import ContractError
 from warehouse import geometries, internal
 from warehouse.landing import land

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows.source import FetchError, RawFile
+from flows.connector import FetchError, RawFile
 from flows.tabular import read_text_table
 from schemas.check import Checked, ContractError
 from schemas.check import check as check_table

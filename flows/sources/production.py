@@ -19,7 +19,7 @@ from flows import config, remote
 from flows.codes import repair_column
 from flows.demo import production as demo
 from flows.reference import Territories
-from flows.source import RawFile
+from flows.connector import RawFile
 from flows.tabular import read_text_table
 from schemas.check import Checked, ContractError
 from schemas.check import check as check_table
@@ -77,7 +77,7 @@ def _long(valid: pl.DataFrame, source: str, filieres: list[str]) -> pl.DataFrame
 
 def _one(file: RawFile, ref: Territories) -> dict[str, Checked]:
     # the contracts (pandera) are imported only when a file is checked
-    from flows import production_teo
+    from flows.sources import production_teo
     from schemas.production import filieres, for_header, number_type
 
     raw = read_text_table(file.source, file.origin, numbers=number_type)

@@ -9,7 +9,7 @@ from importlib import import_module
 from importlib.metadata import version
 from pathlib import Path
 
-from flows.source import Source
+from flows.connector import Source
 
 NAMES = ("territoires", "membres", "contrats", "consommation", "installations", "production")
 

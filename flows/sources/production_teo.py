@@ -15,7 +15,7 @@ import polars as pl
 
 from flows.codes import repair_column
 from flows.reference import Territories
-from flows.source import RawFile
+from flows.connector import RawFile
 from schemas.check import Checked, empty
 from schemas.check import check as check_table
 from schemas.production import (

@@ -290,7 +290,7 @@ def validate(
     rejetées, 2 s'il est illisible."""
     import json
 
-    from flows.source import FetchError
+    from flows.connector import FetchError
     from schemas.check import ContractError
 
     module = _source(source)

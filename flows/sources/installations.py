@@ -21,7 +21,7 @@ from flows.codes import REPAIR_SCHEMA, repair_column
 from flows.commune_names import CommuneNames
 from flows.demo import installations as demo
 from flows.reference import Territories
-from flows.source import RawFile
+from flows.connector import RawFile
 from flows.tabular import read_text_table
 from schemas.check import PROBLEM_SCHEMA, ROW, Checked, ContractError, reject
 from schemas.check import check as check_table
