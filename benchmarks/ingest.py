@@ -28,9 +28,9 @@ import generate
 import pandas as pd
 import pandera.pandas as ppa
 
-from flows.sources import consommation, production
-from flows.reference import Territories
 from flows.connector import RawFile
+from flows.reference import Territories
+from flows.sources import consommation, production
 from schemas.consommation import ORE_COLUMNS, SECTEURS
 from schemas.production import filieres
 

@@ -25,6 +25,7 @@ from prefect.runtime import flow_run
 from prefect.states import Completed
 
 from flows import config, notify, remote
+from flows.connector import RawFile
 from flows.report import (
     LOADED,
     UNCHANGED,
@@ -33,7 +34,6 @@ from flows.report import (
     SourceReport,
     create_artifacts,
 )
-from flows.connector import RawFile
 from flows.sources import SOURCES, code_fingerprint, import_now
 from warehouse import audit, internal, objectifs, opendata, partenaires
 from warehouse.audit import now

@@ -8,9 +8,9 @@ import duckdb
 import polars as pl
 import pytest
 
-from flows.sources import consommation, production
-from flows.demo import consommation as demo
 from flows.connector import RawFile
+from flows.demo import consommation as demo
+from flows.sources import consommation, production
 from schemas.check import ContractError
 from tests.conftest import REAL, load_into_copy
 from tests.http_fixture import Script, serve

@@ -11,9 +11,9 @@ import pytest
 import shapely
 from typer.testing import CliRunner
 
+from flows.connector import RawFile
 from flows.sources import contrats, topojson
 from observatoire.cli import app
-from flows.connector import RawFile
 from tests.conftest import REAL, load_into_copy
 
 CTE_TOPOJSON = REAL / "anct_cte_perimetres_2019.topojson"

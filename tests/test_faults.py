@@ -17,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from flows.sources import membres, remote
+from flows.connector import FetchError, RawFile
 from flows.demo import membres as demo
 from flows.refresh import receive, refresh
 from flows.report import RefreshFailed
-from flows.connector import FetchError, RawFile
+from flows.sources import membres, remote
 from flows.tabular import read_text_table
 from schemas.check import ContractError
 from tests.http_fixture import Script, serve

@@ -5,9 +5,9 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from flows.sources import installations, production
 from flows.commune_names import CommuneNames
 from flows.connector import RawFile
+from flows.sources import installations, production
 from tests.conftest import REAL, load_into_copy
 
 RHONE = REAL / "odre_registre_installations_rhone.csv"

@@ -11,12 +11,12 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from flows.sources import membres
-from observatoire.cli import app
+from flows.connector import FetchError, RawFile
 from flows.demo import membres as demo
 from flows.reference import Territories
 from flows.refresh import TooManyRejects, receive, stage
-from flows.connector import FetchError, RawFile
+from flows.sources import membres
+from observatoire.cli import app
 from schemas.check import ContractError
 from schemas.membres import MembreBrut, siren_valide
 from tests.http_fixture import Script, serve

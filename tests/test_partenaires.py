@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from dashboard.formats import pourcent
 from dashboard.partenaires.acces import ListeAutorisee
-from observatoire.cli import app as cli
 from flows.refresh import publish_public, refresh
+from observatoire.cli import app as cli
 from schemas.check import PERSONAL as PERSONAL_KEY
 from schemas.membres import MembreBrut
 from warehouse import internal

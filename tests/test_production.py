@@ -5,9 +5,9 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from flows.sources import production
-from flows.demo import production as demo
 from flows.connector import RawFile
+from flows.demo import production as demo
+from flows.sources import production
 from schemas.check import ContractError
 from tests.conftest import REAL, load_into_copy
 

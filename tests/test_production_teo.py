@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from flows.sources import production
 from flows.connector import RawFile
+from flows.sources import production
 from tests.conftest import REAL, load_into_copy
 
 TEO = REAL / "teo_pdl_prod_elec_enr_enedis_com_epci_2011_2019.csv"

@@ -16,10 +16,10 @@ import polars as pl
 import pytest
 
 from flows import remote
+from flows.connector import FetchError
 from flows.demo import membres as demo
 from flows.refresh import refresh
 from flows.report import RefreshFailed
-from flows.connector import FetchError
 from tests.http_fixture import Script, serve
 from tests.test_dashboard import open_page, opened
 from warehouse import opendata

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import shapely
 
-from flows.sources import territoires
-from flows.refresh import stage
 from flows.connector import RawFile
+from flows.refresh import stage
+from flows.sources import territoires
 from schemas.check import ContractError
 from warehouse import geometries, internal
 from warehouse.landing import land

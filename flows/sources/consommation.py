@@ -16,9 +16,9 @@ import polars as pl
 
 from flows import config, remote
 from flows.codes import repair_column
+from flows.connector import RawFile
 from flows.demo import consommation as demo
 from flows.reference import Territories
-from flows.connector import RawFile
 from flows.tabular import read_text_table
 from schemas.check import Checked, ContractError, numbers
 from schemas.check import check as check_table

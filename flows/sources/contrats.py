@@ -12,9 +12,9 @@ import duckdb
 import polars as pl
 
 from flows import remote
+from flows.connector import RawFile
 from flows.demo import contrats as demo
 from flows.reference import Territories
-from flows.connector import RawFile
 from flows.tabular import read_text_table
 from schemas.check import ROW, Checked, ContractError, empty
 from schemas.check import check as check_table

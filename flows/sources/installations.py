@@ -19,9 +19,9 @@ import polars as pl
 from flows import config, remote
 from flows.codes import REPAIR_SCHEMA, repair_column
 from flows.commune_names import CommuneNames
+from flows.connector import RawFile
 from flows.demo import installations as demo
 from flows.reference import Territories
-from flows.connector import RawFile
 from flows.tabular import read_text_table
 from schemas.check import PROBLEM_SCHEMA, ROW, Checked, ContractError, reject
 from schemas.check import check as check_table

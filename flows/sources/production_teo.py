@@ -14,8 +14,8 @@ from dataclasses import replace
 import polars as pl
 
 from flows.codes import repair_column
-from flows.reference import Territories
 from flows.connector import RawFile
+from flows.reference import Territories
 from schemas.check import Checked, empty
 from schemas.check import check as check_table
 from schemas.production import (
