@@ -13,7 +13,8 @@ For each scale, on the files of ``generate.py`` (publishers' formats, every comm
 
 Prints a table with each figure's target, writes ``benchmarks/results/latest.json`` (1× figures at
 the top level, every scale under ``echelles``, the growth from ¼ to 1× under ``croissance``), a
-dated copy, and the README's table. ``make bench`` runs it; ``--echelles 0.25`` for a quick look.
+dated copy, and the table of ``docs/benchmarks.md``. ``make bench`` runs it; ``--echelles 0.25``
+for a quick look.
 """
 
 from __future__ import annotations
@@ -219,7 +220,7 @@ def main() -> None:
         *_detail(largest),
     ]
     print("\n".join(lines))
-    refresh.readme_table("bench", lines)
+    refresh.docs_table("bench", lines)
 
 
 if __name__ == "__main__":

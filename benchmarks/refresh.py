@@ -7,8 +7,8 @@ its own process: ``*_refresh_s`` include Python's start and imports (≈ 3 s), `
 are the flow runs' durations as the Prefect server recorded them. Also times an unchanged
 refresh without a server, where Prefect starts a temporary one (≈ 7 s). Prints a table, merges the
 figures into ``benchmarks/results/latest.json`` under ``demo`` (plus a dated copy) and the
-README's table. ``benchmarks/national.py`` reuses its server and process helpers. Run with
-``make bench``.
+table of ``docs/benchmarks.md``. ``benchmarks/national.py`` reuses its server and process
+helpers. Run with ``make bench``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pathlib import Path
 import psutil
 
 RESULTS = Path(__file__).parent / "results"
-README = Path(__file__).parents[1] / "README.md"
+BENCHMARKS_DOC = Path(__file__).parents[1] / "docs" / "benchmarks.md"
 QUIET = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_SERVER_LOGGING_LEVEL": "WARNING"}
 
 
@@ -160,13 +160,15 @@ def report(key: str, figures: dict, heading: str) -> None:
     save(key, figures, datetime.now(UTC).isoformat(), machine())
 
 
-def readme_table(marker: str, lines: list[str]) -> None:
-    """Replace the text between the README's ``<!-- marker:start/end -->`` with ``lines``."""
+def docs_table(marker: str, lines: list[str]) -> None:
+    """Replace the text between ``<!-- marker:start/end -->`` of ``docs/benchmarks.md`` with
+    ``lines``."""
     start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
-    text = README.read_text(encoding="utf-8")
+    text = BENCHMARKS_DOC.read_text(encoding="utf-8")
     head, _, rest = text.partition(start)
     _, _, tail = rest.partition(end)
-    README.write_text(f"{head}{start}\n" + "\n".join(lines) + f"\n{end}{tail}", encoding="utf-8")
+    text = f"{head}{start}\n" + "\n".join(lines) + f"\n{end}{tail}"
+    BENCHMARKS_DOC.write_text(text, encoding="utf-8")
 
 
 def main() -> None:
@@ -212,7 +214,7 @@ def main() -> None:
         print(f"{key:<40}{value:>10}")
     measured_at = datetime.now(UTC).isoformat()
     save("demo", figures, measured_at, machine_)
-    readme_table(
+    docs_table(
         "bench-demo",
         [
             f"Mesuré le {measured_at[:10]} sur {machine_['cores']} cœurs, "
