@@ -1,4 +1,4 @@
-"""What every source module provides to the refresh flow."""
+"""What every connector provides to the pipeline, and the files it hands over."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ if TYPE_CHECKING:
     import duckdb
 
     from schemas.check import Checked
-    from warehouse.audit import Provenance
+
+
+EMBEDDED = "démonstration embarquée"  # the origin recorded for files a connector generates
 
 
 class FetchError(RuntimeError):
@@ -42,31 +44,39 @@ class RawFile:
         return self.content if self.content is not None else self.path.read_bytes()
 
     @property
-    def source(self) -> bytes | Path:
+    def readable(self) -> bytes | Path:
         """What readers that can read a file themselves take: the bytes held, or the path."""
         return self.content if self.content is not None else self.path
 
 
-class Source(Protocol):
-    """A source module: ``flows/<name>.py``. Its contract lives in ``schemas/<name>.py``."""
+class FileToRead(Protocol):
+    """What a connector reads: a landed file, or (in tests and ``validate``) a raw one."""
 
-    NAME: str
+    name: str
+    origin: str
 
-    def provenance(self, location: str | None) -> Provenance:
-        """Publisher, licence, vintage and demo flag of what ``location`` holds."""
+    @property
+    def data(self) -> bytes: ...
+
+    @property
+    def readable(self) -> bytes | Path: ...
+
+
+class Connector(Protocol):
+    """How a source's files are fetched and read: ``flows/sources/<name>.py``.
+
+    The pipeline (``flows/pipeline.py``) fetches a location, lands the files, then hands the
+    landed files to ``read``; it never calls a connector again. A portal of the source's spec
+    (``--from <source>=<portal>``) is downloaded by the pipeline itself.
+    """
+
+    def embedded(self) -> list[RawFile]:
+        """The files read when no location is given (a demo, or data a package ships)."""
         ...
 
-    def fetch(self, location: str | None) -> list[RawFile]:
-        """Raw files from ``location`` (URL or path), or the embedded default when ``None``."""
-        ...
-
-    def check(
-        self, files: list[RawFile], con: duckdb.DuckDBPyConnection | None
+    def read(
+        self, files: list[FileToRead], con: duckdb.DuckDBPyConnection | None
     ) -> dict[str, Checked | list[Checked]]:
-        """Parse and validate files (against staged references when ``con`` is given); keys name
-        the staging tables, each filled from one checked file or several."""
-        ...
-
-    def build_marts(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Build this source's marts from its staging tables."""
+        """Parse files and apply the source's contract (against staged references when ``con``
+        is given); keys name the staging tables, each filled from one checked file or several."""
         ...

@@ -9,13 +9,13 @@ parameter) are used, and masked wherever the location is shown.
 from __future__ import annotations
 
 import base64
+import errno
 import gzip
 import os
 import re
 import urllib.error
 import urllib.request
 import zlib
-from collections.abc import Callable
 from http.client import HTTPException
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -134,14 +134,26 @@ def read(location: str) -> RawFile:
         return RawFile(name, location, data)
     path = Path(url)
     try:
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "dossier : voir read_all")
         with path.open("rb"):  # readable now; read later, by whoever needs its bytes
             return RawFile(path.name, str(path.resolve()), path=path.resolve())
     except OSError as error:
         raise FetchError(f"{location} : fichier illisible ({error.strerror})") from error
 
 
-def read_or_demo(location: str | None, demo_name: str, demo: Callable[[], bytes]) -> list[RawFile]:
-    """The file at ``location``, or the source's embedded demo file when there is none."""
-    if location is None:
-        return [RawFile(demo_name, "démonstration embarquée", demo())]
-    return [read(location)]
+MAX_FILES = 64  # a folder is a few files of one source, not a tree to copy
+
+
+def read_all(location: str) -> list[RawFile]:
+    """The file at ``location``, or every file directly inside the folder it names (several files
+    of one source, read in one run)."""
+    path = Path(expand(location))
+    if "://" in location or not path.is_dir():
+        return [read(location)]
+    inside = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+    if not inside:
+        raise FetchError(f"{location} : dossier vide")
+    if len(inside) > MAX_FILES:
+        raise FetchError(f"{location} : {len(inside)} fichiers, {MAX_FILES} au plus par source")
+    return [read(str(p)) for p in inside]

@@ -6,11 +6,13 @@ from dataclasses import dataclass, field
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-UNCHANGED = "inchangé"
-LOADED = "chargé"
+from warehouse.datatests import Result
+from warehouse.status import Outcome, Status
+
 UNCHANGED_NOTE = (
-    f"Une source « {UNCHANGED} » a reçu les mêmes fichiers (même SHA-256) que son chargement "
-    "publié : elle n'a été ni revalidée ni rechargée, ses chiffres sont ceux de ce chargement."
+    f"Une source « {Status.UNCHANGED} » a reçu les mêmes fichiers (même SHA-256) que son "
+    "chargement publié : elle n'a été ni revalidée ni rechargée, ses chiffres sont ceux de ce "
+    "chargement."
 )
 NOTHING_PUBLISHED = (
     "Rien n'a été reconstruit ni publié : le fichier publié reste identique, octet pour octet."
@@ -39,7 +41,7 @@ class SourceReport:
     rows_accepted: int = 0
     rows_rejected: int = 0
     problems: list[str] = field(default_factory=list)
-    status: str = LOADED
+    status: Status = Status.LOADED
 
 
 @dataclass
@@ -56,12 +58,13 @@ class RefreshReport:
     failures: list[RefreshFailed] = field(default_factory=list)
     accepted_before: dict[str, int] = field(default_factory=dict)
     tables_before: dict[str, int] = field(default_factory=dict)
+    tests: list[Result] = field(default_factory=list)
 
     @property
     def outcome(self) -> str:
         if self.failures:
-            return "partiel"
-        return "complet" if self.published else "rien de nouveau"
+            return Outcome.PARTIAL
+        return Outcome.COMPLETE if self.published else Outcome.NOTHING_NEW
 
 
 def _number(n: int | None) -> str:
@@ -89,7 +92,11 @@ def rows(report: RefreshReport) -> list[dict]:
         for s in report.sources
     ]
     table += [
-        {"source": f.source, "statut": "échec", "depuis_le_dernier_run": "données précédentes"}
+        {
+            "source": f.source,
+            "statut": Status.FAILED,
+            "depuis_le_dernier_run": "données précédentes",
+        }
         for f in report.failures
     ]
     return table
@@ -108,14 +115,22 @@ def markdown(report: RefreshReport) -> str:
         f"{r['depuis_le_dernier_run']} |"
         for r in rows(report)
     ]
-    if any(s.status == UNCHANGED for s in report.sources):
+    if any(s.status == Status.UNCHANGED for s in report.sources):
         lines += ["", UNCHANGED_NOTE]
     for failure in report.failures:
         lines += ["", f"**Échec** — {failure}"]
     for s in report.sources:
-        if s.problems and s.status == LOADED:
+        if s.problems and s.status == Status.LOADED:
             lines += ["", f"## Rejets de {s.source} (20 premiers)", ""]
             lines += [f"- {problem}" for problem in s.problems[:20]]
+    if report.tests:
+        failing = [t for t in report.tests if not t.passed]
+        lines += [
+            "",
+            f"Tests de données : {len(report.tests) - len(failing)} sur "
+            f"{len(report.tests)} réussis.",
+        ]
+        lines += [f"- {t.severity} — {t}" for t in failing]
     if not report.published:
         lines += ["", NOTHING_PUBLISHED]
         return "\n".join(lines)

@@ -10,12 +10,15 @@ import sys
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from flows.schedule import PREFECT_YAML
 from warehouse.paths import Home
+from warehouse.status import Outcome, Status
+
+if TYPE_CHECKING:
+    from flows.sources import Source
 
 app = typer.Typer(
     help="Observatoire de la transition énergétique du réseau CLER.",
@@ -178,11 +181,7 @@ def refresh(
 
 
 @app.command()
-def schedule(
-    prefect_file: Annotated[
-        Path, typer.Option("--fichier", help="Déploiements et cadences (prefect.yaml).")
-    ] = PREFECT_YAML,
-) -> None:
+def schedule() -> None:
     """Enregistrer les rafraîchissements planifiés (heure de Paris) et les servir."""
     home = Home.from_env().ensure()
     _prefect_offline(home)
@@ -191,10 +190,39 @@ def schedule(
 
     from flows.schedule import cadences, deployments
 
-    for c in cadences(prefect_file):
+    for c in cadences():
         typer.echo(f"{c.name:<12} {c.cron:<12} {c.timezone} : {', '.join(c.sources)}")
     # one run at a time: a refresh due while another runs waits instead of meeting its lock
-    serve(*deployments(prefect_file), limit=1)
+    serve(*deployments(), limit=1)
+
+
+GENERATED = ("docs/dictionnaire.md", "prefect.yaml")
+
+
+def generated(root: Path) -> dict[Path, str]:
+    """The files written from the specs, and what they should hold now."""
+    from flows.schedule import prefect_yaml
+    from flows.sources import SOURCES
+    from warehouse import dictionnaire
+
+    dictionary = root / "docs" / "dictionnaire.md"
+    text = dictionary.read_text(encoding="utf-8")
+    described = dictionnaire.tables(SOURCES.public_tables())
+    return {
+        dictionary: dictionnaire.replace_section(text, described),
+        root / "prefect.yaml": prefect_yaml(),
+    }
+
+
+@app.command()
+def generate(
+    root: Annotated[Path, typer.Option("--racine", help="Racine du dépôt.")] = Path("."),
+) -> None:
+    """Réécrire les fichiers tirés des fiches des sources : docs/dictionnaire.md, prefect.yaml."""
+    for path, text in generated(root).items():
+        if path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            typer.echo(f"{path} réécrit")
 
 
 def _age(path: Path) -> str:
@@ -212,15 +240,15 @@ with ordered as (
     from {executions}
 ), good as (
     select *, row_number() over (partition by source order by fin desc) as rang_succes
-    from {executions} where statut = 'succès'
+    from {executions} where statut = '{published}'
 )
 select o.source, o.statut, o.debut, o.message, g.fin, g.lignes_acceptees, g.lignes_rejetees
 from ordered as o left join good as g on g.source = o.source and g.rang_succes = 1
 where o.rang = 1 order by o.source
 """
 LAST_RUN_SQL = """
-select min(debut), list(source order by source) filter (where statut = 'échec'),
-       bool_and(statut = 'inchangé')
+select min(debut), list(source order by source) filter (where statut = '{failed}'),
+       bool_and(statut = '{unchanged}')
 from {executions}
 where id_execution = (select arg_max(id_execution, debut) from {executions})
 """
@@ -229,11 +257,12 @@ where id_execution = (select arg_max(id_execution, debut) from {executions})
 def _last_run(started: datetime, failed: list[str] | None, unchanged: bool) -> str:
     """How the last refresh ended: complete, partial (naming what failed) or nothing new."""
     outcome = (
-        f"partiel — en échec : {', '.join(failed)} (leurs données précédentes restent publiées)"
+        f"{Outcome.PARTIAL} — en échec : {', '.join(failed)} "
+        "(leurs données précédentes restent publiées)"
         if failed
-        else "rien de nouveau, fichier publié inchangé"
+        else f"{Outcome.NOTHING_NEW}, fichier publié inchangé"
         if unchanged
-        else "complet"
+        else Outcome.COMPLETE
     )
     return f"Dernier rafraîchissement ({started:%d/%m/%Y %H:%M}) : {outcome}"
 
@@ -254,8 +283,20 @@ def status() -> None:
         con = duckdb.connect(str(home.public), read_only=True)
         table, note = "executions", " (rafraîchissement en cours : état du dernier fichier publié)"
     with con:
-        rows = con.execute(STATUS_SQL.format(executions=table)).fetchall()
-        last = con.execute(LAST_RUN_SQL.format(executions=table)).fetchone()
+        words = {"published": Status.PUBLISHED, "failed": Status.FAILED}
+        rows = con.execute(STATUS_SQL.format(executions=table, **words)).fetchall()
+        last = con.execute(
+            LAST_RUN_SQL.format(executions=table, unchanged=Status.UNCHANGED, **words)
+        ).fetchone()
+        tests = (
+            con.execute(
+                "select table_publique, test, gravite, lignes_en_echec, exemple "
+                "from audit.tests_donnees where id_execution = "
+                "(select arg_max(id_execution, debut) from audit.executions) order by all"
+            ).fetchall()
+            if table == "audit.executions"
+            else []
+        )
     typer.echo(f"Fichier publié : {home.public}, il y a {_age(home.public)}{note}")
     typer.echo(_last_run(*last))
     for source, statut, debut, message, fin, accepted, rejected in rows:
@@ -264,13 +305,17 @@ def status() -> None:
             f"{source:<14} dernier succès {last}  acceptées {accepted or 0:>9,}  "
             f"rejetées {rejected or 0:>7,}"
         ).replace(",", "\u202f")
-        if statut != "succès":
+        if statut != Status.PUBLISHED:
             line += f"  — dernier run ({debut:%d/%m/%Y %H:%M}) : {statut}"
             line += f", {message}" if message else ""
         typer.echo(line)
+    for name, test, severity, failures, sample in tests:
+        typer.echo(
+            f"test de données en échec ({severity}) : {name}, {test} — {failures} ({sample})"
+        )
 
 
-def _source(name: str):
+def _source(name: str) -> Source:
     from flows.sources import SOURCES
 
     if name not in SOURCES:
@@ -289,13 +334,21 @@ def validate(
     """Vérifier un fichier sans rien charger : code 0 s'il est propre, 1 si des lignes seraient
     rejetées, 2 s'il est illisible."""
     import json
+    import tempfile
 
     from flows.connector import FetchError
+    from flows.pipeline import fetch
     from schemas.check import ContractError
+    from warehouse.landing import land
 
-    module = _source(source)
+    chosen = _source(source)
     try:
-        checked = module.check(module.fetch(location), None)
+        with tempfile.TemporaryDirectory(prefix="observatoire-validate-") as folder:
+            landed = [
+                land(Path(folder), source, f.name, f.origin, f.readable)
+                for f in fetch(chosen, location)
+            ]
+            checked = chosen.connector.read(landed, None)
     except (ContractError, FetchError) as error:
         if as_json:
             typer.echo(
@@ -304,7 +357,7 @@ def validate(
         else:
             typer.secho(f"Fichier illisible — {error}", fg="red", err=True)
         raise typer.Exit(2) from None
-    results = list(checked.values())
+    results = [c for v in checked.values() for c in (v if isinstance(v, list) else [v])]
     rejected = sum(c.rejected.height for c in results)
     if as_json:
         report = {
@@ -339,7 +392,7 @@ def demo(
     out: Annotated[Path, typer.Option("--out", help="Fichier (ou dossier) à écrire.")],
 ) -> None:
     """Écrire les données embarquées d'une source dans son format d'import (modèle de fichier)."""
-    files = _source(source).fetch(None)
+    files = _source(source).connector.embedded()
     if len(files) == 1:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(files[0].data)

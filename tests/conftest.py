@@ -78,26 +78,32 @@ def published_copy(published, tmp_path, monkeypatch) -> Home:
     return Home(root)
 
 
-def load_into_copy(published: Home, root: Path, source, location: Path, run_id: str, *builders):
-    """Copy the published warehouse to ``root``, stage ``location`` for ``source`` as a refresh
-    would, run the marts ``builders`` (source modules); return the report and a reader."""
+def load_into_copy(
+    published: Home, root: Path, name: str, location: Path, run_id: str, before=None
+):
+    """Copy the published warehouse to ``root``, stage ``location`` for the source ``name`` as a
+    refresh would, run ``before(con)`` if given, then build the marts that this load reaches;
+    return the report, the landed files and a reader."""
     import duckdb
 
-    from flows.refresh import stage
-    from warehouse import internal
+    from flows.pipeline import fetch, stage
+    from flows.refresh import _changed
+    from flows.sources import SOURCES
+    from warehouse import internal, marts
     from warehouse.landing import land
 
     shutil.copy2(published.warehouse, root / "warehouse.duckdb")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("OBSERVATOIRE_HOME", str(root))
         landed = [
-            land(root / "landing", source.NAME, raw.name, raw.origin, raw.data)
-            for raw in source.fetch(str(location))
+            land(root / "landing", name, raw.name, raw.origin, raw.readable)
+            for raw in fetch(SOURCES[name], str(location))
         ]
-        report = stage.fn(source.NAME, str(location), landed, run_id)
+        report = stage.fn(name, str(location), landed, run_id)
         with internal.connect(root / "warehouse.duckdb") as con:
-            for builder in builders:
-                builder.build_marts(con)
+            if before is not None:
+                before(con)
+            marts.build(con, marts.plan(con, _changed(con, [name])))
     return report, landed, duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
 
 

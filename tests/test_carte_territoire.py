@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -13,9 +12,11 @@ import plotly.io as pio
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import data
+from dashboard.db import NotPublished
+from dashboard.queries.map import outlines
 from tests.test_dashboard import _values, open_page
 from tests.test_pages import _status
+from warehouse import outlines as published_outlines
 
 
 def _open(published, monkeypatch, page: str, opened_: bool = True, **params: str) -> AppTest:
@@ -83,25 +84,32 @@ def test_communes_are_drawn_one_departement_at_a_time(published, monkeypatch):
     assert [f["id"] for f in outlines["features"]] == sorted(trace.locations)
 
 
-def test_outlines_of_old_publications_are_removed(published, tmp_path, monkeypatch):
-    """Each publish has its own folder of outlines; two are kept, so a page opened just before
-    a publish still finds its file, and a folder removed too early is written again."""
+def test_outlines_are_written_at_publish_and_old_versions_removed(published, tmp_path, monkeypatch):
+    """The publish writes the outlines the map asks for in a folder of its own and swaps the
+    link ``cartes`` to it; the version before is kept, so a page opened just before a publish
+    still finds its file. The dashboard only reads them."""
     monkeypatch.setenv("OBSERVATOIRE_HOME", str(tmp_path))
-    public, served = tmp_path / "public.duckdb", tmp_path / "static"
-    urls = []
-    for _ in range(3):
-        shutil.copyfile(published.public, tmp_path / "next.duckdb")
-        os.replace(tmp_path / "next.duckdb", public)  # a new publish: a new inode
-        url, bounds = data.contours("region", None)
-        urls.append(served / url.removeprefix("app/static/"))
-    assert len({url.parent for url in urls}) == 3
-    assert not urls[0].exists() and urls[1].exists() and urls[2].exists()
+    shutil.copyfile(published.public, tmp_path / "public.duckdb")
+    served = tmp_path / "static"
+    with pytest.raises(NotPublished):  # a file published before outlines were
+        outlines("region", None)
+    versions = []
+    with duckdb.connect(str(tmp_path / "public.duckdb"), read_only=True) as con:
+        for _ in range(3):
+            versions.append(published_outlines.write(con, served))
+    url, bounds = outlines("region", None)
+    assert url == f"app/static/{versions[2].name}/region.geojson"
+    assert not versions[0].exists() and versions[1].exists() and versions[2].exists()
     assert bounds[0] < -60 and bounds[2] > 50  # overseas régions included
-    shutil.rmtree(urls[2].parent)
-    assert data.contours("region", None)[0] == f"app/static/{urls[2].relative_to(served)}"
-    assert urls[2].exists()
+    ((departements,),) = _public(published, "select count(*) from departements")
+    assert len(list(versions[2].glob("commune-*.geojson"))) == departements
+    assert {f.name for f in versions[2].glob("[!c]*")} == {
+        "region.geojson",
+        "departement.geojson",
+        "epci.geojson",
+    }
     with pytest.raises(ValueError, match="département invalide"):
-        data.contours("commune", "../../etc")
+        outlines("commune", "../../etc")
 
 
 def test_contract_coverage_grows_with_the_years(published, monkeypatch):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 
 import duckdb
 import polars as pl
@@ -10,10 +11,12 @@ import pytest
 
 from flows.connector import RawFile
 from flows.demo import consommation as demo
-from flows.sources import consommation, production
+from flows.pipeline import fetch
+from flows.sources import SOURCES, consommation
 from schemas.check import ContractError
 from tests.conftest import REAL, load_into_copy
 from tests.http_fixture import Script, serve
+from warehouse import marts
 
 LYON = REAL / "ore_conso_elec_gaz_commune_metropole_lyon.csv"
 HEADER = LYON.read_text(encoding="utf-8-sig").splitlines()[0]
@@ -24,9 +27,7 @@ def lyon(published, tmp_path_factory):
     """The published warehouse with the real Lyon export loaded; coverage and series checks
     follow consumption, so production's marts are rebuilt too."""
     root = tmp_path_factory.mktemp("lyon")
-    report, _, con = load_into_copy(
-        published, root, consommation, LYON, "lyon", consommation, production
-    )
+    report, _, con = load_into_copy(published, root, "consommation", LYON, "lyon")
     yield report, con
     con.close()
 
@@ -99,7 +100,7 @@ def test_bad_rows_are_quarantined_and_secret_cells_kept_unknown():
             _row("6903", "7"),
         ]
     )
-    (checked,) = consommation.check([RawFile("ore.csv", "ore.csv", data)], None)["consommation"]
+    (checked,) = consommation.read([RawFile("ore.csv", "ore.csv", data)], None)["consommation"]
     problems = {(p["ligne"], p["colonne"], p["regle"]) for p in checked.problems.to_dicts()}
     assert problems == {
         (4, "code_commune", "commune actuelle (COG)"),
@@ -113,7 +114,7 @@ def test_bad_rows_are_quarantined_and_secret_cells_kept_unknown():
 def test_missing_ore_column_names_it():
     data = _ore([_row("69003", "1")]).replace(b"Conso totale (MWh)", b"Conso (MWh)")
     with pytest.raises(ContractError, match=r"colonne\(s\) ORE manquante\(s\) : conso totale"):
-        consommation.check([RawFile("ore.csv", "ore.csv", data)], None)
+        consommation.read([RawFile("ore.csv", "ore.csv", data)], None)
 
 
 def test_demo_covers_every_commune_every_year():
@@ -160,7 +161,7 @@ def test_commune_mart_is_published_in_order_and_replaces_an_old_table(published,
         rows = con.execute("select count(*) from marts.consommation").fetchone()[0]
         con.execute("drop view marts.consommation")
         con.execute("create table marts.consommation as select 1 as ancienne_table")
-        consommation.build_marts(con)
+        marts.build(con, [m for m in marts.marts() if m.name == "consommation"])
         kind = con.execute(
             "select count(*) from duckdb_views() where schema_name = 'marts' "
             "and view_name = 'consommation'"
@@ -173,8 +174,10 @@ def test_portal_connector_downloads_both_methodologies(prefect_harness, monkeypa
     body = _ore([_row("69003", "1")])
     script = Script((200, body))
     with serve(script) as url:
-        monkeypatch.setattr(consommation, "PORTAL", f"{url}/datasets/{{}}/exports/parquet")
-        files = consommation.fetch("ore")
+        source = SOURCES["consommation"]
+        portal = replace(source.spec.portal, url=f"{url}/datasets/{{dataset}}/exports/parquet")
+        monkeypatch.setitem(source.__dict__, "spec", replace(source.spec, portal=portal))
+        files = fetch(source, "ore")
     assert [f.data for f in files] == [body, body]
     assert script.requests == [
         "/datasets/conso-elec-gaz-annuelle-par-naf-agregee-commune/exports/parquet",

@@ -11,8 +11,9 @@ import pytest
 import shapely
 from typer.testing import CliRunner
 
+from flows import remote, topojson
 from flows.connector import RawFile
-from flows.sources import contrats, topojson
+from flows.sources import contrats
 from observatoire.cli import app
 from tests.conftest import REAL, load_into_copy
 
@@ -52,9 +53,7 @@ def test_real_cte_list_and_perimeters_agree():
 def real_cte(published, tmp_path_factory):
     """The published warehouse with the real 2019 CTE file loaded and its marts built."""
     root = tmp_path_factory.mktemp("cte")
-    report, landed, con = load_into_copy(
-        published, root, contrats, CTE_TOPOJSON, "cte-2019", contrats
-    )
+    report, landed, con = load_into_copy(published, root, "contrats", CTE_TOPOJSON, "cte-2019")
     assert landed[0].sha256 == hashlib.sha256(CTE_TOPOJSON.read_bytes()).hexdigest()
     yield report, con
     con.close()
@@ -115,8 +114,8 @@ def test_anct_crte_format_without_extensions_and_an_unknown_epci(tmp_path):
         "84;ARA;01;Ain;crte-84-01-1;CRTE Bassin;EPCI;non;non;200000000;Disparu;CC;\n",
         encoding="utf-8",
     )
-    (raw,) = contrats.fetch(str(path))
-    checked = contrats.check([raw], None)["contrats_crte"]
+    (raw,) = remote.read_all(str(path))
+    checked = contrats.read([raw], None)["contrats_crte"]
     assert checked.valid["type_contrat"].to_list() == [None]
     assert [(p["ligne"], p["colonne"], p["regle"]) for p in checked.problems.to_dicts()] == [
         (3, "siren_groupement", "EPCI actuel (COG)")
@@ -129,7 +128,7 @@ def test_broken_topojson_is_unreadable(tmp_path):
     result = CliRunner().invoke(app, ["validate", "contrats", str(path)])
     assert result.exit_code == 2 and "TopoJSON illisible" in result.output
     assert (
-        contrats.check([RawFile("x", "x", CTE_TOPOJSON.read_bytes())], None)[
+        contrats.read([RawFile("x", "x", CTE_TOPOJSON.read_bytes())], None)[
             "contrats_cte"
         ].valid.height
         == 80

@@ -68,14 +68,14 @@ def test_a_new_publish_is_seen_without_restart(published, tmp_path, monkeypatch)
 
 def test_a_page_cannot_alter_what_the_cache_holds(published, monkeypatch):
     """Results are cached unpickled and shared by every visitor: each gets a copy."""
-    from dashboard import data
+    from dashboard.queries.common import regions
 
     monkeypatch.setenv("OBSERVATOIRE_HOME", str(published.root))
-    first = data.regions()
+    first = regions()
     names = list(first["nom"])
     first.loc[first.index[0], "nom"] = "Altérée"
     first["ajoutee"] = 1
-    again = data.regions()
+    again = regions()
     assert list(again["nom"]) == names
     assert "ajoutee" not in again.columns
 

@@ -17,11 +17,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from flows import remote
 from flows.connector import FetchError, RawFile
 from flows.demo import membres as demo
-from flows.refresh import receive, refresh
+from flows.pipeline import receive
+from flows.refresh import refresh
 from flows.report import RefreshFailed
-from flows.sources import membres, remote
+from flows.sources import membres
 from flows.tabular import read_text_table
 from schemas.check import ContractError
 from tests.http_fixture import Script, serve
@@ -111,7 +113,7 @@ def _fetch_and_check(answer, name: str = "registre.csv"):
     """Serve ``answer``, read it as the refresh does, check it against the membres contract."""
     with serve(Script(answer)) as url:
         raw = remote.read(f"{url}/{name}")
-        (checked,) = membres.check([raw], None).values()
+        (checked,) = membres.read([raw], None).values()
     return checked
 
 
@@ -244,7 +246,7 @@ def _table(rows: list[list[str]], sep: str, encoding: str) -> bytes:
 def test_any_registry_is_checked_into_a_report(rows: list[list[str]], sep: str, encoding: str):
     data = _table(rows, sep, encoding)
     try:
-        (checked,) = membres.check([RawFile("registre.csv", "registre.csv", data)], None).values()
+        (checked,) = membres.read([RawFile("registre.csv", "registre.csv", data)], None).values()
     except ContractError as error:
         assert str(error).startswith("registre.csv")
         return

@@ -7,7 +7,7 @@ import pytest
 
 from flows.commune_names import CommuneNames
 from flows.connector import RawFile
-from flows.sources import installations, production
+from flows.sources import installations
 from tests.conftest import REAL, load_into_copy
 
 RHONE = REAL / "odre_registre_installations_rhone.csv"
@@ -17,9 +17,7 @@ HEADER = RHONE.read_text(encoding="utf-8-sig").splitlines()[0]
 @pytest.fixture(scope="module")
 def rhone(published, tmp_path_factory):
     root = tmp_path_factory.mktemp("rhone")
-    report, _, con = load_into_copy(
-        published, root, installations, RHONE, "rhone", installations, production
-    )
+    report, _, con = load_into_copy(published, root, "installations", RHONE, "rhone")
     yield report, con
     con.close()
 
@@ -111,7 +109,7 @@ def test_bad_rows_are_quarantined_at_their_cell():
         _row(**good, commune="Nulle-Part", puisMaxInstallee="9"),
     ]
     data = ("\n".join([HEADER, *rows]) + "\n").encode("cp1252")
-    (checked,) = installations.check([RawFile("r.csv", "r.csv", data)], None)["installations"]
+    (checked,) = installations.read([RawFile("r.csv", "r.csv", data)], None)["installations"]
     found = {(p["ligne"], p["colonne"], p["regle"][:5]) for p in checked.problems.to_dicts()}
     assert found == {
         (3, "date_mise_en_service", "type "),

@@ -8,7 +8,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from flows import refresh, remote
+from flows import pipeline, remote
 from flows.tabular import read_text_table
 from warehouse.landing import land
 
@@ -68,14 +68,14 @@ def test_a_local_file_is_landed_from_disk_as_its_bytes_would_be(tmp_path):
 
 
 def test_staging_is_written_aside_a_slice_at_a_time(tmp_path, monkeypatch):
-    monkeypatch.setattr(refresh, "STAGE_SLICE_ROWS", 10)
+    monkeypatch.setattr(pipeline, "STAGE_SLICE_ROWS", 10)
     frame = pl.DataFrame({"code": [f"{i:05d}" for i in range(25)], "valeur": range(25)})
     with duckdb.connect(str(tmp_path / "entrepot.duckdb")) as con:
         con.execute("create schema staging")
         con.execute("create table staging.mesures as select 'ancien' as code")
         # a table left aside by a killed run is replaced, not appended to
         con.execute("create table staging._chargement_mesures as select 'reste' as code, 0 as n")
-        aside = refresh._write_aside(con, "mesures", frame)
+        aside = pipeline._write_aside(con, "mesures", frame)
         written = con.sql(f'select * from staging."{aside}" order by code').pl()
         served = con.execute("select * from staging.mesures").fetchall()
     assert written.equals(frame)

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from flows.connector import FetchError, RawFile
 from flows.demo import membres as demo
+from flows.pipeline import TooManyRejects, receive, stage
 from flows.reference import Territories
-from flows.refresh import TooManyRejects, receive, stage
 from flows.sources import membres
 from observatoire.cli import app
 from schemas.check import ContractError
@@ -37,7 +37,7 @@ def ref() -> Territories:
 
 
 def _check(data: bytes, name: str = "registre.csv"):
-    (checked,) = membres.check([RawFile(name, name, data)], None).values()
+    (checked,) = membres.read([RawFile(name, name, data)], None).values()
     return checked
 
 

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.formats import nombre, pourcent
+from dashboard.formats import number, percent
 from tests.test_dashboard import opened
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
@@ -89,7 +89,7 @@ def _status(values: list[tuple[int, float]], target: float, target_year: int) ->
 def test_home_counts_members_territories_and_contracts(open_page, sql):
     at = open_page()
     (active,) = sql("select count(*) from membres where actif")[0]
-    assert _metric(at, "Adhérents actifs") == nombre(active)
+    assert _metric(at, "Adhérents actifs") == number(active)
     (population, communes) = sql(
         """select sum(population), count(*) from communes where code_commune in (
                select n.code_commune from membres_territoires as t
@@ -97,13 +97,13 @@ def test_home_counts_members_territories_and_contracts(open_page, sql):
                join communes_niveaux as n on n.niveau = t.niveau and n.code = t.code
                where m.actif and m.type = 'collectivité')"""
     )[0]
-    assert _metric(at, "Communes couvertes") == nombre(communes)
-    assert f"{nombre(population)} habitants" in _text(at)
+    assert _metric(at, "Communes couvertes") == number(communes)
+    assert f"{number(population)} habitants" in _text(at)
     (cte, crte) = sql(
         "select count(*) filter (where type = 'CTE'), count(*) filter (where type = 'CRTE') "
         "from contrats"
     )[0]
-    assert f"{nombre(cte)} CTE en 3 vagues, {nombre(crte)} CRTE" in _text(at)
+    assert f"{number(cte)} CTE en 3 vagues, {number(crte)} CRTE" in _text(at)
     assert "membres" in _demo_banner(at)
 
 
@@ -123,13 +123,13 @@ def test_home_gives_each_objective_its_value_status_and_coverage(open_page, sql)
         )
         assert badge.endswith(f"{_status(series, target, target_year)}]"), id_objectif
         assert metric.label == f"Valeur {series[-1][0]}"
-        assert metric.value == pourcent(series[-1][1])
+        assert metric.value == percent(series[-1][1])
     (partial,) = sql(
         "select arg_max(part_perimetre_avec_donnees, annee) from objectifs_valeurs "
         "where id_objectif = 'ressources_perennes'"
     )[0]
     assert partial < 1
-    assert f"Données pour {pourcent(partial, 0)} du périmètre." in _text(at)
+    assert f"Données pour {percent(partial, 0)} du périmètre." in _text(at)
     (bars,) = _figures(at)
     assert sum(len(t["y"]) for t in bars["data"] if t["type"] == "bar") == 7
     assert bars["layout"]["separators"] == ",\u202f"
@@ -174,8 +174,8 @@ def test_network_default_shows_every_active_member(open_page, sql):
     (active, tepos) = sql(
         "select count(*), count(*) filter (where reseau_tepos) from membres where actif"
     )[0]
-    assert _metric(at, "Adhérents actifs") == nombre(active)
-    assert _metric(at, "Membres du réseau TEPOS") == nombre(tepos)
+    assert _metric(at, "Adhérents actifs") == number(active)
+    assert _metric(at, "Membres du réseau TEPOS") == number(tepos)
     assert at.query_params["type"] == "tous" and at.query_params["region"] == "toutes"
     by_place = _figures(at)[1]
     regions = {r for (r,) in sql("select nom from regions")}
@@ -189,7 +189,7 @@ def test_network_filters_come_from_the_url(open_page, sql):
     (count,) = sql(
         "select count(*) from membres where actif and type = 'association' and code_region = '84'"
     )[0]
-    assert _metric(at, "Adhérents actifs") == nombre(count)
+    assert _metric(at, "Adhérents actifs") == number(count)
     by_place = _figures(at)[1]
     departements = {d for (d,) in sql("select nom from departements where code_region = '84'")}
     assert {y for trace in by_place["data"] for y in trace["y"]} <= departements
@@ -201,7 +201,7 @@ def test_choosing_a_kind_updates_the_url(open_page, sql):
     at.selectbox[0].select("entreprise").run()
     assert at.query_params["type"] == "entreprise"
     (count,) = sql("select count(*) from membres where actif and type = 'entreprise'")[0]
-    assert _metric(at, "Adhérents actifs") == nombre(count)
+    assert _metric(at, "Adhérents actifs") == number(count)
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
@@ -220,12 +220,12 @@ def test_network_hostile_url_parameters_only_say_unknown(open_page, hostile):
 def test_contracts_default_counts_and_coverage(open_page, sql):
     at = open_page("contrats")
     (contracts,) = sql("select count(*) from contrats")[0]
-    assert _metric(at, "Contrats") == nombre(contracts)
+    assert _metric(at, "Contrats") == number(contracts)
     (covered, epci) = sql(
         "select count(distinct p.code_epci), (select count(*) from epci) from contrats_perimetres "
         "as p join contrats as k using (id_contrat) where k.date_signature <= current_date"
     )[0]
-    assert _metric(at, "EPCI couverts") == f"{nombre(covered)} / {nombre(epci)}"
+    assert _metric(at, "EPCI couverts") == f"{number(covered)} / {number(epci)}"
     signatures, coverage = _figures(at)
     assert {t["name"] for t in signatures["data"]} == {
         f"{kind} {wave}" for kind, wave in sql("select distinct type, vague from contrats")
@@ -250,8 +250,8 @@ def test_contracts_filters_come_from_the_url(open_page, sql):
                   count(distinct e.code_epci)
            from epci_territoires as e where e.code_region = '53'"""
     )[0]
-    assert _metric(at, "Contrats") == nombre(contracts)
-    assert _metric(at, "EPCI couverts") == f"{nombre(covered)} / {nombre(epci)}"
+    assert _metric(at, "Contrats") == number(contracts)
+    assert _metric(at, "EPCI couverts") == f"{number(covered)} / {number(epci)}"
     assert "en Bretagne" in _text(at)
 
 
@@ -296,7 +296,7 @@ def test_data_page_lists_sources_quarantine_and_quality(open_page, sql):
     assert set(_demo_banner(at).partition(" : ")[2].partition(" — ")[0].split(", ")) == demo
     assert "quarantine.rejets" in _text(at)
     (flags,) = sql("select count(*) from qualite_series")[0]
-    assert f"{nombre(flags)} signalements en tout" in _text(at)
+    assert f"{number(flags)} signalements en tout" in _text(at)
     text = _text(at)
     for (table,) in sql("select table_name from duckdb_tables()"):
         assert f"/app/static/donnees/{table}.parquet" in text

@@ -17,7 +17,7 @@ LYON = REAL / "enedis_prod_elec_filiere_commune_metropole_lyon.csv"
 @pytest.fixture(scope="module")
 def lyon(published, tmp_path_factory):
     root = tmp_path_factory.mktemp("lyon-prod")
-    report, _, con = load_into_copy(published, root, production, LYON, "lyon", production)
+    report, _, con = load_into_copy(published, root, "production", LYON, "lyon")
     yield report, con
     con.close()
 
@@ -68,7 +68,7 @@ def test_coverage_counts_renewables_only(lyon):
 def test_a_file_without_filiere_columns_is_refused():
     data = b"annee;code_commune;domaine_de_tension\n2020;69003;HTA\n"
     with pytest.raises(ContractError, match="aucune filière"):
-        production.check([RawFile("p.csv", "p.csv", data)], None)
+        production.read([RawFile("p.csv", "p.csv", data)], None)
 
 
 def test_bad_values_are_quarantined_at_their_cell():
@@ -79,7 +79,7 @@ def test_bad_values_are_quarantined_at_their_cell():
         "2020;Bron;69029;HTA;1;x;0;0;0;0;0;0;0;0;3",
     ]
     data = ("\n".join([header, *rows]) + "\n").encode()
-    (checked,) = production.check([RawFile("p.csv", "p.csv", data)], None)["production"]
+    (checked,) = production.read([RawFile("p.csv", "p.csv", data)], None)["production"]
     found = {(p["ligne"], p["colonne"], p["regle"]) for p in checked.problems.to_dicts()}
     assert found == {
         (3, "nb_sites_photovoltaique_enedis", "greater_than_or_equal_to(0)"),

@@ -24,19 +24,16 @@ MEASURES = {
 }
 
 
-class _WithoutRegistry:
+def _without_registry(con) -> None:
     """The published copy's ODRÉ registry is demo data: capacity here must be the file's own."""
-
-    @staticmethod
-    def build_marts(con) -> None:
-        con.execute("delete from marts.puissance_installee")
+    con.execute("delete from marts.puissance_installee")
 
 
 @pytest.fixture(scope="module")
 def teo(published, tmp_path_factory):
     root = tmp_path_factory.mktemp("teo-prod")
     report, _, con = load_into_copy(
-        published, root, production, TEO, "teo", _WithoutRegistry, production
+        published, root, "production", TEO, "teo", before=_without_registry
     )
     yield report, con
     con.close()
@@ -187,7 +184,7 @@ def test_bad_values_are_quarantined_at_their_cell():
         "Commune,85001,Eolien,2019,Nombre de sites,1.0,False,donnée brute",
         "Epci,200071165,Eolien,2019,Puissance.totale.en.kW,2000.0,True,recalcul",
     )
-    checked = production.check([data], None)
+    checked = production.read([data], None)
     (communes,), (agregats,) = checked["production"], checked["production_agregats"]
     found = {
         (p["ligne"], p["colonne"], p["regle"])
@@ -217,7 +214,7 @@ def test_enedis_and_teo_files_load_together_into_the_same_tables():
         "Communes,85001,Eolien,2019,Puissance.totale.en.kW,12.0,True,total EPCI reventilé",
         "Régions,52,Eolien,2019,Puissance.totale.en.kW,12.0,False,donnée brute",
     )
-    checked = production.check([RawFile("lyon.csv", "lyon.csv", enedis), teo], None)
+    checked = production.read([RawFile("lyon.csv", "lyon.csv", enedis), teo], None)
     lyon, pdl = checked["production"]
     assert lyon.to_stage.schema == pdl.to_stage.schema
     assert lyon.to_stage["puissance_kw"].null_count() == lyon.to_stage.height

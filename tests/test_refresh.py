@@ -11,7 +11,8 @@ import shapely
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
-from flows.refresh import RefreshFailed, receive, refresh
+from flows.pipeline import receive
+from flows.refresh import RefreshFailed, refresh
 from flows.report import NOTHING_PUBLISHED
 from flows.sources import SOURCES
 from tests.http_fixture import Script, serve
@@ -267,6 +268,6 @@ def test_forced_refresh_on_a_dask_cluster_publishes_identical_tables(
         )
         executed = client.run(lambda dask_worker: dask_worker.state.executed_count)
     assert {s.status for s in report.sources} == {"chargé"} and report.published
-    assert ran == {"receive": len(SOURCES), "region_geometries": 18}, "per source, per région"
+    assert ran == {"receive": len(SOURCES), "mart_part": 18}, "per source, per région"
     assert len(executed) == 2 and all(executed.values()), "both workers took tasks"
     assert _tables(published_copy.public) == before

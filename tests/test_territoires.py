@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 import shapely
 
+from flows import remote
 from flows.connector import RawFile
-from flows.refresh import stage
+from flows.pipeline import stage
 from flows.sources import territoires
 from schemas.check import ContractError
 from warehouse import geometries, internal
@@ -24,7 +25,8 @@ def _raw(landed):
 @pytest.fixture(scope="module")
 def landed(tmp_path_factory):
     landing = tmp_path_factory.mktemp("landing")
-    return [land(landing, "territoires", f.name, f.origin, f.data) for f in territoires.fetch(None)]
+    files = territoires.embedded()
+    return [land(landing, "territoires", f.name, f.origin, f.readable) for f in files]
 
 
 def test_landing_keeps_raw_bytes_read_only_with_their_checksum(landed):
@@ -43,7 +45,7 @@ def test_landing_keeps_raw_bytes_read_only_with_their_checksum(landed):
 
 
 def test_package_files_pass_their_contracts(landed):
-    checked = territoires.check(_raw(landed), None)
+    checked = territoires.read(_raw(landed), None)
     sizes = {table: c.valid.height for table, c in checked.items()}
     assert sizes == {
         "territoires_communes": 37530,
@@ -58,7 +60,7 @@ def test_bad_rows_are_quarantined_with_their_reason_and_the_rest_staged(
     home, tmp_path, landed, monkeypatch
 ):
     settings = tmp_path / "sources.toml"
-    settings.write_text("[territoires]\nseuil_rejets = 0.001\n")
+    settings.write_text("[territoires]\nreject_threshold = 0.001\n")
     monkeypatch.setenv("OBSERVATOIRE_CONFIG", str(settings))
     folder = tmp_path / "territoires"
     folder.mkdir()
@@ -70,8 +72,8 @@ def test_bad_rows_are_quarantined_with_their_reason_and_the_rest_staged(
             broken = first.replace(",01001,", ",1001,", 1).replace(",COM,", ",COM,", 1)
             data = lzma.compress("\n".join([header, broken, rest]).encode(), preset=0)
         (folder / file.name).write_bytes(data)
-    raw = territoires.fetch(str(folder))
-    relanded = [land(home.landing, "territoires", f.name, f.origin, f.data) for f in raw]
+    raw = remote.read_all(str(folder))
+    relanded = [land(home.landing, "territoires", f.name, f.origin, f.readable) for f in raw]
     report = stage.fn("territoires", str(folder), relanded, "essai")
     assert (report.rows_read, report.rows_rejected) == (38902, 1)
     assert "ligne 2, colonne code : str_matches" in report.problems[0]
@@ -87,12 +89,17 @@ def test_bad_rows_are_quarantined_with_their_reason_and_the_rest_staged(
 def test_unreadable_archive_is_a_clear_error(home, landed):
     broken = land(home.landing, "territoires", "regions.csv.lzma", "essai", b"pas du xz")
     with pytest.raises(ContractError, match=r"regions\.csv\.lzma : archive XZ illisible"):
-        territoires.check(_raw([broken]), None)
+        territoires.read(_raw([broken]), None)
 
 
 def test_missing_folder_names_the_path(tmp_path):
-    with pytest.raises(RuntimeError, match=f"{tmp_path}/absent/communes.csv.lzma"):
-        territoires.fetch(str(tmp_path / "absent"))
+    with pytest.raises(RuntimeError, match=f"{tmp_path}/absent : fichier illisible"):
+        remote.read_all(str(tmp_path / "absent"))
+
+
+def test_a_folder_without_one_of_the_four_files_names_it(landed):
+    with pytest.raises(ContractError, match=r"manquant\(s\) : epci\.csv\.lzma"):
+        territoires.read([f for f in landed if f.name != "epci.csv.lzma"], None)
 
 
 def test_web_shapes_have_clockwise_exteriors_and_stay_valid():

@@ -1,16 +1,14 @@
-"""The data dictionary of the public tables (``dictionnaire.yaml``): descriptions, keys and
-references, read by the open data package, the public file's comments, the Données page and the
-README, whose section is generated here.
-
-``python -m warehouse.dictionnaire`` rewrites the README's section from the YAML file.
+"""The data dictionary of the public tables: descriptions, keys and references. Each source's
+tables are described in its spec (``flows/sources/<name>.yaml``, passed in by the flow); the
+tables the warehouse builds across sources or at publish in ``dictionnaire.yaml``. The open data
+package and the public file's comments (which the Données page reads) are written from it, and
+``docs/dictionnaire.md`` is generated from it (``observatoire generate``).
 """
 
 from __future__ import annotations
 
-import sys
 from functools import cache
 from importlib.resources import files
-from pathlib import Path
 
 import duckdb
 import yaml
@@ -28,10 +26,10 @@ def package() -> dict:
     return _load()["paquet"]
 
 
-def tables() -> dict[str, dict]:
-    """Every public table: ``description``, ``colonnes`` and, when it has them, ``cle`` and
-    ``renvoie``."""
-    return _load()["tables"]
+def tables(sources: dict[str, dict] | None = None) -> dict[str, dict]:
+    """Every public table, the sources' (``sources``) first: ``description``, ``colonnes`` and,
+    when it has them, ``cle``, ``renvoie`` and ``tests``."""
+    return {**(sources or {}), **_load()["tables"]}
 
 
 def _literal(text: str) -> str:
@@ -39,14 +37,13 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def comment(con: duckdb.DuckDBPyConnection) -> None:
+def comment(con: duckdb.DuckDBPyConnection, described: dict[str, dict]) -> None:
     """Write the descriptions of the tables and columns of ``con``'s database as DuckDB comments,
     so that ``duckdb_tables()`` and ``duckdb_columns()`` show them to whoever reads the file."""
     present = con.execute(
         "select table_name, list(column_name) from duckdb_columns() "
         "where database_name = current_database() and schema_name = 'main' group by all"
     ).fetchall()
-    described = tables()
     con.execute("begin")  # one commit, not one for each of some 150 comments
     for table, columns in present:
         if table not in described:
@@ -63,11 +60,11 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def readme_section() -> str:
-    """The README's data dictionary: one line per table (its description, key and references),
+def section(described: dict[str, dict]) -> str:
+    """The generated data dictionary: one line per table (its description, key and references),
     then one per column."""
     lines = ["| table | colonne | description |", "|---|---|---|"]
-    for name, table in tables().items():
+    for name, table in described.items():
         notes = [f"**{table['description']}**"]
         if "cle" in table:
             notes.append("clé : " + ", ".join(f"`{c}`" for c in table["cle"]))
@@ -80,13 +77,8 @@ def readme_section() -> str:
     return "\n".join(lines)
 
 
-def replace_section(readme: str) -> str:
-    """``readme`` with its data dictionary section rewritten from the YAML file."""
-    before, _, rest = readme.partition(START)
+def replace_section(text: str, described: dict[str, dict]) -> str:
+    """``text`` with its data dictionary section rewritten from ``described``."""
+    before, _, rest = text.partition(START)
     _, _, after = rest.partition(END)
-    return f"{before}{START}\n{readme_section()}\n{END}{after}"
-
-
-if __name__ == "__main__":
-    path = Path(sys.argv[1] if len(sys.argv) > 1 else "README.md")
-    path.write_text(replace_section(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return f"{before}{START}\n{section(described)}\n{END}{after}"

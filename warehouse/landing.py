@@ -23,6 +23,15 @@ class LandedFile:
     sha256: str
     size: int
 
+    @property
+    def data(self) -> bytes:
+        """The whole file in memory; readers that can read a file themselves take ``readable``."""
+        return self.path.read_bytes()
+
+    @property
+    def readable(self) -> Path:
+        return self.path
+
 
 def land(landing: Path, source: str, name: str, origin: str, data: bytes | Path) -> LandedFile:
     """Store ``data`` (bytes, or a file copied without loading it whole) under

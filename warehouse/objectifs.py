@@ -2,7 +2,10 @@
 
 Indicators are computed in ``sql/objectifs.sql`` over the members' answers, their territories'
 coverage and the contracts; only aggregates reach the marts: member-level rows stay in
-``interne``, which is never published.
+``interne``, which is never published. Each value is read against its trajectory (the macros
+of ``sql/trajectoire.sql``) here, as is every territory's coverage
+(``sql/couverture_trajectoire.sql``): the dashboard shows these statuses, it does not compute
+them.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ def objectives() -> list[dict]:
 
 
 def build(con: duckdb.DuckDBPyConnection) -> bool:
-    """Write ``marts.objectifs`` and ``marts.objectifs_valeurs``; False when inputs are missing."""
+    """Write ``marts.objectifs`` and ``marts.objectifs_valeurs``, and every territory's coverage
+    trajectory (``marts.couverture_trajectoire``); False when inputs are missing."""
     present = {
         row[0]
         for row in con.execute(
@@ -42,16 +46,40 @@ def build(con: duckdb.DuckDBPyConnection) -> bool:
            from objectifs_relus"""
     )
     con.unregister("objectifs_relus")
+    # The trajectory runs from the first measured value to the target in the target year; the
+    # first measured year is « première mesure » (the line starts there), a year without value
+    # « sans données ».
     con.execute(
         """create or replace table marts.objectifs_valeurs as
-           select o.id_objectif, i.annee,
-                  round(i.numerateur / nullif(i.denominateur, 0), 4) as valeur,
-                  o.cible,
-                  round(i.numerateur, 3) as numerateur,
-                  round(i.denominateur, 3) as denominateur,
-                  round(i.part_donnees, 4) as part_perimetre_avec_donnees
-           from marts.objectifs as o
-           join interne.indicateurs as i using (indicateur)
-           order by o.id_objectif, i.annee"""
+           with valeurs as (
+               select o.id_objectif, i.annee,
+                      round(i.numerateur / nullif(i.denominateur, 0), 4) as valeur,
+                      o.cible, o.annee_cible,
+                      round(i.numerateur, 3) as numerateur,
+                      round(i.denominateur, 3) as denominateur,
+                      round(i.part_donnees, 4) as part_perimetre_avec_donnees
+               from marts.objectifs as o
+               join interne.indicateurs as i using (indicateur)
+           ), depart as (
+               select id_objectif, min(annee) as annee_depart,
+                      arg_min(valeur, annee) as valeur_depart
+               from valeurs
+               where valeur is not null
+               group by id_objectif
+           ), ligne as (
+               select v.*, d.annee_depart,
+                      case when v.annee >= d.annee_depart
+                           then trajectoire(d.valeur_depart, d.annee_depart, v.cible,
+                                            v.annee_cible, v.annee) end as trajectoire
+               from valeurs as v
+               left join depart as d using (id_objectif)
+           )
+           select id_objectif, annee, valeur, cible, numerateur, denominateur,
+                  part_perimetre_avec_donnees, trajectoire,
+                  case when annee = annee_depart then 'première mesure'
+                       else statut_trajectoire(valeur, trajectoire) end as statut
+           from ligne
+           order by id_objectif, annee"""
     )
+    con.execute(sql("couverture_trajectoire"))
     return True

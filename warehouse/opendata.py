@@ -126,12 +126,15 @@ def _to_quote(
 
 
 def _export(
-    con: duckdb.DuckDBPyConnection, table: str, folder: Path, gzip_later: Callable[[Path], None]
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    described: dict,
+    folder: Path,
+    gzip_later: Callable[[Path], None],
 ) -> list[dict]:
     """Write ``table`` as CSV (without its binary columns) and as Parquet; return both
     resources, without their sizes. A CSV too long for a spreadsheet is handed to
     ``gzip_later``, so that DuckDB writes on while it is compressed."""
-    described = dictionnaire.tables().get(table, {})
     columns = _columns(con, table)
     text = [(name, data_type) for name, data_type in columns if data_type != "BLOB"]
 
@@ -243,9 +246,10 @@ def _clean(root: Path, keep: str | None) -> None:
             shutil.rmtree(path)
 
 
-def write(con: duckdb.DuckDBPyConnection, root: Path) -> Path:
-    """Write the package of the public file open in ``con`` into a new version under ``root``
-    and make it current; keep the version it replaces, remove older ones. Return its folder."""
+def write(con: duckdb.DuckDBPyConnection, root: Path, described: dict[str, dict]) -> Path:
+    """Write the package of the public file open in ``con``, its tables ``described``, into a
+    new version under ``root`` and make it current; keep the version it replaces, remove older
+    ones. Return its folder."""
     root.mkdir(parents=True, exist_ok=True)
     link = current(root)
     previous = os.readlink(link) if link.is_symlink() else None
@@ -261,16 +265,18 @@ def write(con: duckdb.DuckDBPyConnection, root: Path) -> Path:
             "where database_name = current_database() and schema_name = 'main'"
         ).fetchall()
     }
-    order = [t for t in dictionnaire.tables() if t in present] + sorted(
-        present - set(dictionnaire.tables())
-    )
+    order = [t for t in described if t in present] + sorted(present - set(described))
     gzips: list[Future] = []
     with ThreadPoolExecutor(max_workers=1) as pool:
 
         def gzip_later(path: Path) -> None:
             gzips.append(pool.submit(_gzip, path))
 
-        resources = [r for table in order for r in _export(con, table, build, gzip_later)]
+        resources = [
+            r
+            for table in order
+            for r in _export(con, table, described.get(table, {}), build, gzip_later)
+        ]
     for job in gzips:
         job.result()  # a gzip that failed (a full disk) fails the publish
     for resource in resources:

@@ -2,8 +2,9 @@
 
 DuckDB locks a file for its writer, so the public file is never opened for writing in place:
 readers keep the old inode until they reopen, and a failed build leaves the old file untouched.
-The open data package (``warehouse/opendata.py``) is written from the new public file before it
-is swapped in, so that a package that fails to build publishes nothing.
+The open data package (``warehouse/opendata.py``) and the map outlines (``warehouse/outlines.py``)
+are written from the new public file before it is swapped in, so that a package that fails to
+build publishes nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse import dictionnaire, opendata
+from warehouse import dictionnaire, opendata, outlines
 from warehouse.internal import sql
 
 
@@ -97,20 +98,24 @@ def publish(
     run_id: str,
     published_at: datetime,
     package: Path | None = None,
+    described: dict[str, dict] | None = None,
 ) -> dict[str, int]:
-    """Copy every mart, the provenance and the run history into a new file and swap it in;
-    write its open data package under ``package`` when given."""
+    """Copy every mart, the provenance and the run history into a new file and swap it in,
+    with the descriptions of the sources' tables (``described``) and the warehouse's own;
+    write its open data package and map outlines under ``package`` when given."""
 
     def describe(final: duckdb.DuckDBPyConnection) -> None:
-        dictionnaire.comment(final)
+        tables = dictionnaire.tables(described or {})
+        dictionnaire.comment(final, tables)
         if package is not None:
-            opendata.write(final, package)
+            opendata.write(final, package, tables)
+            outlines.write(final, package)
 
     with replacing(con, public, "pub", describe):
         marts = copy_schema(con, "marts", "pub")
         warehouse = con.execute("select current_database()").fetchone()[0]
         con.execute("use pub")
-        con.execute(sql("trajectoire"))  # the dashboard applies the same rule
+        con.execute(sql("trajectoire"))  # the rule, for whoever reads the file (SQL macros)
         con.execute(f'use "{warehouse}"')
         con.execute("set variable id_execution = ?", [run_id])
         con.execute(sql("publish"))

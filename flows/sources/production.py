@@ -2,7 +2,7 @@
 
 Reads the Enedis / Agence ORE commune schema (``;``, BOM, decimal commas, one pair of columns
 per filière) as CSV or Parquet; ``--from production=enedis`` downloads the dataset listed in
-``flows/sources.toml`` from Enedis' Opendatasoft portal. A file whose header is that of the TEO
+``production.yaml`` from Enedis' Opendatasoft portal. A file whose header is that of the TEO
 series of DREAL Pays de la Loire is read by ``flows/production_teo.py`` instead. The embedded
 default is the demo of ``flows/demo/production.py``. Enedis rows are staged long: one per
 commune, year, voltage, filière.
@@ -15,46 +15,19 @@ from dataclasses import replace
 import duckdb
 import polars as pl
 
-from flows import config, remote
 from flows.codes import repair_column
-from flows.connector import RawFile
+from flows.connector import EMBEDDED, FileToRead, RawFile
 from flows.demo import production as demo
 from flows.reference import Territories
 from flows.tabular import read_text_table
 from schemas.check import Checked, ContractError
 from schemas.check import check as check_table
-from warehouse.audit import Provenance
-from warehouse.internal import sql
 
-NAME = "production"
 DEMO_FILE = "production_demo.parquet"
-PORTAL = "https://data.enedis.fr/api/explore/v2.1/catalog/datasets/{}/exports/parquet"
 
 
-def provenance(location: str | None) -> Provenance:
-    if location is None:
-        return Provenance(
-            editeur="Enedis (format) — jeu de démonstration généré par le projet",
-            jeu_de_donnees="Production électrique annuelle par filière et commune (démonstration)",
-            licence="Licence Ouverte 2.0",
-            millesime=f"démo 2011-2024, graine {demo.SEED}",
-            demo=True,
-        )
-    portal = location == "enedis"  # a file may also be a TEO series (DREAL Pays de la Loire)
-    return Provenance(
-        editeur="Enedis" if portal else "Enedis (ou DREAL Pays de la Loire, séries TEO)",
-        jeu_de_donnees="Production électrique annuelle par filière à la maille commune",
-        licence="Licence Ouverte 2.0 (citer Enedis et la date)",
-        millesime="export du portail" if portal else "fichier fourni",
-        demo=False,
-    )
-
-
-def fetch(location: str | None) -> list[RawFile]:
-    if location == "enedis":
-        datasets = config.settings(NAME).get("jeux_enedis", [])
-        return [remote.read(PORTAL.format(dataset)) for dataset in datasets]
-    return remote.read_or_demo(location, DEMO_FILE, demo.parquet_bytes)
+def embedded() -> list[RawFile]:
+    return [RawFile(DEMO_FILE, EMBEDDED, demo.parquet_bytes())]
 
 
 def _long(valid: pl.DataFrame, source: str, filieres: list[str]) -> pl.DataFrame:
@@ -75,12 +48,12 @@ def _long(valid: pl.DataFrame, source: str, filieres: list[str]) -> pl.DataFrame
     )
 
 
-def _one(file: RawFile, ref: Territories) -> dict[str, Checked]:
+def _one(file: FileToRead, ref: Territories) -> dict[str, Checked]:
     # the contracts (pandera) are imported only when a file is checked
     from flows.sources import production_teo
     from schemas.production import filieres, for_header, number_type
 
-    raw = read_text_table(file.source, file.origin, numbers=number_type)
+    raw = read_text_table(file.readable, file.origin, numbers=number_type)
     if production_teo.recognises(raw.columns):
         return production_teo.check(raw, file, ref)
     if not filieres(raw.columns):
@@ -104,19 +77,10 @@ def _one(file: RawFile, ref: Territories) -> dict[str, Checked]:
     }
 
 
-def check(files: list[RawFile], con: duckdb.DuckDBPyConnection | None) -> dict[str, list[Checked]]:
+def read(
+    files: list[FileToRead], con: duckdb.DuckDBPyConnection | None
+) -> dict[str, list[Checked]]:
     """Per table, each file's check: the two tables are always replaced together."""
     ref = Territories.load(con)
     checked = [_one(file, ref) for file in files]
     return {table: [c[table] for c in checked] for table in ("production", "production_agregats")}
-
-
-def build_marts(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(sql("production"))
-    has_consumption = con.execute(
-        "select count(*) from duckdb_tables() "
-        "where schema_name = 'interne' and table_name = 'consommation_communes'"
-    ).fetchall()[0][0]
-    if has_consumption:  # coverage needs both sides; series are checked once both exist
-        con.execute(sql("couverture"))
-        con.execute(sql("qualite"))

@@ -14,7 +14,7 @@ from dataclasses import replace
 import polars as pl
 
 from flows.codes import repair_column
-from flows.connector import RawFile
+from flows.connector import FileToRead
 from flows.reference import Territories
 from schemas.check import Checked, empty
 from schemas.check import check as check_table
@@ -60,13 +60,13 @@ def _agregats(valid: pl.DataFrame, source: str) -> pl.DataFrame:
     )
 
 
-def no_agregats(file: RawFile) -> Checked:
+def no_agregats(file: FileToRead) -> Checked:
     """The aggregates of a file that has none, so that loading it replaces older ones."""
     nothing = empty(TeoBrut, file.origin)
     return replace(nothing, staged=_agregats(nothing.valid, file.name))
 
 
-def check(raw: pl.DataFrame, file: RawFile, ref: Territories) -> dict[str, Checked]:
+def check(raw: pl.DataFrame, file: FileToRead, ref: Territories) -> dict[str, Checked]:
     """Commune rows, codes repaired, against TeoBrut and today's communes; the others, TeoBrut."""
     raw = raw.with_columns(pl.col("codezone").cast(pl.String))
     is_commune = pl.col("typezone").str.strip_chars().eq_missing(TEO_COMMUNES)

@@ -21,10 +21,16 @@ with crte as (
         null::date as date_signature,
         'liste CTE 2019 (ANCT)' as source
     from staging.contrats_cte
+), contrats as (
+    select * from crte
+    union all by name
+    select * from cte
 )
-select * from crte
-union all by name
-select * from cte
+select id_contrat, type, nom, vague, date_signature,
+       -- a contract counts from its signature, or from the end of its wave's year when undated
+       coalesce(date_signature, make_date(try_cast(vague as integer), 12, 31)) as debut,
+       source
+from contrats
 order by id_contrat;
 
 -- Perimeters given by EPCI; drawn perimeters are added by the overlay (warehouse/contrats.py).

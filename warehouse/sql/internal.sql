@@ -71,6 +71,16 @@ create table if not exists audit.reparations (
     motif varchar not null
 );
 
+-- The data tests run before each publish (warehouse/datatests.py): those that failed, by run.
+create table if not exists audit.tests_donnees (
+    id_execution varchar not null,
+    table_publique varchar not null,
+    test varchar not null,
+    gravite varchar not null,
+    lignes_en_echec bigint not null,
+    exemple varchar
+);
+
 -- Built by the source `installations`; empty until it loads, so that production can join it.
 create table if not exists marts.puissance_installee (
     code_commune varchar,

@@ -94,7 +94,7 @@ with annees as (
            coalesce(sum(e.population) filter (where e.code_epci in (
                select p.code_epci from marts.contrats_perimetres as p
                join marts.contrats as k using (id_contrat)
-               where coalesce(year(k.date_signature), try_cast(k.vague as integer)) <= a.annee
+               where year(k.debut) <= a.annee
            )), 0) as couverte,
            sum(e.population) as population
     from annees as a cross join marts.epci as e

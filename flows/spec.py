@@ -1,0 +1,103 @@
+"""A source's spec: the facts about it, written once as data in ``flows/sources/<name>.yaml``.
+
+The flow (thresholds, portal datasets), the schedule (cadence), the provenance rows (citation),
+the data dictionary and the open data package (public tables) and the personal-data guard all
+read it. Settings may be overridden for one installation by a TOML file named by
+``$OBSERVATOIRE_CONFIG``, one ``[source]`` table each (``reject_threshold``, ``datasets``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from importlib.metadata import version
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from warehouse.audit import Citation
+
+
+@dataclass(frozen=True)
+class Portal:
+    """A publisher's Opendatasoft portal: ``--from <source>=<name>`` downloads its datasets."""
+
+    name: str
+    url: str  # with ``{dataset}`` where each dataset's identifier goes
+    datasets: tuple[str, ...]
+
+    def urls(self) -> list[str]:
+        return [self.url.format(dataset=d) for d in self.datasets]
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One source: who publishes it, how it is read and refreshed, and what it makes public."""
+
+    name: str
+    cadence: str
+    reject_threshold: float
+    publisher: Citation  # a file given or downloaded (its vintage says which)
+    embedded: Citation  # what the connector reads when no location is given
+    portal: Portal | None = None
+    personal_fields: tuple[str, ...] = ()
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def citation(self, location: str | None) -> Citation:
+        """What to cite for the files read from ``location`` (``None``: the embedded default)."""
+        if location is None:
+            return self.embedded
+        from_portal = self.portal is not None and location == self.portal.name
+        return replace(
+            self.publisher, vintage="export du portail" if from_portal else "fichier fourni"
+        )
+
+    def settings(self) -> dict[str, Any]:
+        """What decides how a file is checked: a cached check is reused only while it holds."""
+        return {"reject_threshold": self.reject_threshold}
+
+
+def _citation(data: dict[str, Any], demo: bool) -> Citation:
+    vintage = data.get("vintage", "")
+    if "package" in data:  # a vintage read from the installed package that ships the data
+        vintage = vintage.format(version=version(data["package"]))
+    return Citation(data["publisher"], data["dataset"], data["licence"], vintage, demo)
+
+
+def parse(name: str, text: str, overrides: dict[str, Any] | None = None) -> SourceSpec:
+    """The spec in ``text`` (YAML), with this installation's ``overrides`` applied."""
+    data = yaml.safe_load(text)
+    if data.get("name") != name:
+        raise ValueError(f"{name}.yaml : « name: {name} » attendu, lu {data.get('name')!r}")
+    overrides = overrides or {}
+    portal = data.get("portal")
+    return SourceSpec(
+        name=name,
+        cadence=data["cadence"],
+        reject_threshold=float(overrides.get("reject_threshold", data["reject_threshold"])),
+        publisher=_citation(data["publisher"], demo=False),
+        embedded=_citation(data["embedded"], bool(data["embedded"]["demo"])),
+        portal=Portal(
+            portal["name"],
+            portal["url"],
+            tuple(overrides.get("datasets", portal["datasets"])),
+        )
+        if portal
+        else None,
+        personal_fields=tuple(data.get("personal_fields", ())),
+        tables=data.get("tables", {}),
+    )
+
+
+def _overrides() -> dict[str, Any]:
+    path = os.environ.get("OBSERVATOIRE_CONFIG")
+    return tomllib.loads(Path(path).read_text(encoding="utf-8")) if path else {}
+
+
+def load(name: str) -> SourceSpec:
+    """``flows/sources/<name>.yaml``, with the overrides of ``$OBSERVATOIRE_CONFIG``."""
+    text = (files("flows.sources") / f"{name}.yaml").read_text(encoding="utf-8")
+    return parse(name, text, _overrides().get(name))
