@@ -137,7 +137,7 @@ def marts() -> tuple[Mart, ...]:
             _objectives,
             reads=["marts.couverture", "marts.contrats", "marts.contrats_perimetres"],
             writes=["marts.objectifs", "marts.objectifs_valeurs"],
-            sql_files=["objectifs"],
+            sql_files=["objectifs", "couverture_trajectoire"],
         ),
         from_sql("partenaires"),
     )
