@@ -18,6 +18,7 @@ from pathlib import Path
 import refresh
 
 from warehouse import internal, partenaires
+from warehouse.internal import sql
 from warehouse.paths import Home
 from warehouse.publish import publish
 
@@ -41,7 +42,7 @@ def main() -> None:
         at = datetime.now(UTC)
         with internal.connect(home.warehouse) as con:
             con.execute("set enable_progress_bar = false")
-            build = _median(lambda: partenaires.build(con))
+            build = _median(lambda: con.execute(sql("partenaires")))
             partner = _median(lambda: partenaires.publish(con, home.partenaires, "bench", at))
             public = _median(lambda: publish(con, home.public, "bench", at))
         figures = {

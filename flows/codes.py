@@ -13,13 +13,15 @@ import polars as pl
 from flows.reference import Territories
 from schemas.check import ROW
 
-REPAIR_SCHEMA = {
-    "ligne": pl.Int64,
-    "colonne": pl.String,
-    "valeur_lue": pl.String,
-    "valeur_retenue": pl.String,
-    "motif": pl.String,
-}
+REPAIR_SCHEMA = pl.Schema(
+    {
+        "ligne": pl.Int64,
+        "colonne": pl.String,
+        "valeur_lue": pl.String,
+        "valeur_retenue": pl.String,
+        "motif": pl.String,
+    }
+)
 LIST_SEPARATOR = "|"
 
 

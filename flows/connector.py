@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -41,19 +42,27 @@ class RawFile:
     @property
     def data(self) -> bytes:
         """The whole file in memory (read from ``path`` at each call when not held)."""
-        return self.content if self.content is not None else self.path.read_bytes()
+        return self.content if self.content is not None else self.path_or_fail().read_bytes()
 
     @property
     def readable(self) -> bytes | Path:
         """What readers that can read a file themselves take: the bytes held, or the path."""
-        return self.content if self.content is not None else self.path
+        return self.content if self.content is not None else self.path_or_fail()
+
+    def path_or_fail(self) -> Path:
+        if self.path is None:
+            raise ValueError(f"{self.origin} : ni contenu ni chemin")
+        return self.path
 
 
 class FileToRead(Protocol):
     """What a connector reads: a landed file, or (in tests and ``validate``) a raw one."""
 
-    name: str
-    origin: str
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def origin(self) -> str: ...
 
     @property
     def data(self) -> bytes: ...
@@ -75,8 +84,8 @@ class Connector(Protocol):
         ...
 
     def read(
-        self, files: list[FileToRead], con: duckdb.DuckDBPyConnection | None
-    ) -> dict[str, Checked | list[Checked]]:
+        self, files: Sequence[FileToRead], con: duckdb.DuckDBPyConnection | None
+    ) -> Mapping[str, Checked | list[Checked]]:
         """Parse files and apply the source's contract (against staged references when ``con``
         is given); keys name the staging tables, each filled from one checked file or several."""
         ...

@@ -160,7 +160,7 @@ def stage(name: str, location: str | None, landed: list[LandedFile], run_id: str
             for table, aside in staged.items():
                 con.execute(f'drop table if exists staging."{table}"')
                 con.execute(f'alter table staging."{aside}" rename to "{table}"')
-            audit.record_staged(con, run_id, name, digest(landed))
+            audit.record_staged(con, run_id, name, digest(landed) or "")
         audit.record_files(con, run_id, landed, source.spec.citation(location))
         con.execute("commit")
     if share > threshold:

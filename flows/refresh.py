@@ -161,7 +161,7 @@ def _load(
         )
         raise RefreshFailed(name, step, reason) from error
     where = shown or os.path.commonpath([f.origin for f in landed])
-    if state.name == "Cached":
+    if state.name == "Cached" and served is not None:
         audit.finish(
             con,
             run_id,
@@ -294,10 +294,10 @@ def refresh(
                 raise RefreshFailed("toutes", step, str(error)) from error
         else:
             logger.info("aucune source n'a changé : %s reste tel quel", home.public)
-        for failure in failures:
-            failure.reason += (
+        for failed in failures:
+            failed.reason += (
                 " ; ses données précédentes restent publiées"
-                if failure.source in staged
+                if failed.source in staged
                 else " ; elle n'a encore jamais été publiée"
             )
     report = RefreshReport(
@@ -305,6 +305,6 @@ def refresh(
     )
     create_artifacts(report)
     if failures:
-        failed = " ; ".join(str(f) for f in failures)
-        return Completed(name=notify.PARTIAL, message=failed, data=report)
+        told = " ; ".join(str(f) for f in failures)
+        return Completed(name=notify.PARTIAL, message=told, data=report)  # type: ignore[return-value]
     return report

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import yaml
 
@@ -91,11 +91,14 @@ def deployments() -> list[RunnerDeployment]:
     from flows.refresh import refresh
 
     return [
-        refresh.to_deployment(
-            name=c.name,
-            description=c.description,
-            parameters={"sources": c.sources},
-            schedule=Cron(c.cron, timezone=c.timezone),
+        cast(
+            "RunnerDeployment",
+            refresh.to_deployment(
+                name=c.name,
+                description=c.description,
+                parameters={"sources": c.sources},
+                schedule=Cron(c.cron, timezone=c.timezone),
+            ),
         )
         for c in cadences()
     ]

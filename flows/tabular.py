@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 
 import polars as pl
 
 from schemas.check import ROW, ContractError
+
+# a column type as the contracts give it: a polars type or its class (pl.Int64)
+PolarsType = pl.DataType | type[pl.DataType]
 
 XLSX_MAGIC = b"PK\x03\x04"
 PARQUET_MAGIC = b"PAR1"
@@ -71,7 +74,7 @@ def _kept(names: list[str] | None, columns: set[str] | None) -> list[str] | None
 
 
 def _decimal_comma(
-    head: str, sep: str, names: list[str], overrides: dict[str, pl.DataType]
+    head: str, sep: str, names: list[str], overrides: dict[str, PolarsType]
 ) -> bool:
     """Whether the first lines write the decimals of the float columns with a comma, as French
     exports do (Enedis): then the reader parses them so, else they would be read as text."""
@@ -92,7 +95,7 @@ def _is_utf8(data: bytes) -> bool:
 
 
 def _typed_or_text(
-    read: Callable[..., pl.DataFrame], data: bytes | Path, overrides: dict[str, pl.DataType]
+    read: Callable[..., pl.DataFrame], data: bytes | Path, overrides: dict[str, PolarsType]
 ) -> pl.DataFrame:
     """The ``overrides`` columns parsed by the reader if all their cells are plain numbers."""
     if overrides:
@@ -109,7 +112,7 @@ def _read_csv(
     file: str,
     sep: str | None,
     null: str | None,
-    numbers: Callable[[str], pl.DataType | None],
+    numbers: Callable[[str], PolarsType | None],
     columns: set[str] | None,
 ) -> pl.DataFrame:
     """Polars reads UTF-8 as it is (dropping a BOM), from bytes or from the file, and fails on
@@ -148,7 +151,7 @@ def read_text_table(
     file: str,
     separator_: str | None = None,
     null: str | None = None,
-    numbers: dict[str, pl.DataType] | Callable[[str], pl.DataType | None] | None = None,
+    numbers: Mapping[str, PolarsType] | Callable[[str], PolarsType | None] | None = None,
     columns: set[str] | None = None,
 ) -> pl.DataFrame:
     """A table plus ``ligne``, from bytes or a file; headers trimmed and lower-cased; CSV and XLSX
@@ -174,7 +177,9 @@ def read_text_table(
         except Exception as error:  # fastexcel raises its own error types
             raise ContractError(f"{file} : classeur XLSX illisible ({error})") from error
     else:
-        number = numbers.get if isinstance(numbers, dict) else numbers or (lambda _: None)
+        number: Callable[[str], PolarsType | None] = (
+            numbers.get if isinstance(numbers, Mapping) else numbers or (lambda _: None)
+        )
         frame = _read_csv(data, head, file, separator_, null, number, columns)
     frame = frame.rename({c: _key(c) for c in frame.columns})
     return frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))

@@ -138,7 +138,7 @@ def refresh(
     except Exception as error:  # the flow already logged the traceback
         if _disk_full(error):
             free = f"{shutil.disk_usage(home.root).free / 1e6:,.0f}".replace(",", "\u202f")
-            error = (
+            error = RuntimeError(
                 f"disque plein : il reste {free} Mo sur le volume de {home.root} ; libérez "
                 f"de la place puis relancez (détail : {error})"
             )
@@ -272,6 +272,8 @@ def status() -> None:
     """Afficher, par source, le dernier run réussi, les lignes publiées et rejetées."""
     import duckdb
 
+    from warehouse.internal import one
+
     home = Home.from_env()
     if not home.public.exists():
         typer.echo(f"Rien n'est publié dans {home.root} : lancez « observatoire refresh ».")
@@ -285,9 +287,7 @@ def status() -> None:
     with con:
         words = {"published": Status.PUBLISHED, "failed": Status.FAILED}
         rows = con.execute(STATUS_SQL.format(executions=table, **words)).fetchall()
-        last = con.execute(
-            LAST_RUN_SQL.format(executions=table, unchanged=Status.UNCHANGED, **words)
-        ).fetchone()
+        last = one(con, LAST_RUN_SQL.format(executions=table, unchanged=Status.UNCHANGED, **words))
         tests = (
             con.execute(
                 "select table_publique, test, gravite, lignes_en_echec, exemple "
@@ -300,9 +300,9 @@ def status() -> None:
     typer.echo(f"Fichier publié : {home.public}, il y a {_age(home.public)}{note}")
     typer.echo(_last_run(*last))
     for source, statut, debut, message, fin, accepted, rejected in rows:
-        last = f"{fin:%d/%m/%Y %H:%M}" if fin else "jamais"
+        when = f"{fin:%d/%m/%Y %H:%M}" if fin else "jamais"
         line = (
-            f"{source:<14} dernier succès {last}  acceptées {accepted or 0:>9,}  "
+            f"{source:<14} dernier succès {when}  acceptées {accepted or 0:>9,}  "
             f"rejetées {rejected or 0:>7,}"
         ).replace(",", "\u202f")
         if statut != Status.PUBLISHED:

@@ -20,7 +20,9 @@ if TYPE_CHECKING:  # pandera is imported where a contract is built or applied: a
 ROW = "ligne"
 WHOLE_ROW = "(ligne entière)"
 PERSONAL = "personnel"  # key of a contract field's metadata: its values are personal data
-PROBLEM_SCHEMA = {"ligne": pl.Int64, "colonne": pl.String, "regle": pl.String, "valeur": pl.String}
+PROBLEM_SCHEMA = pl.Schema(
+    {"ligne": pl.Int64, "colonne": pl.String, "regle": pl.String, "valeur": pl.String}
+)
 
 
 class ContractError(ValueError):

@@ -13,10 +13,10 @@ import duckdb
 import pytest
 from frictionless import validate
 
+from flows.sources import SOURCES
 from warehouse import dictionnaire, internal, opendata
 from warehouse.publish import publish
 
-README = Path(__file__).resolve().parents[1] / "docs" / "dictionnaire.md"
 # Frictionless checks some 10,000 CSV rows a second on this machine: it checks the first rows
 # of every table, and DuckDB counts the rows of every file.
 VALIDATED_ROWS = 10_000
@@ -99,7 +99,7 @@ def test_dictionary_describes_every_public_column_once(published):
             "where database_name = current_database() group by all"
         ).fetchall()
         comments = dict(con.execute("select table_name, comment from duckdb_tables()").fetchall())
-    described = dictionnaire.tables()
+    described = dictionnaire.tables(SOURCES.public_tables())
     assert {t for t, _, _ in present} == set(described)
     for table, columns, column_comments in present:
         assert list(described[table]["colonnes"]) == columns, table
@@ -108,13 +108,6 @@ def test_dictionary_describes_every_public_column_once(published):
         for ref in described[table].get("renvoie", []):
             target = described[ref["table"]]
             assert ref.get("vers", ref["colonnes"]) == target["cle"], (table, ref)
-
-
-def test_readme_data_dictionary_is_the_yaml_file():
-    readme = README.read_text(encoding="utf-8")
-    assert dictionnaire.replace_section(readme) == readme, (
-        "docs/dictionnaire.md is stale: python -m warehouse.dictionnaire docs/dictionnaire.md"
-    )
 
 
 def _warehouse_with(con: duckdb.DuckDBPyConnection, rows: int) -> None:

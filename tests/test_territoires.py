@@ -82,7 +82,7 @@ def test_bad_rows_are_quarantined_with_their_reason_and_the_rest_staged(
             "select fichier, ligne, colonne, valeur, enregistrement->>'nom' from quarantine.rejets"
         ).fetchall()
         staged = con.execute("select count(*) from staging.territoires_communes").fetchone()[0]
-    assert rejet == [(str(relanded[0].path), 2, "code", "1001", "Abergement-Clémenciat")]
+    assert rejet == [(relanded[0].origin, 2, "code", "1001", "Abergement-Clémenciat")]
     assert staged == 37529
 
 

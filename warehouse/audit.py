@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from warehouse.internal import one, scalar
 from warehouse.landing import LandedFile
 from warehouse.status import Status
 
@@ -107,12 +108,13 @@ def mark_published(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
 
 def close_interrupted(con: duckdb.DuckDBPyConnection) -> int:
     """Runs left loading or loaded by a killed process: only callable under the refresh lock."""
-    return con.execute(
+    return scalar(
+        con,
         "update audit.executions set statut = ?, "
         "message = 'run interrompu avant publication (processus arrêté)' "
         "where statut in (?, ?)",
         [Status.INTERRUPTED, Status.RUNNING, Status.LOADED],
-    ).fetchone()[0]
+    )
 
 
 def record_staged(con: duckdb.DuckDBPyConnection, run_id: str, source: str, sha256: str) -> None:
@@ -125,12 +127,13 @@ def served(con: duckdb.DuckDBPyConnection, source: str) -> tuple[str, datetime] 
 
     A load that reached staging but not the public file (a later step failed) is not served.
     """
-    return con.execute(
+    return one(
+        con,
         "select e.sha256, e.fin from audit.staging as s "
         "join audit.executions as e using (id_execution, source) "
         "where s.source = ? and e.statut = ?",
         [source, Status.PUBLISHED],
-    ).fetchone()
+    )
 
 
 def last_published(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

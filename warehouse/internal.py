@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -13,6 +14,19 @@ import duckdb
 def sql(name: str) -> str:
     """Text of ``warehouse/sql/<name>.sql``."""
     return (files("warehouse") / "sql" / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def one(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> tuple:
+    """The first row ``query`` returns (an aggregate always returns one)."""
+    row = con.execute(query, params or []).fetchone()
+    if row is None:
+        raise LookupError(f"aucune ligne : {query}")
+    return row
+
+
+def scalar(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> Any:
+    """The one value ``query`` returns (a count, a name)."""
+    return one(con, query, params)[0]
 
 
 @contextmanager

@@ -58,7 +58,11 @@ def sql_tables(text: str) -> tuple[frozenset[str], frozenset[str]]:
 def from_sql(name: str) -> Mart:
     """The mart of ``warehouse/sql/<name>.sql``."""
     reads, writes = sql_tables(sql(name))
-    return Mart(name, reads, writes, lambda con, _map: con.execute(sql(name)))
+
+    def run(con: duckdb.DuckDBPyConnection, _map: Mapper) -> None:
+        con.execute(sql(name))
+
+    return Mart(name, reads, writes, run)
 
 
 def _territories_geometries(con: duckdb.DuckDBPyConnection, map_: Mapper) -> None:

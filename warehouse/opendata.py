@@ -24,6 +24,7 @@ import duckdb
 from isal import igzip
 
 from warehouse import dictionnaire
+from warehouse.internal import one, scalar
 
 CURRENT = "donnees"
 BUILDING = ".construction-"
@@ -121,7 +122,7 @@ def _to_quote(
         return f"bool_or({' or '.join(tests)})"
 
     checks = ", ".join(needs_quotes(name) for name in text)
-    needs = con.execute(f'select {checks} from "{table}"').fetchone()
+    needs = one(con, f'select {checks} from "{table}"')
     return [name for name, need in zip(text, needs, strict=True) if need]
 
 
@@ -156,7 +157,7 @@ def _export(
         (columns, parquet, "format parquet"),
     ):
         con.execute(f'copy (select {select(chosen)} from "{table}") to ? ({options})', [str(path)])
-    if con.execute(f'select count(*) from "{table}"').fetchone()[0] > SPREADSHEET_ROWS:
+    if scalar(con, f'select count(*) from "{table}"') > SPREADSHEET_ROWS:
         gzip_later(csv)
         csv = csv.with_name(f"{csv.name}.gz")
     description = described.get("description", table)
@@ -215,9 +216,9 @@ def _sources(con: duckdb.DuckDBPyConnection) -> list[dict]:
 
 def _descriptor(con: duckdb.DuckDBPyConnection, resources: list[dict]) -> dict:
     meta = dictionnaire.package()
-    run_id, published = con.execute(
-        "select id_execution, strftime(publie_le, '%Y-%m-%dT%H:%M:%SZ') from publication"
-    ).fetchone()
+    run_id, published = one(
+        con, "select id_execution, strftime(publie_le, '%Y-%m-%dT%H:%M:%SZ') from publication"
+    )
     return {
         "name": meta["nom"],
         "id": run_id,

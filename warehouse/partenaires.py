@@ -13,31 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.internal import sql
 from warehouse.publish import copy_schema, replacing
-
-REQUIRED = {
-    ("staging", "membres"),
-    ("marts", "membres"),
-    ("marts", "objectifs"),
-    ("interne", "membres_reponses"),
-    ("interne", "membres_communes"),
-    ("interne", "membres_trajectoires"),
-}
-
-
-def build(con: duckdb.DuckDBPyConnection) -> bool:
-    """Write the tables of the schema ``partenaires``; False when their inputs are missing."""
-    present = set(
-        con.execute(
-            "select schema_name, table_name from duckdb_tables() "
-            "where database_name = current_database()"
-        ).fetchall()
-    )
-    if not REQUIRED.issubset(present):
-        return False
-    con.execute(sql("partenaires"))
-    return True
 
 
 def publish(

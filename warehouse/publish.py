@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse import dictionnaire, opendata, outlines
-from warehouse.internal import sql
+from warehouse.internal import scalar, sql
 
 
 def _quoted(path: Path) -> str:
@@ -113,7 +113,7 @@ def publish(
 
     with replacing(con, public, "pub", describe):
         marts = copy_schema(con, "marts", "pub")
-        warehouse = con.execute("select current_database()").fetchone()[0]
+        warehouse = scalar(con, "select current_database()")
         con.execute("use pub")
         con.execute(sql("trajectoire"))  # the rule, for whoever reads the file (SQL macros)
         con.execute(f'use "{warehouse}"')
@@ -125,7 +125,7 @@ def publish(
             [run_id, published_at],
         )
         counts = {
-            table: con.execute(f'select count(*) from pub."{table}"').fetchone()[0]
+            table: scalar(con, f'select count(*) from pub."{table}"')
             for table in [*marts, "sources", "executions"]
         }
     return counts
@@ -137,4 +137,4 @@ def table_counts(public: Path) -> dict[str, int]:
         return {}
     with duckdb.connect(str(public), read_only=True) as con:
         tables = [r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()]
-        return {t: con.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables}
+        return {t: scalar(con, f'select count(*) from "{t}"') for t in tables}

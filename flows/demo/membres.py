@@ -68,6 +68,7 @@ def _siren(rng: random.Random, prefix: str) -> str:
         )
         if total % 10 == 0:
             return body + last
+    raise AssertionError("one of ten last digits always completes a Luhn number")
 
 
 def _ascii(text: str) -> str:
@@ -118,11 +119,11 @@ def registry(mix: list[tuple[str, str, int]] = MIX) -> pl.DataFrame:
     )
     names = dict(epci.select("code_epci", "nom").iter_rows())
     commune_rows = communes.filter(pl.col("population") > 800).rows(named=True)
-    rows = []
+    rows: list[dict[str, object]] = []
     for kind, sub, count in mix:
         for _ in range(count):
             number = len(rows) + 1
-            row = {"id_membre": f"M{number:04d}", "type": kind, "sous_type": sub}
+            row: dict[str, object] = {"id_membre": f"M{number:04d}", "type": kind, "sous_type": sub}
             if sub == "EPCI":
                 code = rng.choice(epci_codes)
                 while any(r.get("territoires") == code for r in rows):

@@ -9,6 +9,7 @@ any other location is one file. The embedded default is the demo of
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 import duckdb
@@ -56,7 +57,7 @@ def _one(file: FileToRead, ref: Territories) -> Checked:
 
 
 def read(
-    files: list[FileToRead], con: duckdb.DuckDBPyConnection | None
+    files: Sequence[FileToRead], con: duckdb.DuckDBPyConnection | None
 ) -> dict[str, list[Checked]]:
     ref = Territories.load(con)
     return {"consommation": [_one(file, ref) for file in files]}

@@ -8,6 +8,8 @@ is the demo list of ``flows/demo/contrats.py``, in the CRTE format, flagged demo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
 import polars as pl
 
@@ -54,7 +56,7 @@ def _crte(file: FileToRead, con: duckdb.DuckDBPyConnection | None) -> Checked:
     return check_table(raw, with_epci(Territories.load(con).epci), file.origin)
 
 
-def read(files: list[FileToRead], con: duckdb.DuckDBPyConnection | None) -> dict[str, Checked]:
+def read(files: Sequence[FileToRead], con: duckdb.DuckDBPyConnection | None) -> dict[str, Checked]:
     from schemas.contrats import CrteBrut, CteBrut  # pandera: only when a file is checked
 
     (file,) = files

@@ -11,6 +11,7 @@ year, by commune and filière, which the production table carries as ``puissance
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 import duckdb
@@ -92,7 +93,7 @@ def _one(file: FileToRead, ref: Territories, names: CommuneNames) -> Checked:
 
 
 def read(
-    files: list[FileToRead], con: duckdb.DuckDBPyConnection | None
+    files: Sequence[FileToRead], con: duckdb.DuckDBPyConnection | None
 ) -> dict[str, list[Checked]]:
     ref, names = Territories.load(con), CommuneNames.load(con)
     return {"installations": [_one(file, ref, names) for file in files]}

@@ -7,6 +7,7 @@ contacts (``contact_nom``, ``contact_email``) stay in staging and never reach a 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 import duckdb
@@ -27,7 +28,7 @@ def embedded() -> list[RawFile]:
     return [RawFile(DEMO_FILE, EMBEDDED, demo.csv_bytes())]
 
 
-def read(files: list[FileToRead], con: duckdb.DuckDBPyConnection | None) -> dict[str, Checked]:
+def read(files: Sequence[FileToRead], con: duckdb.DuckDBPyConnection | None) -> dict[str, Checked]:
     from schemas.membres import with_territories  # pandera: only when a file is checked
 
     (file,) = files

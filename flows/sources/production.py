@@ -10,6 +10,7 @@ commune, year, voltage, filière.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 import duckdb
@@ -78,7 +79,7 @@ def _one(file: FileToRead, ref: Territories) -> dict[str, Checked]:
 
 
 def read(
-    files: list[FileToRead], con: duckdb.DuckDBPyConnection | None
+    files: Sequence[FileToRead], con: duckdb.DuckDBPyConnection | None
 ) -> dict[str, list[Checked]]:
     """Per table, each file's check: the two tables are always replaced together."""
     ref = Territories.load(con)

@@ -9,6 +9,7 @@ are landed but not read.
 from __future__ import annotations
 
 import lzma
+from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
 
@@ -29,7 +30,7 @@ def embedded() -> list[RawFile]:
     return [RawFile(path.name, str(path), path=path) for path in paths]
 
 
-def read(files: list[FileToRead], con: duckdb.DuckDBPyConnection | None) -> dict[str, Checked]:
+def read(files: Sequence[FileToRead], con: duckdb.DuckDBPyConnection | None) -> dict[str, Checked]:
     # the contracts (pandera) are imported only when files are checked
     from schemas.territoires import CommuneBrute, DepartementBrut, EpciBrut, RegionBrute
 
