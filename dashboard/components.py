@@ -14,11 +14,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import data, urlstate
-from dashboard.formats import OKABE_ITO, PLOTLY_SEPARATORS, nombre
+from dashboard import db, urlstate
+from dashboard.formats import OKABE_ITO, PLOTLY_SEPARATORS, number
 
 # Column → its label, and how to write a value in French (see dashboard/formats.py).
-Colonnes = Mapping[str, tuple[str, Callable[[Any], str]]]
+Columns = Mapping[str, tuple[str, Callable[[Any], str]]]
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 # Beyond this many rows the numbers behind a chart go in a scrollable grid, not a plain table.
 PLAIN_TABLE_ROWS = 40
@@ -29,7 +29,7 @@ EMBED_HEIGHT = 720
 OPENED = "ouvert-"
 
 # Badge colour, icon, chart colour: the words say the status, colour and icon only repeat it.
-STATUTS = {
+STATUSES = {
     "en avance": ("blue", ":material/trending_up:", OKABE_ITO[0]),
     "sur la trajectoire": ("green", ":material/check_circle:", OKABE_ITO[2]),
     "en retard": ("orange", ":material/trending_down:", OKABE_ITO[5]),
@@ -48,12 +48,12 @@ OBJECTIVE_NOTES = {
 def citation(names: list[str]) -> str:
     """Publishers of the sources ``names``, as the caption under a chart cites them (the footer
     of the page gives each dataset, vintage and licence)."""
-    return " ; ".join(s.editeur for s in data.provenance().of(names))
+    return " ; ".join(s.publisher for s in db.provenance().of(names))
 
 
-def objective_name(libelle: str) -> str:
+def objective_name(label: str) -> str:
     """The short name of an objective: its label before the colon, without parentheses."""
-    return re.sub(r"\s*\(.*?\)", "", libelle.partition(" : ")[0])
+    return re.sub(r"\s*\(.*?\)", "", label.partition(" : ")[0])
 
 
 def new_figure() -> go.Figure:
@@ -81,16 +81,14 @@ def counts_axis(largest: float) -> dict:
     return {"rangemode": "tozero", "tickformat": ",d", **({"dtick": 1} if largest <= 8 else {})}
 
 
-def french(frame: pd.DataFrame, colonnes: Colonnes) -> pd.DataFrame:
-    """The columns named in ``colonnes``, written in French and renamed, as text."""
-    return pd.DataFrame(
-        {label: frame[name].map(write) for name, (label, write) in colonnes.items()}
-    )
+def french(frame: pd.DataFrame, columns: Columns) -> pd.DataFrame:
+    """The columns named in ``columns``, written in French and renamed, as text."""
+    return pd.DataFrame({label: frame[name].map(write) for name, (label, write) in columns.items()})
 
 
-def table(frame: pd.DataFrame, colonnes: Colonnes) -> None:
+def table(frame: pd.DataFrame, columns: Columns) -> None:
     """A table in French formats: plain HTML when short (read by screen readers), else a grid."""
-    shown = french(frame, colonnes)
+    shown = french(frame, columns)
     if len(shown) <= PLAIN_TABLE_ROWS:
         st.table(shown.set_index(shown.columns[0]))
     else:
@@ -131,7 +129,7 @@ def chart(
     sources: list[str],
     period: str,
     file_name: str,
-    colonnes: Colonnes,
+    columns: Columns,
     height: int = 380,
 ) -> None:
     """A chart made with ``new_figure``, then what it says in words with its source and period,
@@ -141,30 +139,30 @@ def chart(
     st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, alt=f"{title}. {summary}")
     st.caption(f"{summary} Source : {citation(sources)} — {period}.")
     table_on_demand(
-        f"Les chiffres du graphique « {title} »", f"chiffres-{file_name}", frame, colonnes
+        f"Les chiffres du graphique « {title} »", f"chiffres-{file_name}", frame, columns
     )
     csv_button(frame, file_name, "Télécharger les données du graphique (CSV)")
 
 
-def table_on_demand(label: str, key: str, frame: pd.DataFrame, colonnes: Colonnes) -> None:
+def table_on_demand(label: str, key: str, frame: pd.DataFrame, columns: Columns) -> None:
     """:func:`table` behind an expander, written once the expander is opened."""
     with on_demand(label, key) as shown:
         if shown:
-            table(frame, colonnes)
+            table(frame, columns)
 
 
 def listing(
-    title: str, frame: pd.DataFrame, colonnes: Colonnes, file_name: str, key: str | None = None
+    title: str, frame: pd.DataFrame, columns: Columns, file_name: str, key: str | None = None
 ) -> None:
     """A long list behind an expander, written once opened, then its rows as CSV. ``key`` keeps
     the expander open across views whose file names differ (default: the file name)."""
-    table_on_demand(f"{title} ({nombre(len(frame))})", f"liste-{key or file_name}", frame, colonnes)
+    table_on_demand(f"{title} ({number(len(frame))})", f"liste-{key or file_name}", frame, columns)
     csv_button(frame, file_name, "Télécharger la liste (CSV)")
 
 
-def status_badge(statut: str) -> None:
-    color, icon, _ = STATUTS[statut]
-    st.badge(statut, icon=icon, color=color)
+def status_badge(status: str) -> None:
+    color, icon, _ = STATUSES[status]
+    st.badge(status, icon=icon, color=color)
 
 
 def iframe(title: str) -> str:

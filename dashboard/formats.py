@@ -29,7 +29,7 @@ def _missing(value: float | None) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def nombre(value: float | None, decimals: int = 0) -> str:
+def number(value: float | None, decimals: int = 0) -> str:
     """``1234.5`` → ``1 234,5`` (narrow no-break space, decimal comma)."""
     if _missing(value):
         return "–"
@@ -37,11 +37,11 @@ def nombre(value: float | None, decimals: int = 0) -> str:
     return text.replace(",", NNBSP).replace(".", ",")
 
 
-def pourcent(share: float | None, decimals: int = 1) -> str:
+def percent(share: float | None, decimals: int = 1) -> str:
     """A share between 0 and 1 as a French percentage: ``0.1234`` → ``12,3 %``."""
     if _missing(share):
         return "–"
-    return f"{nombre(100 * share, decimals)}{NNBSP}%"
+    return f"{number(100 * share, decimals)}{NNBSP}%"
 
 
 def points(delta: float | None, decimals: int = 1) -> str:
@@ -49,29 +49,29 @@ def points(delta: float | None, decimals: int = 1) -> str:
     if _missing(delta):
         return "–"
     sign = "+" if delta >= 0 else "−"
-    return f"{sign}{nombre(abs(100 * delta), decimals)}{NNBSP}pt"
+    return f"{sign}{number(abs(100 * delta), decimals)}{NNBSP}pt"
 
 
-def jour(value: date | datetime | None) -> str:
+def day(value: date | datetime | None) -> str:
     """``date(2021, 5, 2)`` → ``02/05/2021``."""
     return "–" if value is None or pd.isna(value) else f"{value:%d/%m/%Y}"
 
 
-def texte(value: object) -> str:
+def text(value: object) -> str:
     """Any value as shown in a table; a missing one as a dash."""
     return "–" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
-def oui_non(value: bool | None) -> str:
+def yes_no(value: bool | None) -> str:
     return "–" if value is None or pd.isna(value) else ("oui" if value else "non")
 
 
-def pluriel(count: float, word: str, plural: str | None = None) -> str:
+def plural(count: float, word: str, plural_form: str | None = None) -> str:
     """``3 communes``, ``1 commune``; acronyms pass their own (invariable) plural."""
-    return f"{nombre(count)} {(plural or word + 's') if count > 1 else word}"
+    return f"{number(count)} {(plural_form or word + 's') if count > 1 else word}"
 
 
-MOIS = (
+MONTHS = (
     "janvier",
     "février",
     "mars",
@@ -87,11 +87,15 @@ MOIS = (
 )
 
 
-def mois(value: date | datetime | None) -> str:
+def month(value: date | datetime | None) -> str:
     """``date(2021, 5, 2)`` → ``mai 2021``."""
-    return "–" if value is None or pd.isna(value) else f"{MOIS[value.month - 1]} {value.year}"
+    return "–" if value is None or pd.isna(value) else f"{MONTHS[value.month - 1]} {value.year}"
 
 
-def en_region(nom: str) -> str:
+def in_region(name: str) -> str:
     """``en Bretagne``, but ``à La Réunion``, ``à Mayotte`` (islands take « à »)."""
-    return f"à {nom}" if nom in ("La Réunion", "Mayotte") else f"en {nom}"
+    return f"à {name}" if name in ("La Réunion", "Mayotte") else f"en {name}"
+
+
+# The name tests/test_partenaires.py imports: to remove once it imports ``percent``.
+pourcent = percent

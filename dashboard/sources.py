@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data
+from dashboard import db
 
 
 def demo_banner(names: list[str]) -> None:
     """Say, at the top of the page, that some of the sources it shows are demo data."""
-    demo = [s.source for s in data.provenance().of(names) if s.demo]
+    demo = [s.source for s in db.provenance().of(names) if s.demo]
     if demo:
         st.warning(
             "**Données de démonstration** : "
@@ -21,13 +21,13 @@ def demo_banner(names: list[str]) -> None:
 
 def footer(names: list[str]) -> None:
     """Cite the sources ``names`` and the publication the page reads."""
-    provenance = data.provenance()
+    provenance = db.provenance()
     lines = [
-        f"**Source** : {s.editeur} — {s.jeu_de_donnees} ({s.millesime}), "
-        f"licence {s.licence}, chargé le {s.charge_le:%d/%m/%Y à %H:%M}."
+        f"**Source** : {s.publisher} — {s.dataset} ({s.vintage}), "
+        f"licence {s.licence}, chargé le {s.loaded_at:%d/%m/%Y à %H:%M}."
         for s in provenance.of(names)
     ]
-    lines.append(f"Publication du {provenance.publie_le:%d/%m/%Y à %H:%M} (heure de Paris).")
+    lines.append(f"Publication du {provenance.published_at:%d/%m/%Y à %H:%M} (heure de Paris).")
     st.divider()
     failed = provenance.failed
     if failed:

@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard import urlstate
 from dashboard.components import PLOTLY_CONFIG, csv_button, new_figure, objective_name, table
-from dashboard.formats import OKABE_ITO, en_region, jour, nombre, oui_non, pluriel, pourcent, texte
+from dashboard.formats import OKABE_ITO, day, in_region, number, percent, plural, text, yes_no
 from dashboard.partenaires import acces, data
 
 st.set_page_config(
@@ -49,7 +49,7 @@ def _chart(
     summary: str,
     period: str,
     file_name: str,
-    colonnes: dict,
+    columns: dict,
     height: int = 380,
 ) -> None:
     """A chart, what it says with its source, its numbers as a table and as CSV."""
@@ -58,7 +58,7 @@ def _chart(
     st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, alt=f"{title}. {summary}")
     st.caption(f"{summary} Source : registre des adhérents du réseau CLER — {period}.")
     with st.expander(f"Les chiffres du graphique « {title} »"):
-        table(frame, colonnes)
+        table(frame, columns)
     csv_button(frame, file_name, "Télécharger les données du graphique (CSV)")
 
 
@@ -97,15 +97,15 @@ def _objectives(members: pd.DataFrame, objectives: pd.DataFrame, period: str) ->
         summary=(
             f"Pour chacun des {len(frame)} objectifs mesurés par le registre, les adhérents "
             f"sélectionnés qui l'atteignent, ne l'atteignent pas ou n'ont pas répondu ; le plus "
-            f"atteint : « {best['objectif']} » ({pluriel(best['atteint'], 'adhérent')})."
+            f"atteint : « {best['objectif']} » ({plural(best['atteint'], 'adhérent')})."
         ),
         period=period,
         file_name="objectifs_par_adherent.csv",
-        colonnes={
-            "libelle": ("Objectif", texte),
-            "atteint": ("Atteint", nombre),
-            "non atteint": ("Non atteint", nombre),
-            "sans réponse": ("Sans réponse", nombre),
+        columns={
+            "libelle": ("Objectif", text),
+            "atteint": ("Atteint", number),
+            "non atteint": ("Non atteint", number),
+            "sans réponse": ("Sans réponse", number),
         },
         height=300,
     )
@@ -141,17 +141,17 @@ def _endowments(members: pd.DataFrame, period: str) -> None:
         ),
         title="Dotation climat-énergie par adhérent",
         summary=(
-            f"{pluriel(len(answered), 'adhérent a', 'adhérents ont')} donné leur dotation ; "
-            f"{nombre(above)} atteignent {SEUIL_DOTATION} €/hab./an "
-            f"({pourcent(above / len(answered))}), médiane "
-            f"{nombre(answered['dotation_eur_hab_an'].median(), 1)} €/hab./an."
+            f"{plural(len(answered), 'adhérent a', 'adhérents ont')} donné leur dotation ; "
+            f"{number(above)} atteignent {SEUIL_DOTATION} €/hab./an "
+            f"({percent(above / len(answered))}), médiane "
+            f"{number(answered['dotation_eur_hab_an'].median(), 1)} €/hab./an."
         ),
         period=period,
         file_name="dotations_par_adherent.csv",
-        colonnes={
-            "nom": ("Adhérent", texte),
-            "region": ("Région", texte),
-            "dotation_eur_hab_an": ("Dotation (€/hab./an)", lambda v: nombre(v, 1)),
+        columns={
+            "nom": ("Adhérent", text),
+            "region": ("Région", text),
+            "dotation_eur_hab_an": ("Dotation (€/hab./an)", lambda v: number(v, 1)),
         },
     )
 
@@ -218,24 +218,24 @@ if region != TOUTES:
 if actifs:
     shown = shown[shown["actif"]]
 parts = [f"de type « {kind} »"] if kind != TOUS else []
-parts += [en_region(noms[region])] if region != TOUTES else []
+parts += [in_region(noms[region])] if region != TOUTES else []
 perimetre = " ".join(parts) or "de tout le réseau"
-period = f"réponses au {jour(provenance['charge_le'])}"
+period = f"réponses au {day(provenance['charge_le'])}"
 
 if shown.empty:
     st.info(f"Aucun adhérent {'actif ' if actifs else ''}{perimetre}.")
 else:
     counts = st.columns(len(objectives) + 1)
-    counts[0].metric("Adhérents sélectionnés", nombre(len(shown)), border=True)
+    counts[0].metric("Adhérents sélectionnés", number(len(shown)), border=True)
     for column, objective in zip(counts[1:], objectives.itertuples(), strict=True):
         answers = shown[objective.colonne]
         column.metric(
             objective_name(objective.libelle),
-            pourcent(answers.fillna(False).mean()),
+            percent(answers.fillna(False).mean()),
             help=(
                 f"{objective.libelle} : part des adhérents sélectionnés qui l'atteignent, une "
                 "absence de réponse comptant comme non atteint (comme pour les parts publiées) ; "
-                f"{pluriel(answers.isna().sum(), 'adhérent')} sans réponse."
+                f"{plural(answers.isna().sum(), 'adhérent')} sans réponse."
             ),
             border=True,
         )
@@ -245,21 +245,21 @@ else:
     with right:
         _endowments(shown, period)
 
-    st.markdown(f"#### Réponses des adhérents {perimetre} ({nombre(len(shown))})")
+    st.markdown(f"#### Réponses des adhérents {perimetre} ({number(len(shown))})")
     table(
         shown,
         {
-            "nom": ("Adhérent", texte),
-            "sous_type": ("Sous-type", texte),
-            "region": ("Région", texte),
-            "dotation_eur_hab_an": ("Dotation (€/hab./an)", lambda v: nombre(v, 1)),
-            "strategie_adoptee": ("Stratégie adoptée", oui_non),
-            "annee_objectif_enr": ("100 % EnR visé en", texte),
-            "etp_coordination": ("Coordination (ETP)", lambda v: nombre(v, 1)),
+            "nom": ("Adhérent", text),
+            "sous_type": ("Sous-type", text),
+            "region": ("Région", text),
+            "dotation_eur_hab_an": ("Dotation (€/hab./an)", lambda v: number(v, 1)),
+            "strategie_adoptee": ("Stratégie adoptée", yes_no),
+            "annee_objectif_enr": ("100 % EnR visé en", text),
+            "etp_coordination": ("Coordination (ETP)", lambda v: number(v, 1)),
             "services_mutualises": ("Services mutualisés", _services),
-            "population": ("Population couverte", nombre),
-            "couverture_enr": ("Couverture renouvelable", pourcent),
-            "statut_trajectoire": ("Face à sa trajectoire", texte),
+            "population": ("Population couverte", number),
+            "couverture_enr": ("Couverture renouvelable", percent),
+            "statut_trajectoire": ("Face à sa trajectoire", text),
         },
     )
     csv_button(shown, "reponses_adherents.csv", "Télécharger les réponses (CSV)")

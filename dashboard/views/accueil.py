@@ -5,17 +5,19 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
 from dashboard.components import (
     OBJECTIVE_NOTES,
-    STATUTS,
+    STATUSES,
     chart,
     new_figure,
     objective_name,
     share,
     status_badge,
 )
-from dashboard.formats import jour, nombre, pluriel, points, pourcent, texte
+from dashboard.db import NotPublished
+from dashboard.formats import day, number, percent, plural, points, text
+from dashboard.queries.home import key_figures
+from dashboard.queries.objectives import objectives_status
 from dashboard.sources import demo_banner, footer
 
 SOURCES = ["membres", "contrats", "consommation", "production", "territoires"]
@@ -28,88 +30,88 @@ LINKS = [
 
 
 def _key_figures() -> None:
-    cles = data.chiffres_cles()
+    shown = key_figures()
     first, second, third, fourth = st.columns(4)
-    first.metric("Adhérents actifs", nombre(cles["adherents"]), border=True)
-    first.caption(", ".join(pluriel(t["adherents"], t["type"]) for t in cles["par_type"]) + ".")
-    second.metric("Communes couvertes", nombre(cles["communes"]), border=True)
+    first.metric("Adhérents actifs", number(shown["adherents"]), border=True)
+    first.caption(", ".join(plural(t["adherents"], t["type"]) for t in shown["par_type"]) + ".")
+    second.metric("Communes couvertes", number(shown["communes"]), border=True)
     second.caption(
         "Territoires listés par les collectivités adhérentes : "
-        f"{pluriel(cles['epci_listes'], 'EPCI', 'EPCI')} et "
-        f"{pluriel(cles['communes_listees'], 'commune')}."
+        f"{plural(shown['epci_listes'], 'EPCI', 'EPCI')} et "
+        f"{plural(shown['communes_listees'], 'commune')}."
     )
     third.metric(
-        "Population couverte", f"{nombre(cles['population'] / 1e6, 1)} M hab.", border=True
+        "Population couverte", f"{number(shown['population'] / 1e6, 1)} M hab.", border=True
     )
     third.caption(
-        f"{nombre(cles['population'])} habitants, "
-        f"{pourcent(cles['population'] / cles['population_france'])} de la population française."
+        f"{number(shown['population'])} habitants, "
+        f"{percent(shown['population'] / shown['population_france'])} de la population française."
     )
     fourth.metric(
         "EPCI sous contrat (CTE ou CRTE)",
-        pourcent(cles["epci_sous_contrat"] / cles["epci"], 0),
+        percent(shown["epci_sous_contrat"] / shown["epci"], 0),
         border=True,
     )
     fourth.caption(
-        f"{pluriel(cles['cte'], 'CTE', 'CTE')} en {pluriel(cles['vagues_cte'], 'vague')}, "
-        f"{pluriel(cles['crte'], 'CRTE', 'CRTE')} ; "
-        f"{pourcent(cles['part_population_sous_contrat'])} de la population des EPCI, "
-        f"au {jour(cles['date'])}."
+        f"{plural(shown['cte'], 'CTE', 'CTE')} en {plural(shown['vagues_cte'], 'vague')}, "
+        f"{plural(shown['crte'], 'CRTE', 'CRTE')} ; "
+        f"{percent(shown['part_population_sous_contrat'])} de la population des EPCI, "
+        f"au {day(shown['date'])}."
     )
 
 
-def _card(objectif: pd.Series) -> None:
-    title, _, detail = objectif["libelle"].partition(" : ")
+def _card(objective: pd.Series) -> None:
+    title, _, detail = objective["libelle"].partition(" : ")
     with st.container(border=True, height="stretch"):
         st.markdown(f"**{title}**")
         if detail:
             st.caption(detail)
-        if objectif["statut"] == "sans données":
+        if objective["statut"] == "sans données":
             st.write("Pas encore de mesure publiée.")
             status_badge("sans données")
             return
-        has_previous = not pd.isna(objectif["valeur_precedente"])
+        has_previous = not pd.isna(objective["valeur_precedente"])
         st.metric(
-            f"Valeur {objectif['annee']}",
-            pourcent(objectif["valeur"]),
-            delta=points(objectif["valeur"] - objectif["valeur_precedente"])
+            f"Valeur {objective['annee']}",
+            percent(objective["valeur"]),
+            delta=points(objective["valeur"] - objective["valeur_precedente"])
             if has_previous
             else None,
             delta_color="blue",
-            delta_description=f"depuis {objectif['annee_precedente']}" if has_previous else None,
-            chart_data=list(objectif["serie"]) if objectif["nb_annees"] > 1 else None,
+            delta_description=f"depuis {objective['annee_precedente']}" if has_previous else None,
+            chart_data=list(objective["serie"]) if objective["nb_annees"] > 1 else None,
             chart_type="area",
         )
-        status_badge(objectif["statut"])
-        lines = [f"Cible : {pourcent(objectif['cible'], 0)} en {objectif['annee_cible']}."]
-        if objectif["statut"] == "première mesure":
-            lines.append(f"Première mesure ({objectif['annee']}) : la trajectoire part d'ici.")
+        status_badge(objective["statut"])
+        lines = [f"Cible : {percent(objective['cible'], 0)} en {objective['annee_cible']}."]
+        if objective["statut"] == "première mesure":
+            lines.append(f"Première mesure ({objective['annee']}) : la trajectoire part d'ici.")
         else:
             lines.append(
-                f"Trajectoire attendue en {objectif['annee']} : "
-                f"{pourcent(objectif['trajectoire'])} (droite depuis "
-                f"{pourcent(objectif['valeur_depart'])} en {objectif['annee_depart']})."
+                f"Trajectoire attendue en {objective['annee']} : "
+                f"{percent(objective['trajectoire'])} (droite depuis "
+                f"{percent(objective['valeur_depart'])} en {objective['annee_depart']})."
             )
-        if objectif["id_objectif"] in OBJECTIVE_NOTES:
-            lines.append(OBJECTIVE_NOTES[objectif["id_objectif"]])
-        if objectif["part_donnees"] < 1:
-            lines.append(f"Données pour {pourcent(objectif['part_donnees'], 0)} du périmètre.")
+        if objective["id_objectif"] in OBJECTIVE_NOTES:
+            lines.append(OBJECTIVE_NOTES[objective["id_objectif"]])
+        if objective["part_donnees"] < 1:
+            lines.append(f"Données pour {percent(objective['part_donnees'], 0)} du périmètre.")
         st.caption("  \n".join(lines))
 
 
-def _objectives_chart(etat: pd.DataFrame) -> None:
-    shown = etat[etat["statut"] != "sans données"].iloc[::-1]
+def _objectives_chart(status: pd.DataFrame) -> None:
+    shown = status[status["statut"] != "sans données"].iloc[::-1]
     names = shown["libelle"].map(objective_name)
     figure = new_figure()
-    for statut, group in shown.groupby("statut", sort=False):
+    for state, group in shown.groupby("statut", sort=False):
         figure.add_bar(
             y=names[group.index],
             x=group["valeur"],
             orientation="h",
-            name=statut,
-            marker_color=STATUTS[statut][2],
+            name=state,
+            marker_color=STATUSES[state][2],
             customdata=group[["annee"]],
-            hovertemplate="%{y} : %{x:.1%} en %{customdata[0]}<extra>" + statut + "</extra>",
+            hovertemplate="%{y} : %{x:.1%} en %{customdata[0]}<extra>" + state + "</extra>",
         )
     figure.add_scatter(
         y=names,
@@ -127,26 +129,26 @@ def _objectives_chart(etat: pd.DataFrame) -> None:
     late = (shown["statut"] == "en retard").sum()
     chart(
         figure,
-        etat.drop(columns="serie"),
+        status.drop(columns="serie"),
         title="Objectifs : valeur mesurée et trajectoire attendue",
         summary=(
             f"{len(shown)} objectifs mesurés, dont {late} en retard sur leur trajectoire ; "
             f"cible{'s' if len(targets) > 1 else ''} en pointillés : "
-            f"{', '.join(pourcent(t, 0) for t in targets)}."
+            f"{', '.join(percent(t, 0) for t in targets)}."
         ),
         sources=SOURCES,
         period=f"dernière année mesurée de chaque objectif ({shown['annee'].min()}-"
         f"{shown['annee'].max()})",
         file_name="objectifs_etat.csv",
-        colonnes={
-            "libelle": ("Objectif", texte),
-            "annee": ("Année", texte),
-            "valeur": ("Valeur", pourcent),
-            "trajectoire": ("Trajectoire attendue", pourcent),
-            "cible": ("Cible", lambda v: pourcent(v, 0)),
-            "annee_cible": ("Année visée", texte),
-            "statut": ("Statut", texte),
-            "part_donnees": ("Part du périmètre avec données", lambda v: pourcent(v, 0)),
+        columns={
+            "libelle": ("Objectif", text),
+            "annee": ("Année", text),
+            "valeur": ("Valeur", percent),
+            "trajectoire": ("Trajectoire attendue", percent),
+            "cible": ("Cible", lambda v: percent(v, 0)),
+            "annee_cible": ("Année visée", text),
+            "statut": ("Statut", text),
+            "part_donnees": ("Part du périmètre avec données", lambda v: percent(v, 0)),
         },
         height=360,
     )
@@ -160,8 +162,8 @@ st.markdown(
     "contrats de transition écologique et les données."
 )
 try:
-    etat = data.objectifs_etat()
-except data.NotPublished:
+    status = objectives_status()
+except NotPublished:
     st.error("Aucune donnée publiée pour l'instant : lancez « observatoire refresh ».")
     st.stop()
 demo_banner(SOURCES)
@@ -179,10 +181,10 @@ st.markdown(
     "première valeur mesurée jusqu'à la cible l'année visée : **en avance** au-delà de 5 % "
     "au-dessus, **en retard** au-delà de 5 % au-dessous, **sur la trajectoire** entre les deux."
 )
-rows = [etat.iloc[i : i + CARDS_PER_ROW] for i in range(0, len(etat), CARDS_PER_ROW)]
+rows = [status.iloc[i : i + CARDS_PER_ROW] for i in range(0, len(status), CARDS_PER_ROW)]
 for row in rows:
-    for column, (_, objectif) in zip(st.columns(CARDS_PER_ROW), row.iterrows(), strict=False):
+    for column, (_, objective) in zip(st.columns(CARDS_PER_ROW), row.iterrows(), strict=False):
         with column:
-            _card(objectif)
-_objectives_chart(etat)
+            _card(objective)
+_objectives_chart(status)
 footer(SOURCES)

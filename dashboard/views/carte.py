@@ -9,16 +9,19 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import data, urlstate
+from dashboard import urlstate
 from dashboard.components import PLOTLY_CONFIG, citation, csv_button, share, table_on_demand
-from dashboard.formats import PLOTLY_SEPARATORS, SEQUENTIAL, nombre, pourcent, texte
+from dashboard.db import NotPublished
+from dashboard.formats import PLOTLY_SEPARATORS, SEQUENTIAL, number, percent, text
+from dashboard.queries.common import LEVELS, departements
+from dashboard.queries.map import energy_years, map_values, outlines
 from dashboard.sources import demo_banner, footer
 
-TERRITOIRE = "views/territoire.py"
+TERRITORY_PAGE = "views/territoire.py"
 MAP_HEIGHT = 620
 # Metropolitan France: overseas territories are in the table, not on a map of Europe.
-METROPOLE = (-5.2, 41.3, 9.6, 51.1)
-PAR = {
+METROPOLITAN = (-5.2, 41.3, 9.6, 51.1)
+BY_LEVEL = {
     "region": "par région",
     "departement": "par département",
     "epci": "par EPCI",
@@ -27,48 +30,48 @@ PAR = {
 
 
 @dataclass(frozen=True)
-class Indicateur:
-    libelle: str
-    unite: str
+class Indicator:
+    label: str
+    unit: str
     format: str  # Plotly's d3 format for the colour bar and hover
-    ecrire: object  # French writing of one value
+    write: object  # French writing of one value
     sources: tuple[str, ...]
 
 
-INDICATEURS = {
-    "taux_couverture": Indicateur(
+INDICATORS = {
+    "taux_couverture": Indicator(
         "Couverture renouvelable (production / consommation)",
         "%",
         ".0%",
-        pourcent,
+        percent,
         ("production", "consommation", "territoires"),
     ),
-    "production_enr": Indicateur(
+    "production_enr": Indicator(
         "Production d'électricité renouvelable",
         "MWh",
         ",.0f",
-        nombre,
+        number,
         ("production", "territoires"),
     ),
-    "conso_hab": Indicateur(
+    "conso_hab": Indicator(
         "Consommation d'électricité et de gaz par habitant",
         "MWh/hab.",
         ",.1f",
-        lambda v: nombre(v, 1),
+        lambda v: number(v, 1),
         ("consommation", "territoires"),
     ),
-    "contrat": Indicateur(
+    "contrat": Indicator(
         "Part de la population sous contrat (CTE ou CRTE) à la fin de l'année",
         "%",
         ".0%",
-        pourcent,
+        percent,
         ("contrats", "territoires"),
     ),
-    "adhesion": Indicateur(
+    "adhesion": Indicator(
         "Part de la population dans un territoire adhérent du réseau",
         "%",
         ".0%",
-        pourcent,
+        percent,
         ("membres", "territoires"),
     ),
 }
@@ -84,35 +87,35 @@ def _zoom(bounds: tuple[float, float, float, float], width: int = 1100) -> tuple
     return centre, max(min(zoom_lon, zoom_lat) - 0.3, 1)
 
 
-def _summary(values: pd.DataFrame, indicateur: Indicateur, niveau: str, annee: int) -> str:
+def _summary(values: pd.DataFrame, indicator: Indicator, level: str, year: int) -> str:
     known = values.dropna(subset=["valeur"])
-    where = PAR[niveau]
+    where = BY_LEVEL[level]
     if known.empty:
-        return f"Aucune valeur en {annee} {where}."
+        return f"Aucune valeur en {year} {where}."
     low, high = known.loc[known["valeur"].idxmin()], known.loc[known["valeur"].idxmax()]
     text = (
-        f"{indicateur.libelle}, {annee}, {where} ({nombre(len(known))} territoires) : "
-        f"médiane {indicateur.ecrire(known['valeur'].median())}, de "
-        f"{indicateur.ecrire(low['valeur'])} ({low['nom']}) à "
-        f"{indicateur.ecrire(high['valeur'])} ({high['nom']})."
+        f"{indicator.label}, {year}, {where} ({number(len(known))} territoires) : "
+        f"médiane {indicator.write(known['valeur'].median())}, de "
+        f"{indicator.write(low['valeur'])} ({low['nom']}) à "
+        f"{indicator.write(high['valeur'])} ({high['nom']})."
     )
     missing = len(values) - len(known)
     return text + (f" {missing} territoire(s) sans donnée." if missing else "")
 
 
-def _figure(values: pd.DataFrame, contours: str, bounds, indicateur: Indicateur) -> go.Figure:
+def _figure(values: pd.DataFrame, geojson: str, bounds, indicator: Indicator) -> go.Figure:
     centre, zoom = _zoom(bounds)
-    ratio = indicateur.unite == "%"
+    ratio = indicator.unit == "%"
     hover = (
         "<b>%{customdata[0]}</b><br>%{z:"
-        + indicateur.format
+        + indicator.format
         + "}"
-        + ("" if ratio else f" {indicateur.unite}")
+        + ("" if ratio else f" {indicator.unit}")
         + "<br>%{customdata[1]:,.0f} habitants<extra></extra>"
     )
     figure = go.Figure(
         go.Choroplethmap(
-            geojson=contours,
+            geojson=geojson,
             locations=values["code"],
             z=values["valeur"],
             featureidkey="id",
@@ -120,7 +123,7 @@ def _figure(values: pd.DataFrame, contours: str, bounds, indicateur: Indicateur)
             zmin=0 if ratio else None,
             zmax=min(1.0, float(values["valeur"].quantile(0.95))) if ratio else None,
             marker={"line": {"width": 0.4, "color": "white"}, "opacity": 0.9},
-            colorbar={"title": {"text": indicateur.unite}, "tickformat": indicateur.format},
+            colorbar={"title": {"text": indicator.unit}, "tickformat": indicator.format},
             customdata=values[["nom", "population"]],
             hovertemplate=hover,
         )
@@ -134,8 +137,8 @@ def _figure(values: pd.DataFrame, contours: str, bounds, indicateur: Indicateur)
     return figure
 
 
-def _open(niveau: str, code: str) -> None:
-    st.switch_page(TERRITOIRE, query_params={"niveau": niveau, "code": code})
+def _open(level: str, code: str) -> None:
+    st.switch_page(TERRITORY_PAGE, query_params={"niveau": level, "code": code})
 
 
 st.title("Carte")
@@ -144,54 +147,63 @@ st.markdown(
     "sous la carte, pour ouvrir sa page."
 )
 try:
-    annees = data.annees_energie()
-    departements = data.departements()
-except data.NotPublished:
+    years = energy_years()
+    departement_list = departements()
+except NotPublished:
     st.error("Aucune donnée publiée pour l'instant : lancez « observatoire refresh ».")
     st.stop()
 
-noms_dep = dict(zip(departements["code_departement"], departements["nom"], strict=True))
+departement_names = dict(
+    zip(departement_list["code_departement"], departement_list["nom"], strict=True)
+)
 cols = st.columns([1, 2, 2])
 with cols[0]:
-    niveau = st.selectbox(
+    level = st.selectbox(
         "Échelle",
-        list(data.NIVEAUX),
-        index=urlstate.index("niveau", list(data.NIVEAUX), "epci"),
-        format_func=data.NIVEAUX.get,
+        list(LEVELS),
+        index=urlstate.index("niveau", list(LEVELS), "epci"),
+        format_func=LEVELS.get,
     )
 with cols[1]:
-    cle = st.selectbox(
+    key = st.selectbox(
         "Indicateur",
-        list(INDICATEURS),
-        index=urlstate.index("indicateur", list(INDICATEURS), "taux_couverture"),
-        format_func=lambda k: INDICATEURS[k].libelle,
+        list(INDICATORS),
+        index=urlstate.index("indicateur", list(INDICATORS), "taux_couverture"),
+        format_func=lambda k: INDICATORS[k].label,
     )
 with cols[2]:
-    textes = [str(a) for a in annees]
-    annee = int(
-        st.select_slider("Année", textes, value=urlstate.choice("annee", textes, textes[-1]))
+    options = [str(y) for y in years]
+    year = int(
+        st.select_slider("Année", options, value=urlstate.choice("annee", options, options[-1]))
     )
 departement = None
-if niveau == "commune":
+if level == "commune":
     departement = st.selectbox(
         "Département (les communes s'affichent un département à la fois)",
-        list(noms_dep),
-        index=urlstate.index("departement", list(noms_dep), "69"),
-        format_func=lambda c: f"{c} — {noms_dep[c]}",
+        list(departement_names),
+        index=urlstate.index("departement", list(departement_names), "69"),
+        format_func=lambda c: f"{c} — {departement_names[c]}",
     )
 st.query_params.from_dict(
-    {"niveau": niveau, "indicateur": cle, "annee": str(annee)}
+    {"niveau": level, "indicateur": key, "annee": str(year)}
     | ({"departement": departement} if departement else {})
 )
-share(f"Carte : {INDICATEURS[cle].libelle}, {annee}")
+share(f"Carte : {INDICATORS[key].label}, {year}")
 
-indicateur = INDICATEURS[cle]
-demo_banner(list(indicateur.sources))
-values = data.carte(niveau, cle, annee, departement)
-contours, bounds = data.contours(niveau, departement)
-summary = _summary(values, indicateur, niveau, annee)
+indicator = INDICATORS[key]
+demo_banner(list(indicator.sources))
+values = map_values(level, key, year, departement)
+try:
+    geojson, bounds = outlines(level, departement)
+except NotPublished:
+    st.error(
+        "Les contours des cartes n'ont pas encore été écrits : ils le seront au prochain "
+        "« observatoire refresh »."
+    )
+    st.stop()
+summary = _summary(values, indicator, level, year)
 event = st.plotly_chart(
-    _figure(values, contours, bounds if departement else METROPOLE, indicateur),
+    _figure(values, geojson, bounds if departement else METROPOLITAN, indicator),
     width="stretch",
     config=PLOTLY_CONFIG,
     on_select="rerun",
@@ -200,34 +212,34 @@ event = st.plotly_chart(
 )
 points = event.selection.points if event and event.selection else []
 if points and points[0].get("location") in set(values["code"]):
-    _open(niveau, points[0]["location"])
+    _open(level, points[0]["location"])
 
-caption = f"{summary} Source : {citation(list(indicateur.sources))}."
-if niveau != "commune":
+caption = f"{summary} Source : {citation(list(indicator.sources))}."
+if level != "commune":
     caption += " Outre-mer : dans le tableau ci-dessous."
 st.caption(caption)
 
-choix = st.selectbox(
+chosen = st.selectbox(
     "Ouvrir la page d'un territoire",
     values["code"].tolist(),
     index=None,
     placeholder="Nom du territoire…",
     format_func=dict(zip(values["code"], values["nom"], strict=True)).get,
 )
-if choix:
-    _open(niveau, choix)
+if chosen:
+    _open(level, chosen)
 
 table_on_demand(
     "Les chiffres de la carte",
     "chiffres-carte",
     values,
     {
-        "nom": ("Territoire", texte),
-        "code": ("Code", texte),
-        "valeur": (f"{indicateur.libelle} ({indicateur.unite})", indicateur.ecrire),
-        "population": ("Population", nombre),
-        "part_donnees": ("Part de la population avec données", pourcent),
+        "nom": ("Territoire", text),
+        "code": ("Code", text),
+        "valeur": (f"{indicator.label} ({indicator.unit})", indicator.write),
+        "population": ("Population", number),
+        "part_donnees": ("Part de la population avec données", percent),
     },
 )
-csv_button(values, f"carte_{cle}_{niveau}_{annee}.csv", "Télécharger les données de la carte (CSV)")
-footer(list(indicateur.sources))
+csv_button(values, f"carte_{key}_{level}_{year}.csv", "Télécharger les données de la carte (CSV)")
+footer(list(indicator.sources))

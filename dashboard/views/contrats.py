@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, urlstate
+from dashboard import urlstate
 from dashboard.components import (
     chart,
     counts_axis,
@@ -16,25 +16,29 @@ from dashboard.components import (
     share,
     table,
 )
-from dashboard.formats import OKABE_ITO, en_region, jour, mois, nombre, pluriel, pourcent, texte
+from dashboard.db import NotPublished
+from dashboard.formats import OKABE_ITO, day, in_region, month, number, percent, plural, text
+from dashboard.queries.common import regions
+from dashboard.queries.contracts import contracts as contract_queries
+from dashboard.queries.objectives import objective
 from dashboard.sources import demo_banner, footer
 
-TOUS = "tous"
-TOUTES = "toutes"
-TYPES = {TOUS: "CTE et CRTE", "CTE": "CTE (2018-2020)", "CRTE": "CRTE (depuis 2021)"}
+ALL_KINDS = "tous"
+ALL_REGIONS = "toutes"
+TYPES = {ALL_KINDS: "CTE et CRTE", "CTE": "CTE (2018-2020)", "CRTE": "CRTE (depuis 2021)"}
 SOURCES = ["contrats", "territoires"]
-OBJECTIF = "contrats_partout"
+OBJECTIVE = "contrats_partout"
 
 
-def _signatures(frame: pd.DataFrame, perimetre: str) -> None:
+def _signatures(frame: pd.DataFrame, scope: str) -> None:
     figure = new_figure()
-    for i, (vague, group) in enumerate(frame.groupby("vague", sort=False)):
+    for i, (wave, group) in enumerate(frame.groupby("vague", sort=False)):
         figure.add_bar(
             x=group["mois"],
             y=group["contrats"],
-            name=vague,
+            name=wave,
             marker_color=OKABE_ITO[i % len(OKABE_ITO)],
-            hovertemplate="%{x|%m/%Y} : %{y} contrats<extra>" + vague + "</extra>",
+            hovertemplate="%{x|%m/%Y} : %{y} contrats<extra>" + wave + "</extra>",
         )
     figure.update_layout(
         barmode="stack",
@@ -50,22 +54,22 @@ def _signatures(frame: pd.DataFrame, perimetre: str) -> None:
         frame,
         title="Signatures par mois",
         summary=(
-            f"{pluriel(frame['contrats'].sum(), 'contrat daté', 'contrats datés')} {perimetre}, "
-            f"signés entre {mois(frame['mois'].min())} et {mois(frame['mois'].max())} ; "
-            f"mois le plus chargé : {mois(busiest)}."
+            f"{plural(frame['contrats'].sum(), 'contrat daté', 'contrats datés')} {scope}, "
+            f"signés entre {month(frame['mois'].min())} et {month(frame['mois'].max())} ; "
+            f"mois le plus chargé : {month(busiest)}."
         ),
         sources=SOURCES,
         period=f"{frame['mois'].min():%Y}-{frame['mois'].max():%Y}",
         file_name="signatures_par_mois.csv",
-        colonnes={
-            "mois": ("Mois", mois),
-            "vague": ("Vague", texte),
-            "contrats": ("Contrats signés", nombre),
+        columns={
+            "mois": ("Mois", month),
+            "vague": ("Vague", text),
+            "contrats": ("Contrats signés", number),
         },
     )
 
 
-def _coverage(frame: pd.DataFrame, annee_cible: int, perimetre: str) -> None:
+def _coverage(frame: pd.DataFrame, target_year: int, scope: str) -> None:
     figure = new_figure()
     for column, name, colour in (
         ("part_epci", "part des EPCI", OKABE_ITO[0]),
@@ -83,7 +87,7 @@ def _coverage(frame: pd.DataFrame, annee_cible: int, perimetre: str) -> None:
         y=1,
         line_dash="dot",
         line_color="#555555",
-        annotation_text=f"cible : chaque territoire en {annee_cible}",
+        annotation_text=f"cible : chaque territoire en {target_year}",
         annotation_position="bottom right",
     )
     figure.update_layout(
@@ -92,61 +96,61 @@ def _coverage(frame: pd.DataFrame, annee_cible: int, perimetre: str) -> None:
         hovermode="x unified",
     )
     today = frame.iloc[-1]
-    at_target = frame[frame["date"] <= pd.Timestamp(annee_cible, 12, 31)]
-    reached = pourcent(at_target.iloc[-1]["part_epci"]) if len(at_target) else "–"
+    at_target = frame[frame["date"] <= pd.Timestamp(target_year, 12, 31)]
+    reached = percent(at_target.iloc[-1]["part_epci"]) if len(at_target) else "–"
     chart(
         figure,
         frame,
         title="Part des territoires sous contrat",
         summary=(
-            f"Au {jour(today['date'])}, {pluriel(today['epci_couverts'], 'EPCI', 'EPCI')} sur "
-            f"{nombre(today['epci'])} {perimetre} sont couverts par un contrat signé "
-            f"({pourcent(today['part_epci'])} des EPCI, {pourcent(today['part_population'])} de "
-            f"leur population) ; fin {annee_cible}, année visée : {reached} des EPCI."
+            f"Au {day(today['date'])}, {plural(today['epci_couverts'], 'EPCI', 'EPCI')} sur "
+            f"{number(today['epci'])} {scope} sont couverts par un contrat signé "
+            f"({percent(today['part_epci'])} des EPCI, {percent(today['part_population'])} de "
+            f"leur population) ; fin {target_year}, année visée : {reached} des EPCI."
         ),
         sources=SOURCES,
-        period=f"signatures jusqu'au {jour(today['date'])}, population légale INSEE",
+        period=f"signatures jusqu'au {day(today['date'])}, population légale INSEE",
         file_name="couverture_contrats.csv",
-        colonnes={
-            "date": ("Date", jour),
-            "epci_couverts": ("EPCI couverts", nombre),
-            "epci": ("EPCI", nombre),
-            "part_epci": ("Part des EPCI", pourcent),
-            "part_population": ("Part de la population", pourcent),
+        columns={
+            "date": ("Date", day),
+            "epci_couverts": ("EPCI couverts", number),
+            "epci": ("EPCI", number),
+            "part_epci": ("Part des EPCI", percent),
+            "part_population": ("Part de la population", percent),
         },
     )
 
 
-def _rapprochement(rapprochement: pd.DataFrame) -> None:
+def _matching(matching: pd.DataFrame) -> None:
     st.header("Rapprochement des périmètres dessinés")
-    if rapprochement.empty:
+    if matching.empty:
         st.markdown(
             "Les contrats publiés sont tous donnés par EPCI : aucun périmètre dessiné (liste CTE "
             "2019 de l'ANCT) n'a eu à être rapproché des EPCI actuels."
         )
         return
-    counts = rapprochement.groupby("statut", sort=False).size()
+    counts = matching.groupby("statut", sort=False).size()
     st.markdown(
         "La liste CTE 2019 de l'ANCT donne des périmètres dessinés : chacun est rapproché des "
         "EPCI actuels (un EPCI en fait partie quand au moins la moitié de sa population y "
         "habite), avec le nom et le nombre de communes comme contre-vérification. "
-        + " ; ".join(f"{statut} : {nombre(n)}" for statut, n in counts.items())
+        + " ; ".join(f"{status} : {number(n)}" for status, n in counts.items())
         + "."
     )
     table(
-        rapprochement,
+        matching,
         {
-            "nom": ("Contrat", texte),
-            "statut": ("Statut", texte),
-            "perimetre": ("Périmètre", texte),
-            "communes_declarees": ("Communes déclarées", nombre),
-            "communes_trouvees": ("Communes trouvées", nombre),
-            "epci": ("EPCI retenus", texte),
-            "similarite_nom": ("Similarité des noms", lambda v: pourcent(v, 0)),
-            "motif": ("Motif", texte),
+            "nom": ("Contrat", text),
+            "statut": ("Statut", text),
+            "perimetre": ("Périmètre", text),
+            "communes_declarees": ("Communes déclarées", number),
+            "communes_trouvees": ("Communes trouvées", number),
+            "epci": ("EPCI retenus", text),
+            "similarite_nom": ("Similarité des noms", lambda v: percent(v, 0)),
+            "motif": ("Motif", text),
         },
     )
-    csv_button(rapprochement, "contrats_rapprochement.csv", "Télécharger le rapprochement (CSV)")
+    csv_button(matching, "contrats_rapprochement.csv", "Télécharger le rapprochement (CSV)")
 
 
 st.title("Les contrats de transition écologique")
@@ -158,20 +162,20 @@ st.markdown(
     "contrat signé."
 )
 try:
-    regions = data.regions()
-except data.NotPublished:
+    region_list = regions()
+except NotPublished:
     st.error("Aucune donnée publiée pour l'instant : lancez « observatoire refresh ».")
     st.stop()
 demo_banner(SOURCES)
 
-noms = dict(zip(regions["code_region"], regions["nom"], strict=True))
-region_options = [TOUTES, *noms]
+names = dict(zip(region_list["code_region"], region_list["nom"], strict=True))
+region_options = [ALL_REGIONS, *names]
 left, right = st.columns(2)
 with left:
     kind = st.radio(
         "Contrats",
         list(TYPES),
-        index=urlstate.index("type", list(TYPES), TOUS),
+        index=urlstate.index("type", list(TYPES), ALL_KINDS),
         format_func=TYPES.get,
         horizontal=True,
     )
@@ -179,78 +183,78 @@ with right:
     region = st.selectbox(
         "Région",
         region_options,
-        index=urlstate.index("region", region_options, TOUTES),
-        format_func=lambda r: "France entière" if r == TOUTES else noms[r],
+        index=urlstate.index("region", region_options, ALL_REGIONS),
+        format_func=lambda r: "France entière" if r == ALL_REGIONS else names[r],
     )
 st.query_params.update(type=kind, region=region)
 share("Les contrats de transition écologique")
-kind_filter = None if kind == TOUS else kind
-region_filter = None if region == TOUTES else region
-perimetre = en_region(noms[region]) if region_filter else "en France"
+kind_filter = None if kind == ALL_KINDS else kind
+region_filter = None if region == ALL_REGIONS else region
+scope = in_region(names[region]) if region_filter else "en France"
 
-vue = data.contrats(kind_filter, region_filter)
-contracts = vue.liste
+view = contract_queries(kind_filter, region_filter)
+contracts = view.listing
 if contracts.empty:
-    st.info(f"Aucun contrat {TYPES[kind]} {perimetre}.")
+    st.info(f"Aucun contrat {TYPES[kind]} {scope}.")
 else:
-    vagues = vue.par_vague
-    coverage = vue.couverture
-    objectif = data.objectif(OBJECTIF)
+    waves = view.by_wave
+    coverage = view.coverage
+    target = objective(OBJECTIVE)
     today = coverage.iloc[-1]
     counts = st.columns(3)
-    counts[0].metric("Contrats", nombre(len(contracts)), border=True)
+    counts[0].metric("Contrats", number(len(contracts)), border=True)
     counts[1].metric(
         "EPCI couverts",
-        f"{nombre(today['epci_couverts'])} / {nombre(today['epci'])}",
+        f"{number(today['epci_couverts'])} / {number(today['epci'])}",
         border=True,
     )
-    counts[2].metric("Population couverte", pourcent(today["part_population"]), border=True)
+    counts[2].metric("Population couverte", percent(today["part_population"]), border=True)
 
     left, right = st.columns(2)
     with left:
-        signatures = vue.signatures
+        signatures = view.signatures
         if signatures.empty:
             st.info("Aucun de ces contrats n'a de date de signature.")
         else:
-            _signatures(signatures, perimetre)
+            _signatures(signatures, scope)
     with right:
-        _coverage(coverage, int(objectif["annee_cible"]), perimetre)
+        _coverage(coverage, int(target["annee_cible"]), scope)
 
     st.markdown("#### Vagues")
     table(
-        vagues,
+        waves,
         {
-            "type": ("Type", texte),
-            "vague": ("Vague", texte),
-            "contrats": ("Contrats", nombre),
-            "premiere_signature": ("Première signature", jour),
-            "derniere_signature": ("Dernière signature", jour),
-            "sans_date": ("Sans date de signature", nombre),
+            "type": ("Type", text),
+            "vague": ("Vague", text),
+            "contrats": ("Contrats", number),
+            "premiere_signature": ("Première signature", day),
+            "derniere_signature": ("Dernière signature", day),
+            "sans_date": ("Sans date de signature", number),
         },
     )
-    undated = int(vagues["sans_date"].sum())
+    undated = int(waves["sans_date"].sum())
     if undated:
         st.caption(
-            f"{pluriel(undated, 'contrat')} sans date de signature : hors de la chronologie, "
+            f"{plural(undated, 'contrat')} sans date de signature : hors de la chronologie, "
             "comptés dans la couverture à partir de la fin de l'année de leur vague."
         )
     listing(
         "Liste des contrats",
         contracts,
         {
-            "nom": ("Contrat", texte),
-            "type": ("Type", texte),
-            "vague": ("Vague", texte),
-            "date_signature": ("Signature", jour),
-            "epci": ("EPCI" + (" dans la région" if region_filter else ""), nombre),
+            "nom": ("Contrat", text),
+            "type": ("Type", text),
+            "vague": ("Vague", text),
+            "date_signature": ("Signature", day),
+            "epci": ("EPCI" + (" dans la région" if region_filter else ""), number),
             "population": (
                 "Population" + (" dans la région" if region_filter else ""),
-                nombre,
+                number,
             ),
-            "id_contrat": ("Identifiant", texte),
+            "id_contrat": ("Identifiant", text),
         },
         "contrats.csv",
     )
 
-_rapprochement(vue.rapprochement)
+_matching(view.matching)
 footer(SOURCES)

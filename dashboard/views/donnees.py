@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, opendata, urlstate
+from dashboard import db, opendata, urlstate
 from dashboard.components import (
     chart,
     counts_axis,
@@ -19,18 +19,20 @@ from dashboard.components import (
     share,
     table,
 )
-from dashboard.formats import OKABE_ITO, jour, nombre, oui_non, pluriel, texte
+from dashboard.db import NotPublished
+from dashboard.formats import OKABE_ITO, day, number, plural, text, yes_no
+from dashboard.queries import data
 from dashboard.sources import demo_banner, footer
 from warehouse.opendata import SPREADSHEET_ROWS
 
-NIVEAUX = {
+LEVEL_CHOICES = {
     "tous": "Tous les niveaux",
     "epci": "EPCI",
     "departement": "Départements",
     "region": "Régions",
 }
-MESURES = {"production_enr": "production renouvelable", "consommation": "consommation"}
-NIVEAU = {"epci": "EPCI", "departement": "département", "region": "région"}
+MEASURES = {"production_enr": "production renouvelable", "consommation": "consommation"}
+LEVEL_NAMES = {"epci": "EPCI", "departement": "département", "region": "région"}
 # How a field of the package's Table Schema is read.
 TYPES = {
     "string": "texte",
@@ -42,7 +44,7 @@ TYPES = {
     "object": "objet JSON",
     "any": "binaire (WKB)",
 }
-METHODE = """
+METHOD = """
 **Sources.** Territoires et populations : Code officiel géographique et populations légales de
 l'INSEE. Adhérents : registre du réseau CLER (organisations seulement ; les contacts et les
 réponses de chaque adhérent restent internes). Contrats : listes de l'ANCT. Consommation :
@@ -70,34 +72,34 @@ il manque des années, sont signalées, pas corrigées.
 """
 
 
-def _sources(etat: pd.DataFrame) -> None:
+def _sources(status: pd.DataFrame) -> None:
     st.header("Sources")
     table(
-        etat,
+        status,
         {
-            "source": ("Source", texte),
-            "editeur": ("Éditeur", texte),
-            "jeu_de_donnees": ("Jeu de données", texte),
-            "licence": ("Licence", texte),
-            "millesime": ("Millésime", texte),
-            "demo": ("Démonstration", oui_non),
+            "source": ("Source", text),
+            "editeur": ("Éditeur", text),
+            "jeu_de_donnees": ("Jeu de données", text),
+            "licence": ("Licence", text),
+            "millesime": ("Millésime", text),
+            "demo": ("Démonstration", yes_no),
         },
     )
     st.markdown("#### Chargements")
     table(
-        etat,
+        status,
         {
-            "source": ("Source", texte),
-            "charge_le": ("Données publiées chargées le", jour),
-            "lignes_lues": ("Lignes lues", nombre),
-            "lignes_acceptees": ("Acceptées", nombre),
-            "lignes_rejetees": ("Rejetées", nombre),
-            "dernier_statut": ("Dernier run", texte),
-            "dernier_run": ("Lancé le", jour),
-            "dernier_message": ("Message", texte),
+            "source": ("Source", text),
+            "charge_le": ("Données publiées chargées le", day),
+            "lignes_lues": ("Lignes lues", number),
+            "lignes_acceptees": ("Acceptées", number),
+            "lignes_rejetees": ("Rejetées", number),
+            "dernier_statut": ("Dernier run", text),
+            "dernier_run": ("Lancé le", day),
+            "dernier_message": ("Message", text),
         },
     )
-    failed = etat[~etat["dernier_statut"].isin(["succès", "inchangé"])]
+    failed = status[~status["dernier_statut"].isin(["succès", "inchangé"])]
     if len(failed):
         st.warning(
             "Dernier run sans succès pour "
@@ -105,16 +107,16 @@ def _sources(etat: pd.DataFrame) -> None:
             + " : ces sources restent servies par leur dernier chargement réussi.",
             icon="⚠️",
         )
-    csv_button(etat, "sources.csv", "Télécharger l'état des sources (CSV)")
+    csv_button(status, "sources.csv", "Télécharger l'état des sources (CSV)")
 
 
-def _quarantine(rejets: pd.DataFrame) -> None:
+def _quarantine(rejects: pd.DataFrame) -> None:
     st.header("Quarantaine")
-    total = int(rejets["rejetees_total"].sum())
+    total = int(rejects["rejetees_total"].sum())
     st.markdown(
         (
-            f"{pluriel(total, 'ligne rejetée', 'lignes rejetées')} au total sur les "
-            f"{pluriel(rejets['runs'].sum(), 'chargement enregistré', 'chargements enregistrés')}."
+            f"{plural(total, 'ligne rejetée', 'lignes rejetées')} au total sur les "
+            f"{plural(rejects['runs'].sum(), 'chargement enregistré', 'chargements enregistrés')}."
             if total
             else "Aucune ligne rejetée sur les chargements enregistrés."
         )
@@ -124,29 +126,29 @@ def _quarantine(rejets: pd.DataFrame) -> None:
         "L'équipe du réseau les consulte avec `observatoire status` et `observatoire validate`."
     )
     table(
-        rejets,
+        rejects,
         {
-            "source": ("Source", texte),
-            "runs": ("Chargements", nombre),
-            "rejetees_dernier_run": ("Rejetées au dernier", nombre),
-            "rejetees_total": ("Rejetées en tout", nombre),
-            "echecs": ("Chargements en échec", nombre),
+            "source": ("Source", text),
+            "runs": ("Chargements", number),
+            "rejetees_dernier_run": ("Rejetées au dernier", number),
+            "rejetees_total": ("Rejetées en tout", number),
+            "echecs": ("Chargements en échec", number),
         },
     )
     with on_demand("Historique des chargements", key="historique") as shown:
         if not shown:
             return
-        history = data.executions()
+        history = data.runs()
         table(
             history,
             {
                 "debut": ("Début (heure de Paris)", lambda t: f"{t:%d/%m/%Y %H:%M}"),
-                "source": ("Source", texte),
-                "statut": ("Statut", texte),
-                "lignes_lues": ("Lues", nombre),
-                "lignes_acceptees": ("Acceptées", nombre),
-                "lignes_rejetees": ("Rejetées", nombre),
-                "message": ("Message", texte),
+                "source": ("Source", text),
+                "statut": ("Statut", text),
+                "lignes_lues": ("Lues", number),
+                "lignes_acceptees": ("Acceptées", number),
+                "lignes_rejetees": ("Rejetées", number),
+                "message": ("Message", text),
             },
         )
         csv_button(history, "executions.csv", "Télécharger l'historique (CSV)")
@@ -154,8 +156,8 @@ def _quarantine(rejets: pd.DataFrame) -> None:
 
 def _quality(sources: list[str]) -> None:
     st.header("Qualité des séries")
-    resume = data.qualite_resume()
-    if resume.empty:
+    summary = data.quality_summary()
+    if summary.empty:
         st.markdown("Aucune série signalée.")
         return
     st.markdown(
@@ -165,83 +167,83 @@ def _quality(sources: list[str]) -> None:
         "éolien mis en service double une production) : c'est une série à regarder de près."
     )
     table(
-        resume,
+        summary,
         {
-            "mesure": ("Mesure", lambda m: MESURES.get(m, m)),
-            "niveau": ("Niveau", lambda n: NIVEAU.get(n, n)),
-            "probleme": ("Problème", texte),
-            "signalements": ("Signalements", nombre),
-            "territoires": ("Territoires", nombre),
-            "premiere_annee": ("Première année", texte),
-            "derniere_annee": ("Dernière année", texte),
+            "mesure": ("Mesure", lambda m: MEASURES.get(m, m)),
+            "niveau": ("Niveau", lambda n: LEVEL_NAMES.get(n, n)),
+            "probleme": ("Problème", text),
+            "signalements": ("Signalements", number),
+            "territoires": ("Territoires", number),
+            "premiere_annee": ("Première année", text),
+            "derniere_annee": ("Dernière année", text),
         },
     )
-    par_annee = data.qualite_par_annee()
+    by_year = data.quality_by_year()
     figure = new_figure()
-    for i, (niveau, group) in enumerate(par_annee.groupby("niveau")):
+    for i, (level, group) in enumerate(by_year.groupby("niveau")):
         figure.add_bar(
             x=group["annee"],
             y=group["signalements"],
-            name=NIVEAUX.get(niveau, niveau),
+            name=LEVEL_CHOICES.get(level, level),
             marker_color=OKABE_ITO[i % len(OKABE_ITO)],
-            hovertemplate="%{x} : %{y} signalements<extra>" + niveau + "</extra>",
+            hovertemplate="%{x} : %{y} signalements<extra>" + level + "</extra>",
         )
     figure.update_layout(
         barmode="stack",
         xaxis={"dtick": 1},
-        yaxis=counts_axis(par_annee.groupby("annee")["signalements"].sum().max()),
+        yaxis=counts_axis(by_year.groupby("annee")["signalements"].sum().max()),
         hovermode="x unified",
     )
-    peak = par_annee.groupby("annee")["signalements"].sum().sort_values().index[-1]
+    peak = by_year.groupby("annee")["signalements"].sum().sort_values().index[-1]
     chart(
         figure,
-        par_annee,
+        by_year,
         title="Séries signalées par année",
         summary=(
-            f"{pluriel(resume['signalements'].sum(), 'signalement')} en tout ; le plus en {peak}."
+            f"{plural(summary['signalements'].sum(), 'signalement')} en tout ; le plus en {peak}."
         ),
         sources=sources,
-        period=f"{par_annee['annee'].min()}-{par_annee['annee'].max()}",
+        period=f"{by_year['annee'].min()}-{by_year['annee'].max()}",
         file_name="qualite_par_annee.csv",
-        colonnes={
-            "annee": ("Année", texte),
-            "niveau": ("Niveau", lambda n: NIVEAU.get(n, n)),
-            "signalements": ("Signalements", nombre),
+        columns={
+            "annee": ("Année", text),
+            "niveau": ("Niveau", lambda n: LEVEL_NAMES.get(n, n)),
+            "signalements": ("Signalements", number),
         },
         height=320,
     )
-    niveau = st.selectbox(
+    level = st.selectbox(
         "Niveau des séries détaillées",
-        list(NIVEAUX),
-        index=urlstate.index("niveau", list(NIVEAUX), "tous"),
-        format_func=NIVEAUX.get,
+        list(LEVEL_CHOICES),
+        index=urlstate.index("niveau", list(LEVEL_CHOICES), "tous"),
+        format_func=LEVEL_CHOICES.get,
     )
-    st.query_params["niveau"] = niveau
-    detail = data.qualite_detail(None if niveau == "tous" else niveau)
+    st.query_params["niveau"] = level
+    detail = data.quality_detail(None if level == "tous" else level)
     st.caption("Les plus fortes variations d'abord (rapport entre la valeur et la précédente).")
     listing(
         "Séries signalées",
         detail,
         {
-            "territoire": ("Territoire", texte),
-            "niveau": ("Niveau", lambda n: NIVEAU.get(n, n)),
-            "code": ("Code", texte),
-            "mesure": ("Mesure", lambda m: MESURES.get(m, m)),
-            "annee": ("Année", texte),
-            "probleme": ("Problème", texte),
-            "valeur_precedente": ("Valeur précédente (MWh)", nombre),
-            "valeur": ("Valeur (MWh)", nombre),
-            "rapport": ("Rapport", lambda v: nombre(v, 2)),
+            "territoire": ("Territoire", text),
+            "niveau": ("Niveau", lambda n: LEVEL_NAMES.get(n, n)),
+            "code": ("Code", text),
+            "mesure": ("Mesure", lambda m: MEASURES.get(m, m)),
+            "annee": ("Année", text),
+            "probleme": ("Problème", text),
+            "valeur_precedente": ("Valeur précédente (MWh)", number),
+            "valeur": ("Valeur (MWh)", number),
+            "rapport": ("Rapport", lambda v: number(v, 2)),
         },
-        f"qualite_series_{niveau}.csv",
+        f"qualite_series_{level}.csv",
         key="qualite_series",
     )
 
 
-def _size(octets: int) -> str:
-    if octets >= 100_000:
-        return f"{nombre(octets / 1e6, 1)} Mo"
-    return f"{nombre(octets / 1e3)} ko" if octets >= 1_000 else f"{octets} octets"
+def _size(size: int) -> str:
+    if size >= 100_000:
+        return f"{number(size / 1e6, 1)} Mo"
+    return f"{number(size / 1e3)} ko" if size >= 1_000 else f"{size} octets"
 
 
 def _summary(description: str) -> str:
@@ -294,7 +296,7 @@ def _downloads() -> None:
         "et en Parquet, décrites par un paquet de données Frictionless, "
         f"[datapackage.json]({descriptor}) : types et description de chaque colonne, clés, "
         "valeurs manquantes (case vide), licence et source de chaque jeu. Les tables de plus de "
-        f"{nombre(SPREADSHEET_ROWS)} lignes, trop longues pour un tableur, sont en CSV compressé "
+        f"{number(SPREADSHEET_ROWS)} lignes, trop longues pour un tableur, sont en CSV compressé "
         "(gzip). Ces adresses ne changent pas : elles donnent toujours la dernière publication. "
         f"Licence : {package['licenses'][0]['title']} ; citez l'éditeur de chaque source."
     )
@@ -303,7 +305,7 @@ def _downloads() -> None:
         if resource["format"] == "csv":  # its Parquet twin on the same line
             lines.append(
                 f"| `{name}` | {_summary(resource['description'])} | "
-                f"{nombre(rows.get(name))} | {_link(resource)} | "
+                f"{number(rows.get(name))} | {_link(resource)} | "
                 f"{_link(resources[f'{name}-parquet'])} |"
             )
     st.markdown("\n".join(lines))
@@ -320,9 +322,9 @@ def _downloads() -> None:
     table(
         fields,
         {
-            "name": ("Colonne", texte),
+            "name": ("Colonne", text),
             "type": ("Type", lambda t: TYPES.get(t, t)),
-            "description": ("Description", texte),
+            "description": ("Description", text),
         },
     )
     with on_demand(f"Lire « {name} » depuis pandas, R ou DuckDB", key="lire") as shown:
@@ -338,17 +340,17 @@ st.markdown(
     "jeu et la date."
 )
 try:
-    everything = [s.source for s in data.provenance().sources]
-except data.NotPublished:
+    all_sources = [s.source for s in db.provenance().sources]
+except NotPublished:
     st.error("Aucune donnée publiée pour l'instant : lancez « observatoire refresh ».")
     st.stop()
-demo_banner(everything)
-etat = data.sources_etat()
-_sources(etat)
-_quarantine(etat)
+demo_banner(all_sources)
+status = data.sources_status()
+_sources(status)
+_quarantine(status)
 _quality(["consommation", "production", "territoires"])
 _downloads()
 share("Les données de l'observatoire du réseau CLER")
 st.header("Méthode")
-st.markdown(METHODE)
-footer(everything)
+st.markdown(METHOD)
+footer(all_sources)

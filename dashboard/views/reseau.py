@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, urlstate
+from dashboard import db, urlstate
 from dashboard.components import (
     OBJECTIVE_NOTES,
     chart,
@@ -15,22 +15,25 @@ from dashboard.components import (
     objective_name,
     share,
 )
-from dashboard.formats import OKABE_ITO, en_region, jour, nombre, oui_non, pluriel, pourcent, texte
+from dashboard.db import NotPublished
+from dashboard.formats import OKABE_ITO, day, in_region, number, percent, plural, text, yes_no
+from dashboard.queries.common import regions
+from dashboard.queries.network import member_types, network
 from dashboard.sources import demo_banner, footer
 
-TOUS = "tous"
-TOUTES = "toutes"
-MEMBRES = ["membres", "territoires"]
-OBJECTIFS = ["membres", "contrats", "consommation", "production", "territoires"]
+ALL_KINDS = "tous"
+ALL_REGIONS = "toutes"
+MEMBER_SOURCES = ["membres", "territoires"]
+OBJECTIVE_SOURCES = ["membres", "contrats", "consommation", "production", "territoires"]
 ROW_HEIGHT = 28
 
 
-def _colours(types: list[str]) -> dict[str, str]:
+def _colours(kinds: list[str]) -> dict[str, str]:
     """One Okabe-Ito colour per kind of member, the same whatever the filter."""
-    return {kind: OKABE_ITO[i % len(OKABE_ITO)] for i, kind in enumerate(types)}
+    return {kind: OKABE_ITO[i % len(OKABE_ITO)] for i, kind in enumerate(kinds)}
 
 
-def _by_kind(frame: pd.DataFrame, colours: dict[str, str], perimetre: str, period: str) -> None:
+def _by_kind(frame: pd.DataFrame, colours: dict[str, str], scope: str, period: str) -> None:
     order = frame.sort_values("adherents")["sous_type"].tolist()
     figure = new_figure()
     for kind, group in frame.groupby("type"):
@@ -54,24 +57,24 @@ def _by_kind(frame: pd.DataFrame, colours: dict[str, str], perimetre: str, perio
         frame,
         title="Adhérents actifs par type",
         summary=(
-            f"{pluriel(frame['adherents'].sum(), 'adhérent actif', 'adhérents actifs')} "
-            f"{perimetre} ; le premier sous-type est « {top['sous_type']} » "
-            f"({nombre(top['adherents'])})."
+            f"{plural(frame['adherents'].sum(), 'adhérent actif', 'adhérents actifs')} "
+            f"{scope} ; le premier sous-type est « {top['sous_type']} » "
+            f"({number(top['adherents'])})."
         ),
-        sources=MEMBRES,
+        sources=MEMBER_SOURCES,
         period=period,
         file_name="adherents_par_type.csv",
-        colonnes={
-            "sous_type": ("Sous-type", texte),
-            "type": ("Type", texte),
-            "adherents": ("Adhérents actifs", nombre),
+        columns={
+            "sous_type": ("Sous-type", text),
+            "type": ("Type", text),
+            "adherents": ("Adhérents actifs", number),
         },
         height=max(260, ROW_HEIGHT * len(frame) + 80),
     )
 
 
 def _by_place(
-    frame: pd.DataFrame, colours: dict[str, str], region: str | None, perimetre: str, period: str
+    frame: pd.DataFrame, colours: dict[str, str], region: str | None, scope: str, period: str
 ) -> None:
     totals = frame.groupby("lieu", as_index=False)["adherents"].sum()
     figure = new_figure()
@@ -105,23 +108,23 @@ def _by_place(
         wide,
         title=f"Adhérents actifs par {level} du siège",
         summary=(
-            f"Adhérents actifs {perimetre}, par {level} de leur siège : "
-            f"{top['lieu']} en compte le plus ({nombre(top['adherents'])}) ; "
-            f"{pluriel((totals['adherents'] == 0).sum(), level)} sans adhérent."
+            f"Adhérents actifs {scope}, par {level} de leur siège : "
+            f"{top['lieu']} en compte le plus ({number(top['adherents'])}) ; "
+            f"{plural((totals['adherents'] == 0).sum(), level)} sans adhérent."
         ),
-        sources=MEMBRES,
+        sources=MEMBER_SOURCES,
         period=period,
         file_name=f"adherents_par_{level.replace('é', 'e')}.csv",
-        colonnes={
-            "lieu": (level.capitalize(), texte),
-            "adherents": ("Adhérents actifs", nombre),
-            **{kind: (kind.capitalize(), nombre) for kind in kinds},
+        columns={
+            "lieu": (level.capitalize(), text),
+            "adherents": ("Adhérents actifs", number),
+            **{kind: (kind.capitalize(), number) for kind in kinds},
         },
         height=max(300, ROW_HEIGHT * len(totals) + 80),
     )
 
 
-def _over_time(frame: pd.DataFrame, perimetre: str, period: str) -> None:
+def _over_time(frame: pd.DataFrame, scope: str, period: str) -> None:
     figure = new_figure()
     figure.add_scatter(
         x=frame["annee"],
@@ -159,27 +162,27 @@ def _over_time(frame: pd.DataFrame, perimetre: str, period: str) -> None:
         frame,
         title="Croissance du réseau",
         summary=(
-            f"Adhérents actifs {perimetre} : {nombre(first['actifs'])} fin {first['annee']}, "
-            f"{nombre(last['actifs'])} aujourd'hui ; année record : {best['annee']} "
-            f"({pluriel(best['adhesions'], 'adhésion')}). Adhésions et départs d'après les dates "
+            f"Adhérents actifs {scope} : {number(first['actifs'])} fin {first['annee']}, "
+            f"{number(last['actifs'])} aujourd'hui ; année record : {best['annee']} "
+            f"({plural(best['adhesions'], 'adhésion')}). Adhésions et départs d'après les dates "
             "du registre."
         ),
-        sources=MEMBRES,
+        sources=MEMBER_SOURCES,
         period=period,
         file_name="adherents_par_annee.csv",
-        colonnes={
-            "annee": ("Année", texte),
-            "adhesions": ("Adhésions", nombre),
-            "sorties": ("Départs", nombre),
-            "actifs": ("Actifs au 31 décembre (aujourd'hui pour l'année en cours)", nombre),
+        columns={
+            "annee": ("Année", text),
+            "adhesions": ("Adhésions", number),
+            "sorties": ("Départs", number),
+            "actifs": ("Actifs au 31 décembre (aujourd'hui pour l'année en cours)", number),
         },
     )
 
 
 def _objectives(series: pd.DataFrame) -> None:
     figure = new_figure()
-    for i, (libelle, group) in enumerate(series.groupby("libelle", sort=False)):
-        name = objective_name(libelle)
+    for i, (label, group) in enumerate(series.groupby("libelle", sort=False)):
+        name = objective_name(label)
         figure.add_scatter(
             x=group["annee"],
             y=group["valeur"],
@@ -212,20 +215,20 @@ def _objectives(series: pd.DataFrame) -> None:
         summary=" ".join(
             [
                 f"Valeur de chacun des {len(names)} objectifs (en pointillés, la cible : "
-                f"{', '.join(pourcent(t, 0) for t in targets)}). "
-                f"{pluriel(single, 'objectif')} issus des réponses au registre des adhérents "
+                f"{', '.join(percent(t, 0) for t in targets)}). "
+                f"{plural(single, 'objectif')} issus des réponses au registre des adhérents "
                 "n'ont qu'une mesure, l'année en cours.",
                 *notes,
             ]
         ),
-        sources=OBJECTIFS,
+        sources=OBJECTIVE_SOURCES,
         period=f"{series['annee'].min()}-{series['annee'].max()}",
         file_name="objectifs_valeurs.csv",
-        colonnes={
-            "libelle": ("Objectif", texte),
-            "annee": ("Année", texte),
-            "valeur": ("Valeur", pourcent),
-            "part_perimetre_avec_donnees": ("Part du périmètre avec données", pourcent),
+        columns={
+            "libelle": ("Objectif", text),
+            "annee": ("Année", text),
+            "valeur": ("Valeur", percent),
+            "part_perimetre_avec_donnees": ("Part du périmètre avec données", percent),
         },
         height=420,
     )
@@ -238,71 +241,71 @@ st.markdown(
     "adhérents. Les filtres s'appliquent aux adhérents ; l'adresse de la page les garde."
 )
 try:
-    types = data.types_membres()
-    regions = data.regions()
-except data.NotPublished:
+    kinds = member_types()
+    region_list = regions()
+except NotPublished:
     st.error("Aucune donnée publiée pour l'instant : lancez « observatoire refresh ».")
     st.stop()
-demo_banner(OBJECTIFS)
+demo_banner(OBJECTIVE_SOURCES)
 
-noms = dict(zip(regions["code_region"], regions["nom"], strict=True))
-type_options = [TOUS, *types]
-region_options = [TOUTES, *noms]
+names = dict(zip(region_list["code_region"], region_list["nom"], strict=True))
+type_options = [ALL_KINDS, *kinds]
+region_options = [ALL_REGIONS, *names]
 left, right = st.columns(2)
 with left:
     kind = st.selectbox(
         "Type d'adhérent",
         type_options,
-        index=urlstate.index("type", type_options, TOUS),
-        format_func=lambda t: "Tous les types" if t == TOUS else t,
+        index=urlstate.index("type", type_options, ALL_KINDS),
+        format_func=lambda t: "Tous les types" if t == ALL_KINDS else t,
     )
 with right:
     region = st.selectbox(
         "Région du siège",
         region_options,
-        index=urlstate.index("region", region_options, TOUTES),
-        format_func=lambda r: "Toutes les régions" if r == TOUTES else noms[r],
+        index=urlstate.index("region", region_options, ALL_REGIONS),
+        format_func=lambda r: "Toutes les régions" if r == ALL_REGIONS else names[r],
     )
 st.query_params.update(type=kind, region=region)
 share("Le réseau CLER : adhérents et objectifs")
-kind_filter = None if kind == TOUS else kind
-region_filter = None if region == TOUTES else region
+kind_filter = None if kind == ALL_KINDS else kind
+region_filter = None if region == ALL_REGIONS else region
 parts = [f"de type « {kind} »"] if kind_filter else []
-parts += [en_region(noms[region])] if region_filter else []
-perimetre = " ".join(parts) or "de tout le réseau"
-period = f"situation au {jour(data.provenance().publie_le)}"
+parts += [in_region(names[region])] if region_filter else []
+scope = " ".join(parts) or "de tout le réseau"
+period = f"situation au {day(db.provenance().published_at)}"
 
-vue = data.reseau(kind_filter, region_filter)
-members = vue.membres
+view = network(kind_filter, region_filter)
+members = view.members
 if members.empty:
-    st.info(f"Aucun adhérent actif {perimetre}.")
+    st.info(f"Aucun adhérent actif {scope}.")
 else:
     counts = st.columns(3)
-    counts[0].metric("Adhérents actifs", nombre(len(members)), border=True)
-    counts[1].metric("Membres du réseau TEPOS", nombre(members["reseau_tepos"].sum()), border=True)
+    counts[0].metric("Adhérents actifs", number(len(members)), border=True)
+    counts[1].metric("Membres du réseau TEPOS", number(members["reseau_tepos"].sum()), border=True)
     counts[2].metric(
-        "Territoires listés (EPCI ou communes)", nombre(members["territoires"].sum()), border=True
+        "Territoires listés (EPCI ou communes)", number(members["territoires"].sum()), border=True
     )
-    colours = _colours(types)
+    colours = _colours(kinds)
     left, right = st.columns(2)
     with left:
-        _by_kind(vue.par_sous_type, colours, perimetre, period)
+        _by_kind(view.by_subtype, colours, scope, period)
     with right:
-        _by_place(vue.par_lieu, colours, region_filter, perimetre, period)
-    _over_time(vue.par_annee, perimetre, period)
+        _by_place(view.by_place, colours, region_filter, scope, period)
+    _over_time(view.by_year, scope, period)
 
     listing(
         "Liste des adhérents actifs",
         members,
         {
-            "nom": ("Adhérent", texte),
-            "type": ("Type", texte),
-            "sous_type": ("Sous-type", texte),
-            "region": ("Région", texte),
-            "departement": ("Département", texte),
-            "date_adhesion": ("Adhésion", jour),
-            "reseau_tepos": ("Réseau TEPOS", oui_non),
-            "territoires": ("Territoires listés", nombre),
+            "nom": ("Adhérent", text),
+            "type": ("Type", text),
+            "sous_type": ("Sous-type", text),
+            "region": ("Région", text),
+            "departement": ("Département", text),
+            "date_adhesion": ("Adhésion", day),
+            "reseau_tepos": ("Réseau TEPOS", yes_no),
+            "territoires": ("Territoires listés", number),
         },
         "adherents.csv",
     )
@@ -313,5 +316,5 @@ st.markdown(
     "pour les contrats) : les filtres ci-dessus ne s'y appliquent pas, seules les parts "
     "nationales sont publiées. La page d'accueil dit où chacun en est de sa trajectoire."
 )
-_objectives(vue.objectifs)
-footer(OBJECTIFS)
+_objectives(view.objectives)
+footer(OBJECTIVE_SOURCES)

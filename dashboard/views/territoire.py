@@ -7,14 +7,19 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import data, urlstate
+from dashboard import urlstate
 from dashboard.components import chart, share, status_badge, table
-from dashboard.formats import OKABE_ITO, jour, nombre, oui_non, pourcent, texte
+from dashboard.db import NotPublished
+from dashboard.formats import OKABE_ITO, day, number, percent, text, yes_no
+from dashboard.queries.common import LEVELS, departements
+from dashboard.queries.objectives import objective
+from dashboard.queries.territory import Profile, profile, territories
 from dashboard.sources import demo_banner, footer
 
 SOURCES = ["consommation", "production", "installations", "contrats", "membres", "territoires"]
-CIBLE, ANNEE_CIBLE = 1.0, 2050  # TEPOS: 100 % renewable in 2050
-FILIERES = {
+# The objective whose trajectory (100 % renewable in 2050) the marts draw for every territory.
+TEPOS = "couverture_renouvelable"
+SECTORS = {
     "photovoltaique": "Photovoltaïque",
     "eolien": "Éolien",
     "hydraulique": "Hydraulique",
@@ -22,38 +27,39 @@ FILIERES = {
     "autres_filieres": "Autres renouvelables",
     "cogeneration": "Cogénération (non renouvelable)",
 }
-DEFAUT = ("region", "84")
+DEFAULT = ("region", "84")
 
 
 def _choose() -> tuple[str, str]:
     """The territory named in the URL, else the one chosen here; unknown codes are said."""
-    niveaux = list(data.NIVEAUX)
+    levels = list(LEVELS)
     left, middle, right = st.columns([1, 2, 3])
     with left:
-        niveau = st.selectbox(
+        level = st.selectbox(
             "Échelle",
-            niveaux,
-            index=urlstate.index("niveau", niveaux, DEFAUT[0]),
-            format_func=data.NIVEAUX.get,
+            levels,
+            index=urlstate.index("niveau", levels, DEFAULT[0]),
+            format_func=LEVELS.get,
         )
     parent = None
     wanted = st.query_params.get("code")
-    if niveau in ("epci", "commune"):
-        deps = data.departements()
-        noms = dict(zip(deps["code_departement"], deps["nom"], strict=True))
+    if level in ("epci", "commune"):
+        deps = departements()
+        dep_names = dict(zip(deps["code_departement"], deps["nom"], strict=True))
+        codes = list(dep_names)
         guess = wanted[:3] if wanted and wanted.startswith("97") else (wanted or "69")[:2]
         with middle:
             parent = st.selectbox(
                 "Département",
-                list(noms),
-                index=list(noms).index(guess) if guess in noms else list(noms).index("69"),
-                format_func=lambda c: f"{c} — {noms[c]}",
+                codes,
+                index=codes.index(guess) if guess in dep_names else codes.index("69"),
+                format_func=lambda c: f"{c} — {dep_names[c]}",
             )
-    choices = data.territoires(niveau, parent)
-    if niveau == "epci" and wanted and wanted not in set(choices["code"]):
-        choices = data.territoires(niveau, None)  # an EPCI listed under another département
+    choices = territories(level, parent)
+    if level == "epci" and wanted and wanted not in set(choices["code"]):
+        choices = territories(level, None)  # an EPCI listed under another département
     names = dict(zip(choices["code"], choices["nom"], strict=True))
-    fallback = DEFAUT[1] if niveau == DEFAUT[0] else next(iter(names))
+    fallback = DEFAULT[1] if level == DEFAULT[0] else next(iter(names))
     with right:
         code = st.selectbox(
             "Territoire",
@@ -61,48 +67,48 @@ def _choose() -> tuple[str, str]:
             index=urlstate.index("code", list(names), fallback),
             format_func=lambda c: f"{names[c]} ({c})",
         )
-    return niveau, code
+    return level, code
 
 
-def _energy(fiche: data.Fiche, niveau: str, code: str, nom: str, period: str) -> None:
-    conso, prod = fiche.consommation, fiche.production
+def _energy(facts: Profile, level: str, code: str, name: str, period: str) -> None:
+    consumption, prod = facts.consumption, facts.production
     left, right = st.columns(2)
     with left:
         figure = go.Figure()
-        for i, (filiere, group) in enumerate(conso.groupby("filiere")):
+        for i, (sector, group) in enumerate(consumption.groupby("filiere")):
             figure.add_bar(
                 x=group["annee"],
                 y=group["conso_mwh"] / 1000,
-                name=filiere.capitalize(),
+                name=sector.capitalize(),
                 marker_color=OKABE_ITO[i],
-                hovertemplate="%{x} : %{y:,.1f} GWh<extra>" + filiere + "</extra>",
+                hovertemplate="%{x} : %{y:,.1f} GWh<extra>" + sector + "</extra>",
             )
         figure.update_layout(barmode="stack", yaxis_title="GWh")
-        total = conso.groupby("annee")["conso_mwh"].sum()
+        total = consumption.groupby("annee")["conso_mwh"].sum()
         chart(
             figure,
-            conso,
+            consumption,
             title="Consommation d'électricité et de gaz",
             summary=(
-                f"{nom} : {nombre(total.iloc[-1] / 1000, 1)} GWh en {total.index[-1]}, "
-                f"{nombre(total.iloc[0] / 1000, 1)} GWh en {total.index[0]}."
+                f"{name} : {number(total.iloc[-1] / 1000, 1)} GWh en {total.index[-1]}, "
+                f"{number(total.iloc[0] / 1000, 1)} GWh en {total.index[0]}."
                 if len(total)
-                else f"{nom} : aucune donnée de consommation."
+                else f"{name} : aucune donnée de consommation."
             ),
             sources=["consommation"],
             period=period,
-            file_name=f"consommation_{niveau}_{code}.csv",
-            colonnes={
-                "annee": ("Année", texte),
-                "filiere": ("Énergie", texte),
-                "conso_mwh": ("Consommation (MWh)", nombre),
-                "part_population_couverte": ("Part de la population avec données", pourcent),
+            file_name=f"consommation_{level}_{code}.csv",
+            columns={
+                "annee": ("Année", text),
+                "filiere": ("Énergie", text),
+                "conso_mwh": ("Consommation (MWh)", number),
+                "part_population_couverte": ("Part de la population avec données", percent),
             },
         )
     with right:
         figure = go.Figure()
-        for i, (filiere, label) in enumerate(FILIERES.items()):
-            group = prod[prod["filiere"] == filiere]
+        for i, (sector, label) in enumerate(SECTORS.items()):
+            group = prod[prod["filiere"] == sector]
             if len(group):
                 figure.add_bar(
                     x=group["annee"],
@@ -118,24 +124,26 @@ def _energy(fiche: data.Fiche, niveau: str, code: str, nom: str, period: str) ->
             prod,
             title="Production d'électricité par filière",
             summary=(
-                f"{nom} : {nombre(total.iloc[-1] / 1000, 1)} GWh produits en {total.index[-1]}."
+                f"{name} : {number(total.iloc[-1] / 1000, 1)} GWh produits en {total.index[-1]}."
                 if len(total)
-                else f"{nom} : aucune donnée de production."
+                else f"{name} : aucune donnée de production."
             ),
             sources=["production", "installations"],
             period=period,
-            file_name=f"production_{niveau}_{code}.csv",
-            colonnes={
-                "annee": ("Année", texte),
-                "filiere": ("Filière", lambda f: FILIERES.get(f, f)),
-                "energie_mwh": ("Production (MWh)", nombre),
-                "puissance_kw": ("Puissance en service (kW)", nombre),
+            file_name=f"production_{level}_{code}.csv",
+            columns={
+                "annee": ("Année", text),
+                "filiere": ("Filière", lambda f: SECTORS.get(f, f)),
+                "energie_mwh": ("Production (MWh)", number),
+                "puissance_kw": ("Puissance en service (kW)", number),
             },
         )
 
 
-def _coverage(niveau: str, code: str, nom: str, series: pd.DataFrame, period: str) -> None:
-    """Measured coverage against the TEPOS trajectory the published file computes."""
+def _coverage(level: str, code: str, name: str, series: pd.DataFrame, period: str) -> None:
+    """Measured coverage against the TEPOS trajectory the marts computed."""
+    tepos = objective(TEPOS)
+    target, target_year = float(tepos["cible"]), int(tepos["annee_cible"])
     known = series.dropna(subset=["taux_couverture"])
     year = int(known["annee"].iloc[-1]) if len(known) else None
     status = known["statut"].iloc[-1] if len(known) else "sans données"
@@ -151,10 +159,10 @@ def _coverage(niveau: str, code: str, nom: str, series: pd.DataFrame, period: st
     )
     if len(line):
         figure.add_scatter(
-            x=[*line["annee"], ANNEE_CIBLE],
-            y=[*line["trajectoire"], CIBLE],
+            x=[*line["annee"], target_year],
+            y=[*line["trajectoire"], target],
             mode="lines",
-            name=f"Trajectoire vers 100 % en {ANNEE_CIBLE}",
+            name=f"Trajectoire vers {number(100 * target)} % en {target_year}",
             line={"color": OKABE_ITO[5], "dash": "dash"},
             hovertemplate="%{x} : %{y:.1%}<extra>trajectoire</extra>",
         )
@@ -166,27 +174,27 @@ def _coverage(niveau: str, code: str, nom: str, series: pd.DataFrame, period: st
         series,
         title="Couverture renouvelable et trajectoire TEPOS",
         summary=(
-            f"{nom} couvre {pourcent(known['taux_couverture'].iloc[-1])} de sa consommation par "
+            f"{name} couvre {percent(known['taux_couverture'].iloc[-1])} de sa consommation par "
             f"sa production renouvelable en {year} ({status}) ; la trajectoire va de la première "
-            f"année mesurée à 100 % en {ANNEE_CIBLE}."
+            f"année mesurée à {number(100 * target)} % en {target_year}."
             if len(known)
-            else f"{nom} : couverture non mesurable (production ou consommation manquante)."
+            else f"{name} : couverture non mesurable (production ou consommation manquante)."
         ),
         sources=["production", "consommation"],
         period=period,
-        file_name=f"couverture_{niveau}_{code}.csv",
-        colonnes={
-            "annee": ("Année", texte),
-            "taux_couverture": ("Couverture mesurée", pourcent),
-            "trajectoire": ("Trajectoire", pourcent),
-            "statut": ("Par rapport à la trajectoire", texte),
-            "production_enr_mwh": ("Production renouvelable (MWh)", nombre),
-            "consommation_mwh": ("Consommation (MWh)", nombre),
+        file_name=f"couverture_{level}_{code}.csv",
+        columns={
+            "annee": ("Année", text),
+            "taux_couverture": ("Couverture mesurée", percent),
+            "trajectoire": ("Trajectoire", percent),
+            "statut": ("Par rapport à la trajectoire", text),
+            "production_enr_mwh": ("Production renouvelable (MWh)", number),
+            "consommation_mwh": ("Consommation (MWh)", number),
         },
     )
 
 
-def _peers(niveau: str, code: str, nom: str, peers: pd.DataFrame) -> None:
+def _peers(level: str, code: str, name: str, peers: pd.DataFrame) -> None:
     if len(peers) < 2:
         st.info("Pas de territoire comparable (même échelle, population de la moitié au double).")
         return
@@ -207,80 +215,80 @@ def _peers(niveau: str, code: str, nom: str, peers: pd.DataFrame) -> None:
         peers,
         title="Parmi les territoires comparables",
         summary=(
-            f"{nom} est {rank}e sur {len(peers)} territoires de même échelle dont la population "
+            f"{name} est {rank}e sur {len(peers)} territoires de même échelle dont la population "
             f"va de la moitié au double de la sienne, par sa couverture renouvelable en {year}."
         ),
         sources=["production", "consommation", "territoires"],
         period=str(year),
-        file_name=f"comparables_{niveau}_{code}_{year}.csv",
-        colonnes={
-            "nom": ("Territoire", texte),
-            "population": ("Population", nombre),
-            "taux_couverture": ("Couverture renouvelable", pourcent),
+        file_name=f"comparables_{level}_{code}_{year}.csv",
+        columns={
+            "nom": ("Territoire", text),
+            "population": ("Population", number),
+            "taux_couverture": ("Couverture renouvelable", percent),
         },
     )
 
 
 st.title("Territoire")
 try:
-    niveau, code = _choose()
-except data.NotPublished:
+    level, code = _choose()
+except NotPublished:
     st.error("Aucune donnée publiée pour l'instant : lancez « observatoire refresh ».")
     st.stop()
-st.query_params.from_dict({"niveau": niveau, "code": code})
-fiche = data.fiche(niveau, code, CIBLE, ANNEE_CIBLE)
-info = fiche.territoire
-nom = info["nom"]
-share(f"{nom} : énergie, contrats et adhérents")
+st.query_params.from_dict({"niveau": level, "code": code})
+facts = profile(level, code)
+info = facts.territory
+name = info["nom"]
+share(f"{name} : énergie, contrats et adhérents")
 demo_banner(SOURCES)
 
-st.header(f"{nom}")
+st.header(f"{name}")
 st.markdown(
-    f"{data.NIVEAUX[niveau]} · {nombre(info['population'])} habitants · "
-    f"{nombre(info['nb_communes'])} commune(s)"
-    + "".join(f" · {data.NIVEAUX[p['niveau']]} : {p['nom']}" for p in info["parents"])
+    f"{LEVELS[level]} · {number(info['population'])} habitants · "
+    f"{number(info['nb_communes'])} commune(s)"
+    + "".join(f" · {LEVELS[p['niveau']]} : {p['nom']}" for p in info["parents"])
 )
-series = fiche.serie
+series = facts.series
 period = (
     f"{int(series['annee'].min())}-{int(series['annee'].max())}" if len(series) else "aucune année"
 )
-_energy(fiche, niveau, code, nom, period)
-_coverage(niveau, code, nom, series, period)
+_energy(facts, level, code, name, period)
+_coverage(level, code, name, series, period)
 if len(series.dropna(subset=["taux_couverture"])):
-    _peers(niveau, code, nom, fiche.comparables)
+    _peers(level, code, name, facts.peers)
 
 left, right = st.columns(2)
 with left:
     st.markdown("#### Contrats de transition écologique")
-    contrats = fiche.contrats
-    if contrats.empty:
+    contracts = facts.contracts
+    if contracts.empty:
         st.info("Aucun contrat connu sur ce territoire.")
     else:
         table(
-            contrats,
+            contracts,
             {
-                "nom": ("Contrat", texte),
-                "type": ("Type", texte),
-                "vague": ("Vague", texte),
-                "date_signature": ("Signé le", jour),
-                "epci": ("EPCI du territoire", nombre),
+                "nom": ("Contrat", text),
+                "type": ("Type", text),
+                "vague": ("Vague", text),
+                "date_signature": ("Signé le", day),
+                "epci": ("EPCI du territoire", number),
             },
         )
 with right:
     st.markdown("#### Adhérents du réseau présents")
-    membres = fiche.membres
-    if membres.empty:
+    members = facts.members
+    if members.empty:
         st.info("Aucun adhérent actif sur ce territoire.")
     else:
         table(
-            membres,
+            members,
             {
-                "nom": ("Adhérent", texte),
-                "type": ("Type", texte),
-                "sous_type": ("Sous-type", texte),
-                "date_adhesion": ("Adhésion", jour),
-                "reseau_tepos": ("Réseau TEPOS", oui_non),
-                "siege_ici": ("Siège sur le territoire", oui_non),
+                "nom": ("Adhérent", text),
+                "type": ("Type", text),
+                "sous_type": ("Sous-type", text),
+                "date_adhesion": ("Adhésion", day),
+                "reseau_tepos": ("Réseau TEPOS", yes_no),
+                "siege_ici": ("Siège sur le territoire", yes_no),
             },
         )
 footer(SOURCES)

@@ -1,0 +1,160 @@
+"""Territoire: the territories to choose from, and everything the page shows of one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dashboard import db
+from dashboard.db import Statement
+
+
+def territories(level: str, parent: str | None) -> pd.DataFrame:
+    """Territories of ``level`` to choose from; communes and EPCI within a département."""
+    return db.query(
+        """select n.code, n.nom
+            from population_territoires as n
+            where n.niveau = $1
+              and ($2::varchar is null or n.code in (
+                  select code from territoires_parents
+                  where niveau = $1 and niveau_parent = 'departement' and code_parent = $2))
+            order by n.nom, n.code""",
+        level,
+        parent,
+    )
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the Territoire page shows of one territory (see :func:`profile`)."""
+
+    territory: dict | None  # nom, population, nb_communes, parents; None when unknown
+    series: pd.DataFrame
+    consumption: pd.DataFrame
+    production: pd.DataFrame
+    peers: pd.DataFrame
+    contracts: pd.DataFrame
+    members: pd.DataFrame
+
+
+def profile(level: str, code: str) -> Profile:
+    """Everything the Territoire page reads about one territory, its seven queries run at once
+    on separate cursors: they wait on each other's reads less than one after the other (on two
+    cores, 50 -> 31 ms for an EPCI, cold)."""
+    info, *frames = db.queries(
+        _territory(level, code),
+        _coverage(level, code),
+        _consumption_by_energy(level, code),
+        _production_by_sector(level, code),
+        _peers(level, code),
+        _contracts(level, code),
+        _members(level, code),
+    )
+    return Profile(None if info.empty else info.iloc[0].to_dict(), *frames)
+
+
+def _territory(level: str, code: str) -> Statement:
+    """Name, population, communes and the territories of other levels that hold some of its
+    communes (``parents``: niveau and nom, larger levels first)."""
+    return (
+        """select nom, population, nb_communes,
+                  coalesce((select list({'niveau': niveau_parent, 'nom': nom_parent}
+                                        order by list_position(['region', 'departement', 'epci'],
+                                                               niveau_parent),
+                                                 communes desc)
+                            from territoires_parents
+                            where niveau = $1 and code = $2), []) as parents
+            from population_territoires
+            where niveau = $1 and code = $2""",
+        (level, code),
+    )
+
+
+def _coverage(level: str, code: str) -> Statement:
+    """A territory's coverage by year, its TEPOS trajectory and its status against it, as the
+    marts computed them (``couverture_trajectoire``)."""
+    return (
+        """select v.annee, v.production_enr_mwh, v.consommation_mwh, v.taux_couverture,
+                  v.part_population_production, v.part_population_consommation,
+                  t.trajectoire, t.statut
+           from couverture as v
+           join couverture_trajectoire as t using (niveau, code, annee)
+           where v.niveau = $1 and v.code = $2
+           order by v.annee""",
+        (level, code),
+    )
+
+
+def _production_by_sector(level: str, code: str) -> Statement:
+    """A territory's production series; a commune's are the rows of ``production``."""
+    return (
+        """select annee, filiere, energie_mwh, puissance_kw
+           from production_territoires
+           where niveau = $1 and code = $2
+           union all
+           select annee, filiere, energie_mwh, puissance_kw
+           from production
+           where $1 = 'commune' and code_commune = $2
+           order by annee, filiere""",
+        (level, code),
+    )
+
+
+def _consumption_by_energy(level: str, code: str) -> Statement:
+    return (
+        """select annee, filiere, conso_mwh, part_population_couverte
+           from consommation_territoires
+           where niveau = $1 and code = $2
+           order by annee, filiere""",
+        (level, code),
+    )
+
+
+def _peers(level: str, code: str) -> Statement:
+    """Territories of the same level with between half and twice its population, and their
+    renewable coverage in its last year measured (``annee``); the territory itself is among
+    them (``lui_meme``). None when its coverage was never measured."""
+    return (
+        """with moi as (
+                select t.population, max(v.annee) as annee
+                from population_territoires as t
+                join couverture as v using (niveau, code)
+                where t.niveau = $1 and t.code = $2 and v.taux_couverture is not null
+                group by all
+            )
+            select p.code, p.nom, p.population, v.annee, v.taux_couverture,
+                   p.code = $2 as lui_meme
+            from population_territoires as p
+            join couverture as v using (niveau, code)
+            join moi on v.annee = moi.annee
+            where p.niveau = $1 and v.niveau = $1
+              and p.population between moi.population / 2 and moi.population * 2
+              and v.taux_couverture is not null
+            order by v.taux_couverture desc""",
+        (level, code),
+    )
+
+
+def _contracts(level: str, code: str) -> Statement:
+    """Contracts whose perimeter holds an EPCI with communes in the territory."""
+    return (
+        """select k.type, k.nom, k.vague, k.date_signature, t.epci
+           from territoires_contrats as t
+           join contrats as k using (id_contrat)
+           where t.niveau = $1 and t.code = $2
+           order by k.date_signature nulls last, k.nom""",
+        (level, code),
+    )
+
+
+def _members(level: str, code: str) -> Statement:
+    """Active members seated in the territory or covering some of its communes."""
+    return (
+        """select m.nom, m.type, m.sous_type, m.date_adhesion, m.reseau_tepos, t.siege_ici
+           from territoires_membres as t
+           join membres as m using (id_membre)
+           where t.niveau = $1 and t.code = $2 and m.actif
+           order by m.nom""",
+        (level, code),
+    )
