@@ -21,8 +21,21 @@ from prefect.testing.utilities import prefect_test_harness  # noqa: E402
 
 from warehouse.paths import Home  # noqa: E402
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-REAL = SHARED / "data" / "real"
+REPO = Path(__file__).resolve().parents[1]
+# Real publisher files, kept outside the repository (licences); another folder, or one that does
+# not exist to see what is skipped without them: OBSERVATOIRE_REAL_DATA (relative to the repo).
+REAL = (REPO / os.environ.get("OBSERVATOIRE_REAL_DATA", "../shared/data/real")).resolve()
+
+
+def real_file(name: str) -> Path:
+    """The real publisher file ``name``; the calling test or fixture is skipped without it.
+    Call it at run time only (in a test or fixture), never at import: collection must not fail."""
+    path = REAL / name
+    if not REAL.is_dir():
+        pytest.skip(f"../shared/data/real absent: {name} is a real publisher file ({REAL})")
+    if not path.is_file():
+        pytest.skip(f"{name} absent from {REAL}")
+    return path
 
 
 @pytest.fixture(scope="session")

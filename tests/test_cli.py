@@ -27,7 +27,7 @@ def test_failed_source_exits_non_zero_with_one_paragraph(published_copy, prefect
     assert result.exit_code == 1
     message = result.output.strip().splitlines()[-1]
     assert message.startswith("Rafraîchissement partiel — source « territoires », étape télécha")
-    assert "/nulle/part/communes.csv.lzma" in message
+    assert "/nulle/part : fichier illisible" in message
     assert "ses données précédentes restent publiées" in message
     status = runner.invoke(app, ["status"])
     assert "dernier run" in status.output and "échec" in status.output

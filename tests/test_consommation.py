@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 from dataclasses import replace
 
@@ -14,18 +15,23 @@ from flows.demo import consommation as demo
 from flows.pipeline import fetch
 from flows.sources import SOURCES, consommation
 from schemas.check import ContractError
-from tests.conftest import REAL, load_into_copy
+from tests.conftest import REAL, load_into_copy, real_file
 from tests.http_fixture import Script, serve
 from warehouse import marts
 
 LYON = REAL / "ore_conso_elec_gaz_commune_metropole_lyon.csv"
-HEADER = LYON.read_text(encoding="utf-8-sig").splitlines()[0]
+
+
+@functools.cache
+def _header() -> str:
+    return real_file(LYON.name).read_text(encoding="utf-8-sig").splitlines()[0]
 
 
 @pytest.fixture(scope="module")
 def lyon(published, tmp_path_factory):
     """The published warehouse with the real Lyon export loaded; coverage and series checks
     follow consumption, so production's marts are rebuilt too."""
+    real_file(LYON.name)
     root = tmp_path_factory.mktemp("lyon")
     report, _, con = load_into_copy(published, root, "consommation", LYON, "lyon")
     yield report, con
@@ -63,7 +69,7 @@ def test_lyon_arrondissements_and_merged_communes_map_to_todays_communes(lyon):
 
 
 def _ore(rows: list[str]) -> bytes:
-    return ("\ufeff" + HEADER + "\n" + "\n".join(rows) + "\n").encode("utf-8")
+    return ("\ufeff" + _header() + "\n" + "\n".join(rows) + "\n").encode("utf-8")
 
 
 def _row(commune: str, conso: str, sites: str = "3") -> str:
@@ -86,7 +92,7 @@ def _row(commune: str, conso: str, sites: str = "3") -> str:
         sites,
         conso,
     ]
-    return ";".join(cells + [""] * (HEADER.count(";") + 1 - len(cells)))
+    return ";".join(cells + [""] * (_header().count(";") + 1 - len(cells)))
 
 
 def test_bad_rows_are_quarantined_and_secret_cells_kept_unknown():

@@ -15,7 +15,7 @@ from flows import remote, topojson
 from flows.connector import RawFile
 from flows.sources import contrats
 from observatoire.cli import app
-from tests.conftest import REAL, load_into_copy
+from tests.conftest import REAL, load_into_copy, real_file
 
 CTE_TOPOJSON = REAL / "anct_cte_perimetres_2019.topojson"
 CTE_LIST = REAL / "anct_cte_liste_2019.csv"
@@ -43,6 +43,8 @@ def test_topojson_arcs_are_decoded_with_transform_and_reversal():
 
 
 def test_real_cte_list_and_perimeters_agree():
+    real_file(CTE_LIST.name)
+    real_file(CTE_TOPOJSON.name)
     with CTE_LIST.open(encoding="utf-8") as handle:
         listed = {row["id"]: row["lib"] for row in csv.DictReader(handle)}
     drawn = {p["id"]: p["lib"] for p, _ in topojson.features(CTE_TOPOJSON.read_bytes())}
@@ -52,6 +54,7 @@ def test_real_cte_list_and_perimeters_agree():
 @pytest.fixture(scope="module")
 def real_cte(published, tmp_path_factory):
     """The published warehouse with the real 2019 CTE file loaded and its marts built."""
+    real_file(CTE_TOPOJSON.name)
     root = tmp_path_factory.mktemp("cte")
     report, landed, con = load_into_copy(published, root, "contrats", CTE_TOPOJSON, "cte-2019")
     assert landed[0].sha256 == hashlib.sha256(CTE_TOPOJSON.read_bytes()).hexdigest()
@@ -127,6 +130,7 @@ def test_broken_topojson_is_unreadable(tmp_path):
     path.write_text('{"type": "FeatureCollection", "features": []}')
     result = CliRunner().invoke(app, ["validate", "contrats", str(path)])
     assert result.exit_code == 2 and "TopoJSON illisible" in result.output
+    real_file(CTE_TOPOJSON.name)
     assert (
         contrats.read([RawFile("x", "x", CTE_TOPOJSON.read_bytes())], None)[
             "contrats_cte"

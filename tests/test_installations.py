@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import functools
+
 import duckdb
 import pytest
 
 from flows.commune_names import CommuneNames
 from flows.connector import RawFile
 from flows.sources import installations
-from tests.conftest import REAL, load_into_copy
+from tests.conftest import REAL, load_into_copy, real_file
 
 RHONE = REAL / "odre_registre_installations_rhone.csv"
-HEADER = RHONE.read_text(encoding="utf-8-sig").splitlines()[0]
+
+
+@functools.cache
+def _header() -> str:
+    return real_file(RHONE.name).read_text(encoding="utf-8-sig").splitlines()[0]
 
 
 @pytest.fixture(scope="module")
 def rhone(published, tmp_path_factory):
+    real_file(RHONE.name)
     root = tmp_path_factory.mktemp("rhone")
     report, _, con = load_into_copy(published, root, "installations", RHONE, "rhone")
     yield report, con
@@ -96,7 +103,7 @@ def test_capacity_in_service_matches_the_file(rhone):
 
 def _row(**values: str) -> str:
     """A registry line: the given cells (by header name), the others empty."""
-    return ";".join(values.get(column, "") for column in HEADER.split(";"))
+    return ";".join(values.get(column, "") for column in _header().split(";"))
 
 
 def test_bad_rows_are_quarantined_at_their_cell():
@@ -108,7 +115,7 @@ def test_bad_rows_are_quarantined_at_their_cell():
         _row(**good, commune="Anse", puisMaxInstallee="-3"),
         _row(**good, commune="Nulle-Part", puisMaxInstallee="9"),
     ]
-    data = ("\n".join([HEADER, *rows]) + "\n").encode("cp1252")
+    data = ("\n".join([_header(), *rows]) + "\n").encode("cp1252")
     (checked,) = installations.read([RawFile("r.csv", "r.csv", data)], None)["installations"]
     found = {(p["ligne"], p["colonne"], p["regle"][:5]) for p in checked.problems.to_dicts()}
     assert found == {

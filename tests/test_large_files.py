@@ -58,9 +58,9 @@ def test_a_local_file_is_landed_from_disk_as_its_bytes_would_be(tmp_path):
     path = tmp_path / "export.csv"
     path.write_bytes((HEADER + ROWS * 1000).encode())
     raw = remote.read(str(path))
-    assert raw.content is None and raw.source == path.resolve()
+    assert raw.content is None and raw.readable == path.resolve()
     assert raw.data == path.read_bytes()
-    from_disk = land(tmp_path / "a", "consommation", raw.name, raw.origin, raw.source)
+    from_disk = land(tmp_path / "a", "consommation", raw.name, raw.origin, raw.readable)
     from_bytes = land(tmp_path / "b", "consommation", raw.name, raw.origin, raw.data)
     assert (from_disk.sha256, from_disk.size) == (from_bytes.sha256, from_bytes.size)
     assert from_disk.path.read_bytes() == path.read_bytes()

@@ -9,13 +9,14 @@ from flows.connector import RawFile
 from flows.demo import production as demo
 from flows.sources import production
 from schemas.check import ContractError
-from tests.conftest import REAL, load_into_copy
+from tests.conftest import REAL, load_into_copy, real_file
 
 LYON = REAL / "enedis_prod_elec_filiere_commune_metropole_lyon.csv"
 
 
 @pytest.fixture(scope="module")
 def lyon(published, tmp_path_factory):
+    real_file(LYON.name)
     root = tmp_path_factory.mktemp("lyon-prod")
     report, _, con = load_into_copy(published, root, "production", LYON, "lyon")
     yield report, con
@@ -72,7 +73,7 @@ def test_a_file_without_filiere_columns_is_refused():
 
 
 def test_bad_values_are_quarantined_at_their_cell():
-    header = LYON.read_text(encoding="utf-8-sig").splitlines()[0]
+    header = real_file(LYON.name).read_text(encoding="utf-8-sig").splitlines()[0]
     rows = [
         "2020;Bron;69029;HTA;1;12,5;0;0;0;0;0;0;0;0;1",
         "2020;Bron;69029;HTA;-1;12,5;0;0;0;0;0;0;0;0;2",

@@ -6,7 +6,7 @@ import pytest
 
 from flows.connector import RawFile
 from flows.sources import production
-from tests.conftest import REAL, load_into_copy
+from tests.conftest import REAL, load_into_copy, real_file
 
 TEO = REAL / "teo_pdl_prod_elec_enr_enedis_com_epci_2011_2019.csv"
 HEADER = (
@@ -31,6 +31,7 @@ def _without_registry(con) -> None:
 
 @pytest.fixture(scope="module")
 def teo(published, tmp_path_factory):
+    real_file(TEO.name)
     root = tmp_path_factory.mktemp("teo-prod")
     report, _, con = load_into_copy(
         published, root, "production", TEO, "teo", before=_without_registry
@@ -209,7 +210,7 @@ def test_bad_values_are_quarantined_at_their_cell():
 
 
 def test_enedis_and_teo_files_load_together_into_the_same_tables():
-    enedis = (REAL / "enedis_prod_elec_filiere_commune_metropole_lyon.csv").read_bytes()
+    enedis = real_file("enedis_prod_elec_filiere_commune_metropole_lyon.csv").read_bytes()
     teo = _teo(
         "Communes,85001,Eolien,2019,Puissance.totale.en.kW,12.0,True,total EPCI reventilé",
         "Régions,52,Eolien,2019,Puissance.totale.en.kW,12.0,False,donnée brute",

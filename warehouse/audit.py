@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from warehouse.internal import one, scalar
+from warehouse.internal import scalar
 from warehouse.landing import LandedFile
 from warehouse.status import Status
 
@@ -127,13 +127,12 @@ def served(con: duckdb.DuckDBPyConnection, source: str) -> tuple[str, datetime] 
 
     A load that reached staging but not the public file (a later step failed) is not served.
     """
-    return one(
-        con,
+    return con.execute(
         "select e.sha256, e.fin from audit.staging as s "
         "join audit.executions as e using (id_execution, source) "
         "where s.source = ? and e.statut = ?",
         [source, Status.PUBLISHED],
-    )
+    ).fetchone()
 
 
 def last_published(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.internal import one, scalar
+
 CURRENT = "cartes"
 BUILDING = ".cartes-construction-"
 
@@ -53,10 +55,11 @@ def write(con: duckdb.DuckDBPyConnection, root: Path) -> Path | None:
     """Write the outlines of the public file open in ``con`` into a new version under ``root``
     and make it current; keep the version it replaces, remove older ones. None when the file
     has no geometries."""
-    present = con.execute(
+    present = scalar(
+        con,
         "select count(*) from duckdb_tables() "
-        "where database_name = current_database() and table_name in ('geometries', 'communes')"
-    ).fetchone()[0]
+        "where database_name = current_database() and table_name in ('geometries', 'communes')",
+    )
     if present < 2:
         return None
     root.mkdir(parents=True, exist_ok=True)
@@ -83,9 +86,9 @@ def write(con: duckdb.DuckDBPyConnection, root: Path) -> Path | None:
             file.write('{"type":"FeatureCollection","features":[')
             file.write(",".join(features))
             file.write("]}")
-    (published,) = con.execute(
-        "select strftime(timezone('UTC', publie_le), '%Y-%m-%dT%H%M%SZ') from publication"
-    ).fetchone()
+    (published,) = one(
+        con, "select strftime(timezone('UTC', publie_le), '%Y-%m-%dT%H%M%SZ') from publication"
+    )
     version = root / f"{CURRENT}-{published}-{build.name[-8:]}"
     build.rename(version)
     swap = root / f"{BUILDING}{uuid.uuid4().hex}"
