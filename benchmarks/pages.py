@@ -1,12 +1,13 @@
 """Server-side data time of each dashboard page with Streamlit's cache cold: p50 and p95.
 
-Copies ``$OBSERVATOIRE_HOME/public.duckdb`` (run ``observatoire refresh`` first), then loads
-each page under AppTest many times, clearing Streamlit's caches before every load, and sums the
-time spent in ``dashboard.data.query``, ``queries`` and ``provenance`` (every read goes through
-them): wall time, and the process's CPU time, which other processes on a shared machine do not
-inflate. Attaching the file, once per
-publish and process, is left out. Prints a table and writes ``benchmarks/results/pages.json``
-with the load average. Target: 100 ms (wall) at p95 for every page.
+Copies ``$OBSERVATOIRE_HOME/public.duckdb`` (run ``observatoire refresh`` first) and links the
+files the publish wrote beside it (the map outlines), then loads each page under AppTest many
+times, clearing Streamlit's caches before every load, and sums the time spent in
+``dashboard.db.query``, ``queries`` and ``provenance`` (every read goes through them): wall time,
+and the process's CPU time, which other processes on a shared machine do not inflate. Attaching
+the file, once per publish and process, is left out. Prints a table and writes
+``benchmarks/results/pages.json`` with the load average. Target: 100 ms (wall) at p95 for every
+page.
 """
 
 from __future__ import annotations
@@ -41,15 +42,22 @@ PAGES = {
 }
 
 
-def _measure(at, data, page: str, params: dict) -> tuple[float, float]:
+def _home(public: Path, folder: str) -> None:
+    """A home in ``folder`` with a copy of ``public`` and the files published beside it."""
+    shutil.copy2(public, Path(folder) / "public.duckdb")
+    if (public.parent / "static").is_dir():
+        (Path(folder) / "static").symlink_to(public.parent / "static", target_is_directory=True)
+
+
+def _measure(at, db, page: str, params: dict) -> tuple[float, float]:
     """Wall and CPU milliseconds spent reading data while ``page`` loads, caches cold."""
     import streamlit as st
 
     st.cache_data.clear()
     st.cache_resource.clear()  # the provenance every page cites is read once per publication
     wall = cpu = 0.0
-    # every read goes through one of these doors of dashboard/data.py
-    doors = {name: getattr(data, name) for name in ("query", "queries", "provenance")}
+    # every read goes through one of these doors of dashboard/db.py
+    doors = {name: getattr(db, name) for name in ("query", "queries", "provenance")}
 
     def timed(door):
         def run(*args, **kwargs):
@@ -64,14 +72,14 @@ def _measure(at, data, page: str, params: dict) -> tuple[float, float]:
         return run
 
     for name, door in doors.items():
-        setattr(data, name, timed(door))
+        setattr(db, name, timed(door))
     try:
         at.query_params.clear()
         at.query_params.update(params)
         at.switch_page(f"views/{page}.py").run()
     finally:
         for name, door in doors.items():
-            setattr(data, name, door)
+            setattr(db, name, door)
     assert not at.exception, at.exception
     return wall * 1000, cpu * 1000
 
@@ -89,17 +97,17 @@ def measure(public: Path, loads: int = LOADS) -> dict[str, dict]:
     logging.disable(logging.WARNING)
     from streamlit.testing.v1 import AppTest
 
-    from dashboard import data
+    from dashboard import db
 
     figures = {}
     with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as folder:
-        shutil.copy2(public, Path(folder) / "public.duckdb")
+        _home(public, folder)
         previous = os.environ.get("OBSERVATOIRE_HOME")
         os.environ["OBSERVATOIRE_HOME"] = folder
         try:
             at = AppTest.from_file(str(APP), default_timeout=120).run()  # attaches the file
             for page, views in PAGES.items():
-                times = [_measure(at, data, page, params) for _ in range(loads) for params in views]
+                times = [_measure(at, db, page, params) for _ in range(loads) for params in views]
                 figures[page] = {
                     "wall_ms": _percentiles([w for w, _ in times]),
                     "cpu_ms": _percentiles([c for _, c in times]),
@@ -118,10 +126,10 @@ def _first_load(page: str, params: dict) -> tuple[float, float]:
     logging.disable(logging.WARNING)
     from streamlit.testing.v1 import AppTest
 
-    from dashboard import data
+    from dashboard import db
 
     at = AppTest.from_file(str(APP), default_timeout=120)
-    return _measure(at, data, page, params)
+    return _measure(at, db, page, params)
 
 
 def measure_cold(public: Path, repeats: int) -> dict[str, dict]:
@@ -129,7 +137,7 @@ def measure_cold(public: Path, repeats: int) -> dict[str, dict]:
     of the time spent in queries (the processes' start and imports are left out)."""
     figures = {}
     with tempfile.TemporaryDirectory(prefix="bench-dashboard-cold-") as folder:
-        shutil.copy2(public, Path(folder) / "public.duckdb")
+        _home(public, folder)
         env = {**os.environ, "OBSERVATOIRE_HOME": folder}
         for page, views in PAGES.items():
             times = []
