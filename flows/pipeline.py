@@ -15,9 +15,10 @@ import polars as pl
 from prefect import task
 
 from flows import remote
-from flows.connector import RawFile
+from flows.connector import FetchError, RawFile
 from flows.report import SourceReport
 from flows.sources import SOURCES, Source, code_fingerprint
+from flows.spec import Snapshot
 from warehouse import audit, internal
 from warehouse.landing import LandedFile, land
 from warehouse.paths import Home
@@ -30,14 +31,29 @@ class TooManyRejects(RuntimeError):
 
 
 def fetch(source: Source, location: str | None) -> list[RawFile]:
-    """The raw files at ``location``: the connector's embedded default when there is none, the
+    """The raw files at ``location``: the embedded default when there is none (the publisher's
+    files shipped with the code, checked against their checksum, or the connector's demo), the
     datasets of the spec's portal when it names it, else a file or folder, local or remote."""
+    if location is None and source.spec.snapshots:
+        return [_snapshot(s) for s in source.spec.snapshots]
     if location is None:
         return source.connector.embedded()
     portal = source.spec.portal
     if portal is not None and location == portal.name:
         return [remote.read(url) for url in portal.urls()]
     return remote.read_all(location)
+
+
+def _snapshot(snapshot: Snapshot) -> RawFile:
+    """A shipped file, named by where it was published; refused if its bytes changed."""
+    with snapshot.path.open("rb") as f:
+        digest = hashlib.file_digest(f, "sha256").hexdigest()
+    if digest != snapshot.sha256:
+        raise FetchError(
+            f"{snapshot.path} : copie embarquée altérée (SHA-256 {digest[:12]}…, "
+            f"attendu {snapshot.sha256[:12]}…)"
+        )
+    return RawFile(snapshot.file, snapshot.url, path=snapshot.path)
 
 
 def _transient(task, task_run, state) -> bool:

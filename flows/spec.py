@@ -34,6 +34,20 @@ class Portal:
 
 
 @dataclass(frozen=True)
+class Snapshot:
+    """A publisher's file shipped with the code as the embedded default (Licence Ouverte):
+    ``flows/sources/snapshots/<file>``, where it was taken from, and its checksum."""
+
+    file: str
+    url: str
+    sha256: str
+
+    @property
+    def path(self) -> Path:
+        return Path(str(files("flows.sources") / "snapshots" / self.file))
+
+
+@dataclass(frozen=True)
 class SourceSpec:
     """One source: who publishes it, how it is read and refreshed, and what it makes public."""
 
@@ -41,7 +55,8 @@ class SourceSpec:
     cadence: str
     reject_threshold: float
     publisher: Citation  # a file given or downloaded (its vintage says which)
-    embedded: Citation  # what the connector reads when no location is given
+    embedded: Citation  # what is read when no location is given
+    snapshots: tuple[Snapshot, ...] = ()  # real files shipped as that default (else a demo)
     portal: Portal | None = None
     personal_fields: tuple[str, ...] = ()
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -80,6 +95,7 @@ def parse(name: str, text: str, overrides: dict[str, Any] | None = None) -> Sour
         reject_threshold=float(overrides.get("reject_threshold", data["reject_threshold"])),
         publisher=_citation(data["publisher"], demo=False),
         embedded=_citation(data["embedded"], bool(data["embedded"]["demo"])),
+        snapshots=tuple(Snapshot(**s) for s in data["embedded"].get("snapshots", ())),
         portal=Portal(
             portal["name"],
             portal["url"],
