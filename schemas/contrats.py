@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
-from schemas.check import one_of
-
 CONTRACT_ID = r"^(crte-[\w-]+|CTE\d{3,})$"
 
 
 class CrteBrut(pa.DataFrameModel):
-    """ANCT « Liste des CRTE »: one row per contract and member groupement (EPCI).
+    """ANCT « Liste des CRTE »: one row per contract and signatory (an EPCI, a commune, an EPT),
+    named by its SIREN. Where a signatory is today is the connector's business: a signatory that
+    cannot be placed leaves its contract whole.
 
     ``type_contrat``, ``vague`` and ``date_signature`` extend the ANCT format (absent there:
     the row is then a CRTE of unknown signature date).
@@ -23,6 +23,7 @@ class CrteBrut(pa.DataFrameModel):
     dep_chef_file: str = pa.Field(nullable=True)
     siren_groupement: str = pa.Field(str_matches=r"^\d{9}$")
     lib_groupement: str = pa.Field(nullable=True)
+    nature_juridique: str = pa.Field(nullable=True)
     type_contrat: str = pa.Field(nullable=True, isin=["CTE", "CRTE"])
     vague: str = pa.Field(nullable=True)
     date_signature: pl.Date = pa.Field(nullable=True)
@@ -33,6 +34,7 @@ class CrteBrut(pa.DataFrameModel):
 
 OPTIONAL_CRTE = (
     "insee_reg",
+    "nature_juridique",
     "dep_chef_file",
     "lib_groupement",
     "type_contrat",
@@ -52,8 +54,3 @@ class CteBrut(pa.DataFrameModel):
     geometry: str  # WKB, hex
 
 
-def with_epci(epci: frozenset[str]) -> pa.DataFrameSchema:
-    """CRTE contract plus: every groupement is one of today's EPCI."""
-    return CrteBrut.to_schema().update_columns(
-        {"siren_groupement": {"checks": [one_of(epci, "EPCI actuel (COG)")]}}
-    )

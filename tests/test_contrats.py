@@ -16,6 +16,7 @@ from flows.connector import RawFile
 from flows.sources import contrats
 from observatoire.cli import app
 from tests.conftest import REAL, load_into_copy, real_file
+from tests.http_fixture import Script, serve
 
 CTE_TOPOJSON = REAL / "anct_cte_perimetres_2019.topojson"
 CTE_LIST = REAL / "anct_cte_liste_2019.csv"
@@ -90,39 +91,112 @@ def test_real_2019_cte_are_mapped_to_current_epci(real_cte):
     assert tco == ("249740101", "rapproché par le nom")
 
 
-def test_demo_default_covers_every_epci_with_crte_and_three_cte_waves(published):
+def test_real_crte_list_is_the_default_every_crte_and_every_epci(published):
     with duckdb.connect(str(published.public), read_only=True) as con:
-        kinds = dict(
-            con.execute("select type || ' ' || vague, count(*) from contrats group by 1").fetchall()
-        )
+        kinds = dict(con.execute("select type, count(*) from contrats group by 1").fetchall())
         covered = con.execute(
-            "select count(distinct code_epci) from contrats_perimetres "
-            "join contrats using (id_contrat) where type = 'CRTE'"
+            "select count(distinct code_epci) from contrats_perimetres"
         ).fetchone()[0]
-        demo = con.execute(
-            "select bool_and(demo) from sources where source = 'contrats'"
+        (demo, origin) = con.execute(
+            "select bool_and(demo), any_value(origine) from sources where source = 'contrats'"
         ).fetchone()
-    assert kinds["CTE 2018"] == 17 and kinds["CTE 2019"] == 63 and kinds["CTE 2020"] == 27
-    assert 800 <= kinds["CRTE 2021"] <= 950
-    assert covered == 1253
-    assert demo == (True,)
+        statuses = dict(
+            con.execute(
+                "select statut, count(*) from contrats_rapprochement "
+                "where perimetre = 'signataires' group by 1"
+            ).fetchall()
+        )
+        communes = dict(
+            con.execute(
+                "select code_commune, code_epci from contrats_perimetres "
+                "where code_commune in ('85113', '29083', '92012', '29040')"
+            ).fetchall()
+        )
+    assert kinds == {"CRTE": 854}
+    assert covered == 1253, "every EPCI, Thionville and the Lévézou through their successors"
+    assert demo is False and origin.startswith("https://www.data.gouv.fr/")
+    assert statuses == {"rapproché": 854}
+    # L'Île-d'Yeu and Île-de-Sein sign alone and have no EPCI; Boulogne-Billancourt through its
+    # EPT, in the Métropole du Grand Paris; Le Conquet for the Pays d'Iroise
+    assert communes == {
+        "85113": None,
+        "29083": None,
+        "92012": "200054781",
+        "29040": "242900074",
+    }
 
 
-def test_anct_crte_format_without_extensions_and_an_unknown_epci(tmp_path):
+def test_repeated_pairs_are_kept_once_and_reported(published):
+    with duckdb.connect(str(published.warehouse), read_only=True) as con:
+        repeats = con.execute(
+            "select count(*) from audit.reparations where source = 'contrats' "
+            "and motif like 'paire contrat–signataire déjà lue%'"
+        ).fetchone()[0]
+        rejected = con.execute(
+            "select count(*) from quarantine.rejets where source = 'contrats'"
+        ).fetchone()[0]
+        grand_paris = con.execute(
+            "select count(*) from staging.contrats_crte where siren_groupement = '200054781'"
+        ).fetchone()[0]
+    assert (repeats, rejected, grand_paris) == (11, 0, 1)
+
+
+def _crte(tmp_path, *rows: str):
     path = tmp_path / "liste-crte.csv"
     path.write_text(
         "insee_reg;lib_reg;dep_chef_file;lib_dep;id_crte;lib_crte;type_grp_crte;crte_interreg;"
         "crte_interdep;siren_groupement;lib_groupement;nature_juridique;siren_grp_supra\n"
-        "84;ARA;01;Ain;crte-84-01-1;CRTE Bassin;EPCI;non;non;200071751;CA Bassin;CA;\n"
-        "84;ARA;01;Ain;crte-84-01-1;CRTE Bassin;EPCI;non;non;200000000;Disparu;CC;\n",
+        + "".join(f"{r}\n" for r in rows),
         encoding="utf-8",
     )
+    return path
+
+
+def test_a_signatory_that_cannot_be_placed_leaves_its_contract_whole(tmp_path):
+    path = _crte(
+        tmp_path,
+        "84;ARA;01;Ain;crte-84-01-1;CRTE Bassin;EPCI;non;non;200071751;CA Bassin;CA;",
+        "84;ARA;01;Ain;crte-84-01-1;CRTE Bassin;EPCI;non;non;200000000;Disparu;CC;",
+        "84;ARA;01;Ain;crte-84-01-1;CRTE Bassin;EPCI;non;non;210100000;Nulle-Part;COM;",
+    )
     (raw,) = remote.read_all(str(path))
-    checked = contrats.read([raw], None)["contrats_crte"]
-    assert checked.valid["type_contrat"].to_list() == [None]
-    assert [(p["ligne"], p["colonne"], p["regle"]) for p in checked.problems.to_dicts()] == [
-        (3, "siren_groupement", "EPCI actuel (COG)")
-    ]
+    (checked,) = contrats.read([raw], None)["contrats_crte"]
+    assert checked.rejected.height == 0 and checked.valid["type_contrat"].to_list() == [None] * 3
+    placed = checked.to_stage.select("siren_groupement", "code_epci", "motif").rows()
+    assert placed[0] == ("200071751", "200071751", None)
+    assert placed[1][:2] == ("200000000", None) and "sans nouvel EPCI" in placed[1][2]
+    assert placed[2][:2] == ("210100000", None) and "commune signataire" in placed[2][2]
+
+
+def test_the_crte_list_and_the_2019_cte_perimeters_load_together(published, tmp_path):
+    crte = real_file("anct_crte_groupements_2022-12.csv")
+    folder = tmp_path / "contrats"
+    folder.mkdir()
+    (folder / crte.name).write_bytes(crte.read_bytes())
+    (folder / CTE_TOPOJSON.name).write_bytes(real_file(CTE_TOPOJSON.name).read_bytes())
+    root = tmp_path / "copie"
+    root.mkdir()
+    report, landed, con = load_into_copy(published, root, "contrats", folder, "deux-listes")
+    with con:
+        kinds = dict(con.execute("select type, count(*) from marts.contrats group by 1").fetchall())
+        checking = con.execute(
+            "select count(*) from marts.contrats_rapprochement where statut = 'à vérifier'"
+        ).fetchone()[0]
+    assert sorted(f.name for f in landed) == sorted([crte.name, CTE_TOPOJSON.name])
+    assert kinds == {"CRTE": 854, "CTE": 80} and report.rows_rejected == 0
+    assert checking < 80, "the drawn perimeters' own report, beside the CRTE"
+
+
+def test_the_crte_list_is_downloaded_again_after_a_server_error(prefect_harness, home):
+    from flows.pipeline import receive
+
+    body = real_file("anct_crte_groupements_2022-12.csv").read_bytes()
+    script = Script((503, b"maintenance"), (200, body))
+    with serve(script) as url:
+        (landed,) = receive.with_options(retry_delay_seconds=0)("contrats", f"{url}/crte.csv")
+    assert landed.sha256 == hashlib.sha256(body).hexdigest() and len(script.requests) == 2
+    (checked,) = contrats.read([landed], None)["contrats_crte"]
+    assert checked.rows_read == 1295 and checked.rejected.height == 0
 
 
 def test_broken_topojson_is_unreadable(tmp_path):
@@ -131,9 +205,6 @@ def test_broken_topojson_is_unreadable(tmp_path):
     result = CliRunner().invoke(app, ["validate", "contrats", str(path)])
     assert result.exit_code == 2 and "TopoJSON illisible" in result.output
     real_file(CTE_TOPOJSON.name)
-    assert (
-        contrats.read([RawFile("x", "x", CTE_TOPOJSON.read_bytes())], None)[
-            "contrats_cte"
-        ].valid.height
-        == 80
-    )
+    files = [RawFile("x", "x", CTE_TOPOJSON.read_bytes())]
+    (drawn,) = contrats.read(files, None)["contrats_cte"]
+    assert drawn.valid.height == 80

@@ -120,7 +120,10 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
     ).join(epci.select("code_epci", "nom"), on="code_epci")
     parts = pl.concat([parts, named])
     con.register("perimetres_dessines", parts.drop("nom"))
-    con.execute("insert into marts.contrats_perimetres select * from perimetres_dessines")
+    con.execute(
+        "insert into marts.contrats_perimetres (id_contrat, code_epci, part_population) "
+        "select * from perimetres_dessines"
+    )
     con.unregister("perimetres_dessines")
 
     found = inside.group_by("id").agg(pl.len().alias("communes_trouvees"))

@@ -5,7 +5,8 @@ As dbt's schema tests, they are declared beside the tables they guard, in the da
 
 - ``cle`` (the key) is tested ``unique`` and ``not_null``;
 - each of ``renvoie`` is a ``relationships`` test: every value points to a row of its table;
-- ``tests`` adds others: ``not_null: [columns]``, ``accepted_values: {column: [values]}``,
+- ``tests`` adds others: ``not_null: [columns]``, ``unique: [columns]`` (empty values equal),
+  ``accepted_values: {column: [values]}``,
   ``row_count: {min: n, max_drop: share}`` (``max_drop``: the largest share of its rows the
   table may lose since the last publication).
 
@@ -135,6 +136,10 @@ def run(
                 )
         tests = spec.get("tests", {})
         severity = tests.get("severity", ERROR)
+        if "unique" in tests:
+            columns = tests["unique"]
+            failures, sample = _unique(con, schema, table, columns)
+            results.append(Result(table, f"unique {columns}", failures, sample, severity))
         for column in tests.get("not_null", []):
             results.append(
                 Result(

@@ -76,6 +76,7 @@ def _contracts(con: duckdb.DuckDBPyConnection, _map: Mapper) -> None:
 
     con.execute(sql("contrats"))
     overlay.build(con)  # the 2019 CTE perimeters are drawn: their EPCI come from an overlay
+    con.execute(sql("contrats_rapprochement"))
 
 
 def _objectives(con: duckdb.DuckDBPyConnection, _map: Mapper) -> None:
@@ -128,9 +129,10 @@ def marts() -> tuple[Mart, ...]:
             _contracts,
             reads=["marts.geometries", "marts.epci", "marts.epci_territoires", "marts.regions"],
             writes=["marts.contrats_rapprochement"],
-            sql_files=["contrats"],
+            sql_files=["contrats", "contrats_rapprochement"],
         ),
         from_sql("contrats_territoires"),
+        from_sql("demarches"),
         _python("consommation", _consumption, sql_files=["consommation"]),
         from_sql("installations"),
         from_sql("production"),
@@ -141,8 +143,9 @@ def marts() -> tuple[Mart, ...]:
             _objectives,
             reads=["marts.couverture", "marts.contrats", "marts.contrats_perimetres"],
             writes=["marts.objectifs", "marts.objectifs_valeurs"],
-            sql_files=["objectifs", "couverture_trajectoire"],
+            sql_files=["objectifs"],
         ),
+        from_sql("couverture_trajectoire"),
         from_sql("partenaires"),
     )
 

