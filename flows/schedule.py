@@ -25,6 +25,7 @@ WORK_POOL = "observatoire"
 CADENCES: dict[str, tuple[str, str]] = {
     "membres": ("0 6 * * *", "Registre des adhérents, chaque jour à 6 h."),
     "contrats": ("30 6 * * 1", "Contrats CTE et CRTE, chaque lundi à 6 h 30."),
+    "demarches": ("45 6 * * 1", "Démarches climat de l'ADEME (PCAET…), chaque lundi à 6 h 45."),
     "energie": (
         "0 7 2 * *",
         "Consommation, installations et production, le 2 de chaque mois à 7 h.",

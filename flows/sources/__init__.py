@@ -18,7 +18,15 @@ from typing import Any
 
 from flows import spec as specs
 from flows.connector import Connector
-from flows.sources import consommation, contrats, installations, membres, production, territoires
+from flows.sources import (
+    consommation,
+    contrats,
+    demarches,
+    installations,
+    membres,
+    production,
+    territoires,
+)
 from flows.spec import SourceSpec
 
 
@@ -61,6 +69,7 @@ SOURCES = Registry(
     Source("territoires", territoires),
     Source("membres", membres),
     Source("contrats", contrats),
+    Source("demarches", demarches),
     Source("consommation", consommation),
     Source("installations", installations),
     Source("production", production),

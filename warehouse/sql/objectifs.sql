@@ -99,6 +99,45 @@ with annees as (
            sum(e.population) as population
     from annees as a cross join marts.epci as e
     group by a.annee
+), pcaet_adoptes as (
+    -- Today's EPCI carrying a PCAET that ADEME's export says adopted (Définitif or Mise en
+    -- oeuvre). The export dates no adoption: a record's state holds at least since its last
+    -- modification, so the year of that modification is the first year the adoption is
+    -- certain. Values before the export's year are minimums; its year is the state it gives.
+    select t.code_epci, min(year(d.date_modification)) as annee
+    from marts.demarches as d
+    join marts.demarches_territoires as t using (id_demarche)
+    where d.types like '%PCAET%' and d.adopte and t.code_epci is not null
+    group by t.code_epci
+), pcaet_declares as (
+    -- Today's EPCI in ADEME's PCAET export at all, whatever the state, since the record's
+    -- creation: declaring is not compulsory, so an EPCI absent from it is not known to have none
+    select t.code_epci, min(year(d.date_creation)) as annee
+    from marts.demarches as d
+    join marts.demarches_territoires as t using (id_demarche)
+    where d.types like '%PCAET%' and d.etat is not null and t.code_epci is not null
+    group by t.code_epci
+), pcaet_annees as (
+    select unnest(range(min(annee), (
+        select max(year(date_modification)) from marts.demarches where etat is not null
+    ) + 1)) as annee
+    from pcaet_adoptes
+), pcaet as (
+    -- EPCI à fiscalité propre of more than 20,000 inhabitants must adopt a PCAET
+    -- (Code de l'environnement, art. L229-26): today's EPCI and populations (COG)
+    select a.annee,
+           count(*) as obliges,
+           count(*) filter (where p.annee <= a.annee) as adoptes,
+           sum(e.population) as population,
+           coalesce(sum(e.population) filter (where p.annee <= a.annee), 0) as population_adoptee,
+           count(*) filter (where k.annee <= a.annee) as declares,
+           coalesce(sum(e.population) filter (where k.annee <= a.annee), 0) as population_declaree
+    from pcaet_annees as a
+    cross join marts.epci as e
+    left join pcaet_adoptes as p on p.code_epci = e.code_epci
+    left join pcaet_declares as k on k.code_epci = e.code_epci
+    where e.population > 20000
+    group by a.annee
 )
 select 'part_dotation_10_euros' as indicateur, annee, dotation as numerateur,
        denominateur, dotation_connue / denominateur as part_donnees from reponses
@@ -116,4 +155,10 @@ from couverture
 union all
 select 'part_sur_trajectoire', annee, bons, mesures, mesures / membres from trajectoires
 union all
-select 'part_population_sous_contrat', annee, couverte, population, 1.0 from contrats;
+select 'part_population_sous_contrat', annee, couverte, population, 1.0 from contrats
+union all
+select 'part_epci_obliges_pcaet_adopte', annee, adoptes, obliges, declares / obliges from pcaet
+union all
+select 'part_population_epci_obliges_pcaet_adopte', annee, population_adoptee, population,
+       population_declaree / population
+from pcaet;
