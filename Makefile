@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha256sum | cut -c1-12)
 
-.PHONY: install run refresh dashboard test audit lint bench lock clean
+.PHONY: install run refresh dashboard test test-fast audit lint bench lock clean
 
 install: $(STAMP)
 
@@ -28,6 +28,13 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# The loop while editing: every module, without the tests marked slow (browsers, killed
+# processes, the Dask cluster...); `make test` runs them all.
+test-fast: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -m "not slow"
 
 # Known vulnerabilities of the pinned dependencies; fails only when a fixed version exists.
 audit: install

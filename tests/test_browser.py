@@ -36,7 +36,7 @@ ARGS = [
     "--disable-sync",
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 # Opened on a page's own path (/reseau), Streamlit's client first probes /reseau/_stcore/health
 # and /reseau/_stcore/host-config, in case the app is served under that prefix, gets 404 and

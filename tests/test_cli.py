@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from typer.testing import CliRunner
 
 from observatoire.cli import app
@@ -22,6 +23,7 @@ def test_status_without_publication_says_what_to_run(home):
     assert "lancez « observatoire refresh »" in result.output
 
 
+@pytest.mark.slow
 def test_failed_source_exits_non_zero_with_one_paragraph(published_copy, prefect_harness):
     result = runner.invoke(app, ["refresh", "--from", "territoires=/nulle/part"])
     assert result.exit_code == 1

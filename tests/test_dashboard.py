@@ -88,6 +88,7 @@ def test_nothing_published_says_what_to_do(page, tmp_path, monkeypatch):
     assert "observatoire refresh" in at.error[0].value
 
 
+@pytest.mark.slow
 def test_a_partial_publication_is_said_under_the_page(published_copy, prefect_harness, tmp_path):
     from flows.refresh import refresh
 

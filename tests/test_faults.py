@@ -237,6 +237,7 @@ def _table(rows: list[list[str]], sep: str, encoding: str) -> bytes:
     return "\n".join(lines).encode(encoding, errors="replace")
 
 
+@pytest.mark.slow
 @QUICK
 @given(
     st.lists(st.lists(cells, min_size=1, max_size=len(HEADER) + 2), max_size=8),

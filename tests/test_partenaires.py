@@ -269,6 +269,7 @@ def test_failing_partner_build_changes_neither_published_file(published_copy):
     assert not list(home.root.glob(".partenaires-*")) and not list(home.root.glob(".public-*"))
 
 
+@pytest.mark.slow
 def test_missing_partner_file_is_published_though_nothing_changed(published_copy, prefect_harness):
     home = published_copy
     public_before = _digest(home.public)

@@ -38,7 +38,7 @@ from warehouse.paths import Home
 # expect() has its own 5 s default, which a loaded two-core machine misses (load 30 did).
 expect.set_options(timeout=60_000)
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PARTNER = User(
     sub="partenaire",
     claims={"email": "claire.dupont@ademe.fr", "email_verified": True, "name": "Claire Dupont"},

@@ -28,6 +28,9 @@ from flows.refresh import refresh
 from tests.http_fixture import Script, serve
 from warehouse.paths import Home
 
+# each test runs whole refreshes, in a child process that is killed or on a filled volume
+pytestmark = pytest.mark.slow
+
 # The real command line, stopped at one named step until it is killed: the step's function is
 # replaced by one that writes the marker file and sleeps. Test code only; nothing in production.
 STOPPED_CLI = textwrap.dedent(

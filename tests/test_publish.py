@@ -14,6 +14,7 @@ import time
 from datetime import UTC, datetime
 
 import duckdb
+import pytest
 from prefect.settings import PREFECT_API_URL
 
 from flows.refresh import refresh
@@ -70,6 +71,7 @@ def _until_seen(reader: subprocess.Popen, version: str) -> None:
             return
 
 
+@pytest.mark.slow
 def test_readers_never_fail_while_refreshes_publish(home):
     """20 reader processes (half holding one connection, half reopening) while 5 publishes
     replace the file: no reader error, every read a complete version."""
@@ -109,6 +111,7 @@ def test_readers_never_fail_while_refreshes_publish(home):
     assert not (home.root / "public.duckdb.wal").exists()
 
 
+@pytest.mark.slow
 def test_refresh_killed_while_publishing_leaves_previous_file(published_copy, prefect_harness):
     home = published_copy
     before = hashlib.sha256(home.public.read_bytes()).hexdigest()

@@ -247,6 +247,7 @@ def test_unchanged_refresh_rebuilds_and_publishes_nothing(published_copy, prefec
     assert {r["statut"] for r in artifacts["lignes-par-source"]} == {"inchangé"}
 
 
+@pytest.mark.slow
 def test_forced_refresh_on_a_dask_cluster_publishes_identical_tables(
     published_copy, prefect_harness
 ):

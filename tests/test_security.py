@@ -69,6 +69,7 @@ def _personal_values(public: Path) -> list[tuple[str, str, int]]:
     return hits
 
 
+@pytest.mark.slow
 def test_public_file_holds_no_personal_data_nor_the_source_credentials(
     published_copy, prefect_harness
 ):
