@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     import duckdb
@@ -72,20 +72,26 @@ class FileToRead(Protocol):
 
 
 class Connector(Protocol):
-    """How a source's files are fetched and read: ``flows/sources/<name>.py``.
+    """How a source's files are read: ``flows/sources/<name>.py``.
 
-    The pipeline (``flows/pipeline.py``) fetches a location, lands the files, then hands the
-    landed files to ``read``; it never calls a connector again. A portal of the source's spec
-    (``--from <source>=<portal>``) is downloaded by the pipeline itself.
+    The pipeline (``flows/pipeline.py``) fetches a location (a file, a folder, a URL, the spec's
+    portal or its shipped snapshots), lands the files, then hands the landed files to ``read``;
+    it never calls a connector again.
     """
-
-    def embedded(self) -> list[RawFile]:
-        """The files read when no location is given (a demo, or data a package ships)."""
-        ...
 
     def read(
         self, files: Sequence[FileToRead], con: duckdb.DuckDBPyConnection | None
     ) -> Mapping[str, Checked | list[Checked]]:
         """Parse files and apply the source's contract (against staged references when ``con``
         is given); keys name the staging tables, each filled from one checked file or several."""
+        ...
+
+
+@runtime_checkable
+class DemoConnector(Connector, Protocol):
+    """A connector whose embedded default is generated (demo) or read from a package, not a
+    publisher's file shipped as a snapshot."""
+
+    def embedded(self) -> list[RawFile]:
+        """The files read when no location is given."""
         ...

@@ -15,7 +15,7 @@ import polars as pl
 from prefect import task
 
 from flows import remote
-from flows.connector import FetchError, RawFile
+from flows.connector import DemoConnector, FetchError, RawFile
 from flows.report import SourceReport
 from flows.sources import SOURCES, Source, code_fingerprint
 from flows.spec import Snapshot
@@ -37,6 +37,8 @@ def fetch(source: Source, location: str | None) -> list[RawFile]:
     if location is None and source.spec.snapshots:
         return [_snapshot(s) for s in source.spec.snapshots]
     if location is None:
+        if not isinstance(source.connector, DemoConnector):
+            raise FetchError(f"{source.name} : ni copie embarquée ni démonstration, --from requis")
         return source.connector.embedded()
     portal = source.spec.portal
     if portal is not None and location == portal.name:

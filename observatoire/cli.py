@@ -392,7 +392,9 @@ def demo(
     out: Annotated[Path, typer.Option("--out", help="Fichier (ou dossier) à écrire.")],
 ) -> None:
     """Écrire les données embarquées d'une source dans son format d'import (modèle de fichier)."""
-    files = _source(source).connector.embedded()
+    from flows.pipeline import fetch
+
+    files = fetch(_source(source), None)
     if len(files) == 1:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(files[0].data)
