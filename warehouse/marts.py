@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from graphlib import TopologicalSorter
+from importlib.resources import files
 from typing import Any
 
 import duckdb
@@ -46,6 +47,7 @@ class Mart:
     reads: frozenset[str]
     writes: frozenset[str]
     build: Builder = field(repr=False)
+    sql_files: tuple[str, ...] = ()
 
 
 def sql_tables(text: str) -> tuple[frozenset[str], frozenset[str]]:
@@ -109,21 +111,24 @@ def _python(
         r, w = sql_tables(sql(file))
         all_reads |= r
         all_writes |= w
-    return Mart(name, frozenset(all_reads - all_writes), frozenset(all_writes), builder)
+    return Mart(
+        name, frozenset(all_reads - all_writes), frozenset(all_writes), builder, tuple(sql_files)
+    )
 
 
-@cache
-def marts() -> tuple[Mart, ...]:
-    """Every mart, in no particular order: :func:`plan` orders them."""
+# SQL files that are not marts: the warehouse's own tables, the trajectory macros, the publish.
+NOT_MARTS = ("internal", "trajectoire", "publish")
+
+
+def _python_marts() -> tuple[Mart, ...]:
+    """The marts built in Python, each with the SQL files it runs."""
     return (
-        from_sql("territoires"),
         _python(
             "geometries",
             _territories_geometries,
             reads=["marts.communes", "marts.communes_niveaux", "staging.territoires_communes"],
             writes=["marts.geometries"],
         ),
-        from_sql("membres"),
         _python(
             "contrats",
             _contracts,
@@ -131,13 +136,7 @@ def marts() -> tuple[Mart, ...]:
             writes=["marts.contrats_rapprochement"],
             sql_files=["contrats", "contrats_rapprochement"],
         ),
-        from_sql("contrats_territoires"),
-        from_sql("demarches"),
         _python("consommation", _consumption, sql_files=["consommation"]),
-        from_sql("installations"),
-        from_sql("production"),
-        from_sql("couverture"),
-        from_sql("qualite"),
         _python(
             "objectifs",
             _objectives,
@@ -145,9 +144,20 @@ def marts() -> tuple[Mart, ...]:
             writes=["marts.objectifs", "marts.objectifs_valeurs"],
             sql_files=["objectifs"],
         ),
-        from_sql("couverture_trajectoire"),
-        from_sql("partenaires"),
     )
+
+
+@cache
+def marts() -> tuple[Mart, ...]:
+    """Every mart, in no particular order (:func:`plan` orders them): those built in Python,
+    and every other file of ``warehouse/sql/``, so that a new source's SQL needs no line here."""
+    python = _python_marts()
+    claimed = {f for m in python for f in m.sql_files} | set(NOT_MARTS)
+    folder = files("warehouse") / "sql"
+    names = sorted(
+        entry.name.removesuffix(".sql") for entry in folder.iterdir() if entry.name.endswith(".sql")
+    )
+    return python + tuple(from_sql(name) for name in names if name not in claimed)
 
 
 def order(steps: Iterable[Mart]) -> list[Mart]:
