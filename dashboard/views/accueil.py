@@ -20,8 +20,17 @@ from dashboard.queries.home import key_figures
 from dashboard.queries.objectives import objectives_status
 from dashboard.sources import demo_banner, footer
 
-SOURCES = ["membres", "contrats", "consommation", "production", "territoires"]
+SOURCES = ["membres", "contrats", "demarches", "consommation", "production", "territoires"]
 CARDS_PER_ROW = 4
+# Objectives measured on real published data whatever the other sources are (ADEME's exports)
+REAL_DATA_NOTES = {
+    objective: (
+        "Mesure réelle (pas de démonstration) : démarches déclarées à l'ADEME, Territoires & "
+        "Climat, février 2021. Les années avant 2021 sont des minimums (l'adoption n'est datée "
+        "que par la dernière modification de la fiche)."
+    )
+    for objective in ("strategie_pcaet", "strategie_pcaet_population")
+}
 LINKS = [
     ("reseau", "Les adhérents en détail", "groups"),
     ("contrats", "Les contrats, vague par vague", "handshake"),
@@ -94,6 +103,8 @@ def _card(objective: pd.Series) -> None:
             )
         if objective["id_objectif"] in OBJECTIVE_NOTES:
             lines.append(OBJECTIVE_NOTES[objective["id_objectif"]])
+        if objective["id_objectif"] in REAL_DATA_NOTES:
+            lines.append(REAL_DATA_NOTES[objective["id_objectif"]])
         if objective["part_donnees"] < 1:
             lines.append(f"Données pour {percent(objective['part_donnees'], 0)} du périmètre.")
         st.caption("  \n".join(lines))
@@ -158,7 +169,7 @@ st.title("Observatoire de la transition énergétique du réseau CLER")
 st.markdown(
     "Le CLER – Réseau pour la transition énergétique rassemble collectivités, associations et "
     "entreprises engagées pour la sobriété, l'efficacité et les énergies renouvelables. Cette page "
-    "résume le réseau et ses sept objectifs ; les pages suivantes détaillent le réseau, les "
+    "résume le réseau et ses objectifs ; les pages suivantes détaillent le réseau, les "
     "contrats de transition écologique et les données."
 )
 try:
@@ -177,9 +188,12 @@ for column, (view, label, icon) in zip(st.columns(3), LINKS, strict=True):
 st.header("Les objectifs du réseau")
 st.markdown(
     "Chaque objectif est mesuré chaque année sur les collectivités adhérentes (ou sur tous les "
-    "EPCI pour les contrats). Son statut compare la dernière valeur à une droite tirée de la "
-    "première valeur mesurée jusqu'à la cible l'année visée : **en avance** au-delà de 5 % "
-    "au-dessus, **en retard** au-delà de 5 % au-dessous, **sur la trajectoire** entre les deux."
+    "EPCI pour les contrats, et sur tous les EPCI de plus de 20 000 habitants, que la loi oblige "
+    "à adopter un PCAET, pour les plans climat : ceux-là sont mesurés sur les données réelles de "
+    "l'ADEME, jamais sur une démonstration). Son statut compare la dernière valeur à une "
+    "droite tirée de la première valeur mesurée jusqu'à la cible l'année visée : **en avance** "
+    "au-delà de 5 % au-dessus, **en retard** au-delà de 5 % au-dessous, **sur la trajectoire** "
+    "entre les deux."
 )
 rows = [status.iloc[i : i + CARDS_PER_ROW] for i in range(0, len(status), CARDS_PER_ROW)]
 for row in rows:

@@ -1,5 +1,5 @@
 """Page « Territoire » : one territory's energy over time, its trajectory, its peers, its
-contracts and the network's members in it."""
+contracts, its climate démarches (ADEME) and the network's members in it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import urlstate
-from dashboard.components import chart, share, status_badge, table
+from dashboard.components import chart, french, share, status_badge, table
 from dashboard.db import NotPublished
 from dashboard.formats import OKABE_ITO, day, number, percent, text, yes_no
 from dashboard.queries.common import LEVELS, departements
@@ -16,7 +16,15 @@ from dashboard.queries.objectives import objective
 from dashboard.queries.territory import Profile, profile, territories
 from dashboard.sources import demo_banner, footer
 
-SOURCES = ["consommation", "production", "installations", "contrats", "membres", "territoires"]
+SOURCES = [
+    "consommation",
+    "production",
+    "installations",
+    "contrats",
+    "demarches",
+    "membres",
+    "territoires",
+]
 # The objective whose trajectory (100 % renewable in 2050) the marts draw for every territory.
 TEPOS = "couverture_renouvelable"
 SECTORS = {
@@ -229,6 +237,56 @@ def _peers(level: str, code: str, name: str, peers: pd.DataFrame) -> None:
     )
 
 
+def _demarches(demarches: pd.DataFrame) -> None:
+    """The territory's climate démarches as ADEME lists them, as plain text (names are the
+    collectivités' own writing: never read as markdown or HTML)."""
+    st.markdown("#### Démarches climat-air-énergie (ADEME)")
+    if demarches.empty:
+        st.info("Aucune démarche déclarée à l'ADEME (Territoires & Climat) sur ce territoire.")
+        return
+    pcaet = demarches[demarches["types"].str.contains("PCAET", regex=False)]
+    labels = [
+        "Cit'ergie (devenu Territoire engagé transition écologique)",
+        "TEPOS",
+        "CTE",
+        "Ancien PCET",
+    ]
+    kinds = ["Cit'ergie", "TEPOS", "CTE", "Ancien PCET"]
+    found = [
+        label
+        for label, kind in zip(labels, kinds, strict=True)
+        if demarches["types"].str.contains(kind, regex=False).any()
+    ]
+    summary = (
+        "PCAET : " + ", ".join(sorted({e for e in pcaet["etat"].dropna()}) or ["état non précisé"])
+        if len(pcaet)
+        else "Aucun PCAET déclaré"
+    )
+    st.text(summary + (" · Autres démarches : " + ", ".join(found) if found else ""))
+    # st.table reads its cells as Markdown: a grid shows them as they are
+    st.dataframe(
+        french(
+            demarches,
+            {
+                "type": ("Type", text),
+                "nom": ("Démarche", text),
+                "etat": ("État (PCAET)", text),
+                "oblige": ("Obligé", yes_no),
+                "date_lancement": ("Lancée le", day),
+                "date_modification": ("Fiche modifiée le", day),
+                "collectivites": ("Porteurs", text),
+            },
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption(
+        "Démarches déclarées par les collectivités sur la plateforme Territoires & Climat de "
+        "l'ADEME (exports de septembre 2020 et février 2021) : données réelles, état à la date "
+        "de la fiche. Une démarche portée par un syndicat (SCoT, PETR) n'est pas rattachée."
+    )
+
+
 st.title("Territoire")
 try:
     level, code = _choose()
@@ -291,4 +349,5 @@ with right:
                 "siege_ici": ("Siège sur le territoire", yes_no),
             },
         )
+_demarches(facts.demarches)
 footer(SOURCES)
