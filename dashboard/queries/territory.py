@@ -175,13 +175,15 @@ def _demarches(level: str, code: str) -> Statement:
                    or t.code_epci in (
                        select c.code_epci from communes as c join ici using (code_commune))
             )
-            select d.type, d.types, d.nom, d.etat, d.oblige, d.date_lancement,
-                   d.date_modification,
-                   string_agg(distinct p.collectivite, ' ; ' order by p.collectivite)
-                       as collectivites
-            from porteurs as p
-            join demarches as d using (id_demarche)
-            group by all
-            order by d.type <> 'PCAET', d.type, d.date_modification desc nulls last, d.nom""",
+            select * from (
+                select d.type, d.types, d.nom, d.etat, d.oblige, d.date_lancement,
+                       d.date_modification,
+                       string_agg(distinct p.collectivite, ' ; ' order by p.collectivite)
+                           as collectivites
+                from porteurs as p
+                join demarches as d using (id_demarche)
+                group by all
+            )
+            order by type <> 'PCAET', type, date_modification desc nulls last, nom""",
         (level, code),
     )
