@@ -103,7 +103,8 @@ def test_home_counts_members_territories_and_contracts(open_page, sql):
         "select count(*) filter (where type = 'CTE'), count(*) filter (where type = 'CRTE') "
         "from contrats"
     )[0]
-    assert f"{number(cte)} CTE en 3 vagues, {number(crte)} CRTE" in _text(at)
+    assert cte == 0, "the embedded default is the ANCT's CRTE list, without the 2019 CTE"
+    assert f"{number(crte)} CRTE (liste de l'ANCT)" in _text(at)
     assert "membres" in _demo_banner(at)
 
 
@@ -111,7 +112,7 @@ def test_home_gives_each_objective_its_value_status_and_coverage(open_page, sql)
     at = open_page()
     objectives = sql("select id_objectif, cible, annee_cible from objectifs order by rowid")
     badges = [m.value for m in at.markdown if "-badge[" in m.value]
-    assert len(badges) == len(objectives) == 7
+    assert len(badges) == len(objectives) == 9, "seven from the registry, two from the PCAET"
     values = [m for m in at.metric if m.label.startswith("Valeur ")]
     for (id_objectif, target, target_year), badge, metric in zip(
         objectives, badges, values, strict=True
@@ -131,7 +132,7 @@ def test_home_gives_each_objective_its_value_status_and_coverage(open_page, sql)
     assert partial < 1
     assert f"Données pour {percent(partial, 0)} du périmètre." in _text(at)
     (bars,) = _figures(at)
-    assert sum(len(t["y"]) for t in bars["data"] if t["type"] == "bar") == 7
+    assert sum(len(t["y"]) for t in bars["data"] if t["type"] == "bar") == 9
     assert bars["layout"]["separators"] == ",\u202f"
 
 
@@ -223,30 +224,33 @@ def test_contracts_default_counts_and_coverage(open_page, sql):
     assert _metric(at, "Contrats") == number(contracts)
     (covered, epci) = sql(
         "select count(distinct p.code_epci), (select count(*) from epci) from contrats_perimetres "
-        "as p join contrats as k using (id_contrat) where k.date_signature <= current_date"
+        "as p join contrats as k using (id_contrat) where k.debut <= current_date"
     )[0]
-    assert _metric(at, "EPCI couverts") == f"{number(covered)} / {number(epci)}"
-    signatures, coverage = _figures(at)
-    assert {t["name"] for t in signatures["data"]} == {
-        f"{kind} {wave}" for kind, wave in sql("select distinct type, vague from contrats")
-    }
+    assert (
+        _metric(at, "EPCI couverts")
+        == f"{number(covered)} / {number(epci)}"
+        == "1\u202f253 / 1\u202f253"
+    )
+    # the ANCT's CRTE list gives no signature date: no chronology, a coverage curve
+    assert "Aucun de ces contrats n'a de date de signature." in _text(at)
+    (coverage,) = _figures(at)
     assert coverage["layout"]["shapes"][0]["y0"] == 1, "the 100 % target is drawn"
     assert len(at.dataframe[-1].value) == contracts
-    assert "aucun périmètre dessiné" in _text(at)
+    assert "rapproché : 854." in _text(at) and "Tous les contrats sont rapprochés." in _text(at)
 
 
 def test_contracts_filters_come_from_the_url(open_page, sql):
-    at = open_page("contrats", type="CTE", region="53")
-    assert at.radio[0].value == "CTE" and at.selectbox[0].value == "53"
+    at = open_page("contrats", type="CRTE", region="53")
+    assert at.radio[0].value == "CRTE" and at.selectbox[0].value == "53"
     (contracts,) = sql(
-        """select count(*) from contrats where type = 'CTE' and id_contrat in (
+        """select count(*) from contrats where type = 'CRTE' and id_contrat in (
                select id_contrat from contrats_perimetres
                join epci_territoires using (code_epci) where code_region = '53')"""
     )[0]
     (covered, epci) = sql(
         """select count(distinct e.code_epci) filter (where e.code_epci in (
                       select code_epci from contrats_perimetres join contrats using (id_contrat)
-                      where type = 'CTE')),
+                      where type = 'CRTE')),
                   count(distinct e.code_epci)
            from epci_territoires as e where e.code_region = '53'"""
     )[0]

@@ -62,8 +62,12 @@ def _key_figures() -> None:
         border=True,
     )
     fourth.caption(
-        f"{plural(shown['cte'], 'CTE', 'CTE')} en {plural(shown['vagues_cte'], 'vague')}, "
-        f"{plural(shown['crte'], 'CRTE', 'CRTE')} ; "
+        (
+            f"{plural(shown['cte'], 'CTE', 'CTE')} en {plural(shown['vagues_cte'], 'vague')}, "
+            if shown["cte"]
+            else ""
+        )
+        + f"{plural(shown['crte'], 'CRTE', 'CRTE')} (liste de l'ANCT) ; "
         f"{percent(shown['part_population_sous_contrat'])} de la population des EPCI, "
         f"au {day(shown['date'])}."
     )

@@ -122,21 +122,31 @@ def _coverage(frame: pd.DataFrame, target_year: int, scope: str) -> None:
 
 
 def _matching(matching: pd.DataFrame) -> None:
-    st.header("Rapprochement des périmètres dessinés")
+    st.header("Rapprochement avec les territoires actuels")
     if matching.empty:
-        st.markdown(
-            "Les contrats publiés sont tous donnés par EPCI : aucun périmètre dessiné (liste CTE "
-            "2019 de l'ANCT) n'a eu à être rapproché des EPCI actuels."
-        )
+        st.markdown("Aucun contrat publié n'a eu à être rapproché des territoires actuels.")
         return
     counts = matching.groupby("statut", sort=False).size()
     st.markdown(
-        "La liste CTE 2019 de l'ANCT donne des périmètres dessinés : chacun est rapproché des "
-        "EPCI actuels (un EPCI en fait partie quand au moins la moitié de sa population y "
-        "habite), avec le nom et le nombre de communes comme contre-vérification. "
+        "Chaque contrat est rapproché des territoires actuels. La liste CRTE de l'ANCT nomme ses "
+        "signataires par leur SIREN : EPCI, communes (placées par leur nom et leur "
+        "département), EPT du Grand Paris (par leurs communes), EPCI fusionnés depuis (par le "
+        "nouvel EPCI de leur département qui porte leur nom). La liste CTE 2019 donne des "
+        "périmètres dessinés : un EPCI en fait partie quand au moins la moitié de sa population "
+        "y habite, avec le nom et le nombre de communes comme contre-vérification. "
         + " ; ".join(f"{status} : {number(n)}" for status, n in counts.items())
         + "."
     )
+    doubtful = matching[matching["statut"] != "rapproché"]
+    if doubtful.empty:
+        st.markdown("Tous les contrats sont rapprochés.")
+    else:
+        _doubtful(doubtful)
+    csv_button(matching, "contrats_rapprochement.csv", "Télécharger le rapprochement (CSV)")
+
+
+def _doubtful(matching: pd.DataFrame) -> None:
+    """The contracts to check, and why."""
     table(
         matching,
         {
@@ -150,7 +160,6 @@ def _matching(matching: pd.DataFrame) -> None:
             "motif": ("Motif", text),
         },
     )
-    csv_button(matching, "contrats_rapprochement.csv", "Télécharger le rapprochement (CSV)")
 
 
 st.title("Les contrats de transition écologique")
