@@ -11,15 +11,17 @@ reported at the cell where the user will find it.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import re
 from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 
 import polars as pl
 
-from schemas.check import ROW, ContractError
+from schemas.check import ROW, ContractError, capped, listed
 
 # a column type as the contracts give it: a polars type or its class (pl.Int64)
 PolarsType = pl.DataType | type[pl.DataType]
@@ -28,17 +30,41 @@ XLSX_MAGIC = b"PK\x03\x04"
 PARQUET_MAGIC = b"PAR1"
 
 
-def decode(data: bytes, file: str) -> str:
-    """UTF-8 (a BOM is dropped) or, failing that, cp1252: what French spreadsheets write."""
+# a valid UTF-8 sequence of two bytes or more: rare in a cp1252 file (« Ã© » is one)
+UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _where(data: bytes, offset: int) -> str:
+    line = data.count(b"\n", 0, offset) + 1
+    column = offset - data.rfind(b"\n", 0, offset)
+    return f"ligne {line}, octet {column} (0x{data[offset]:02X})"
+
+
+def decode(data: bytes, file: str, cut: bool = False) -> str:
+    """UTF-8 (a BOM is dropped) or, failing that, cp1252: what French spreadsheets write.
+
+    A file that is UTF-8 but for some bytes (a cell pasted from a cp1252 file) is refused, naming
+    the first byte that is not UTF-8: decoded as cp1252 as a whole, every accent of its UTF-8
+    part would turn to mojibake (« Ã© »). ``cut``: the first bytes of a file, whose last
+    character may be cut in two."""
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as error:
+        if cut and error.reason == "unexpected end of data":
+            return decode(data[: error.start], file)
+        if UTF8_SEQUENCE.search(data):
+            start = error.start + (3 if data.startswith(codecs.BOM_UTF8) else 0)
+            raise ContractError(
+                f"{file} : encodage mixte, UTF-8 sauf à la {_where(data, start)}, "
+                "qui n'est pas de l'UTF-8 (Windows-1252 ?) : enregistrer le fichier en UTF-8"
+            ) from error
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError as error:
         raise ContractError(
-            f"{file} : encodage illisible (ni UTF-8 ni Windows-1252), octet {error.start}"
+            f"{file} : encodage illisible (ni UTF-8 ni Windows-1252), {_where(data, error.start)}"
         ) from error
 
 
@@ -73,9 +99,7 @@ def _kept(names: list[str] | None, columns: set[str] | None) -> list[str] | None
     return keep if len(keep) == len(columns) else None
 
 
-def _decimal_comma(
-    head: str, sep: str, names: list[str], overrides: dict[str, PolarsType]
-) -> bool:
+def _decimal_comma(head: str, sep: str, names: list[str], overrides: dict[str, PolarsType]) -> bool:
     """Whether the first lines write the decimals of the float columns with a comma, as French
     exports do (Enedis): then the reader parses them so, else they would be read as text."""
     floats = [i for i, name in enumerate(names) if overrides.get(name) in (pl.Float32, pl.Float64)]
@@ -117,7 +141,7 @@ def _read_csv(
 ) -> pl.DataFrame:
     """Polars reads UTF-8 as it is (dropping a BOM), from bytes or from the file, and fails on
     anything else: then the whole file is decoded as cp1252."""
-    header = decode(head.split(b"\n", 1)[0], file)
+    header = decode(head.split(b"\n", 1)[0], file, cut=True)
     sep = sep or separator(header, file)
     names = _header(header, sep)
     keep = _kept(names, columns)
@@ -132,18 +156,75 @@ def _read_csv(
         infer_schema=False,
         null_values=null,
         columns=keep,
-        decimal_comma=_decimal_comma(decode(head, file), sep, names or [], overrides),
+        decimal_comma=_decimal_comma(decode(head, file, cut=True), sep, names or [], overrides),
     )
     try:
         return _typed_or_text(read, data, overrides)
     except pl.exceptions.PolarsError as error:
         whole = data.read_bytes() if isinstance(data, Path) else data
         if _is_utf8(whole):
-            raise ContractError(f"{file} : lecture CSV impossible ({error})") from error
+            raise _unreadable(file, "lecture CSV impossible", error, "UTF-8") from error
     try:
         return _typed_or_text(read, decode(whole, file).encode("utf-8"), overrides)
     except pl.exceptions.PolarsError as error:
-        raise ContractError(f"{file} : lecture CSV impossible ({error})") from error
+        raise _unreadable(file, "lecture CSV impossible", error, "Windows-1252") from error
+
+
+def _unreadable(file: str, what: str, error: Exception, encoding: str = "") -> ContractError:
+    """The reader's own words quote the file (a cell, a line): kept for the detail only."""
+    read = f"lu en {encoding}, " if encoding else ""
+    return ContractError(
+        f"{file} : {what} ({read}{type(error).__name__})", f"{file} : {what} ({read}{error})"
+    )
+
+
+def _no_nul(frame: pl.DataFrame, file: str) -> None:
+    """Refuse a NUL character in a cell (a binary or UTF-16 file read as text): it would be
+    published as it is, and cut the text where a C reader meets it."""
+    text = [c for c, t in frame.schema.items() if t == pl.String]
+    if not text:
+        return
+    found = frame.select(pl.col(text).str.contains("\x00", literal=True).arg_true().first())
+    hits = [(row, c) for c, row in found.row(0, named=True).items() if row is not None]
+    if not hits:
+        return
+    row, column = min(hits)
+    position = list(frame.columns).index(column) + 1
+    name = column if re.fullmatch(r"[\w .'-]{1,60}", column) else f"n° {position}"
+    raise ContractError(
+        f"{file} : caractère NUL (octet 0x00) ligne {row + 2}, colonne {name} : "
+        "fichier binaire ou UTF-16 ? (enregistrer en CSV UTF-8)",
+        f"{file} : caractère NUL (octet 0x00) ligne {row + 2}, colonne n° {position} "
+        f"({capped(column, 80)!r}) ; colonnes à NUL : {listed(c for _, c in sorted(hits))}",
+    )
+
+
+XLSX_MAX_UNPACKED = 512 * 1024**2  # polars and fastexcel take about twice an XLSX's unpacked size
+
+
+def xlsx_within_limit(source: io.BytesIO | Path, file: str, limit: int = XLSX_MAX_UNPACKED) -> None:
+    """Refuse an XLSX (a zip) that would unpack beyond ``limit`` before a reader inflates it: its
+    directory's declared sizes are summed, then every member is read through, a chunk at a time
+    and never past its declared size, for its CRC, which a member lying about its size fails."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(source) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+            if unpacked > limit:
+                mb = [f"{n / 1024**2:,.0f}".replace(",", "\u202f") for n in (unpacked, limit)]
+                raise ContractError(
+                    f"{file} : classeur XLSX de {mb[0]} Mo une fois décompressé, au-delà de la "
+                    f"limite de {mb[1]} Mo ; non lu"
+                )
+            damaged = archive.testzip()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as error:
+        # zipfile's messages may quote member names, which the file chose: not repeated
+        raise ContractError(f"{file} : classeur XLSX illisible (archive zip invalide)") from error
+    if damaged is not None:
+        raise ContractError(f"{file} : classeur XLSX corrompu (somme de contrôle fausse)")
+    if isinstance(source, io.BytesIO):
+        source.seek(0)
 
 
 def read_text_table(
@@ -170,16 +251,18 @@ def read_text_table(
             names = list(pl.read_parquet_schema(source)) if columns else None
             frame = pl.read_parquet(source, columns=_kept(names, columns))
         except Exception as error:  # pyarrow and polars raise their own error types
-            raise ContractError(f"{file} : fichier Parquet illisible ({error})") from error
+            raise _unreadable(file, "fichier Parquet illisible", error) from error
     elif head.startswith(XLSX_MAGIC):
+        xlsx_within_limit(source, file)
         try:
             frame = pl.read_excel(source, infer_schema_length=0)
         except Exception as error:  # fastexcel raises its own error types
-            raise ContractError(f"{file} : classeur XLSX illisible ({error})") from error
+            raise _unreadable(file, "classeur XLSX illisible", error) from error
     else:
         number: Callable[[str], PolarsType | None] = (
             numbers.get if isinstance(numbers, Mapping) else numbers or (lambda _: None)
         )
         frame = _read_csv(data, head, file, separator_, null, number, columns)
+    _no_nul(frame, file)
     frame = frame.rename({c: _key(c) for c in frame.columns})
     return frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))

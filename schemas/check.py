@@ -8,6 +8,7 @@ date is reported on its own row and column instead of failing the whole frame.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -25,8 +26,49 @@ PROBLEM_SCHEMA = pl.Schema(
 )
 
 
+MAX_MESSAGE = 500  # characters of a message about a file: a 1 M-column header is not quoted
+
+
+def capped(text: str, limit: int = MAX_MESSAGE) -> str:
+    """``text``, cut to ``limit`` characters, saying how long it was."""
+    if len(text) <= limit:
+        return text
+    tail = f"… ({len(text):,} caractères)".replace(",", "\u202f")
+    return text[: limit - len(tail)] + tail
+
+
+def listed(names: Iterable[str], limit: int = 300) -> str:
+    """Names joined by commas, cut to about ``limit`` characters, saying how many there were."""
+    names = list(names)
+    text = ", ".join(names)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(names)} colonnes)"
+
+
+_READ_COLUMNS = re.compile(r"colonnes lues : [^)]*")
+
+
 class ContractError(ValueError):
-    """The file as a whole breaks its contract (missing column, unreadable layout)."""
+    """The file as a whole breaks its contract (missing column, unreadable layout).
+
+    ``str()`` is the public message: it names the file, the rule, the expected columns and
+    counts, never what the file holds, for it reaches the published run history and the alert
+    webhook. ``detail`` adds what was read (header names, the reader's own words) for the
+    internal audit and the operator's terminal (a traceback shows it as a note). A message given
+    alone is both, its « colonnes lues : … » list (another reader's words) replaced by a count
+    in the public one. Both are capped (``MAX_MESSAGE``)."""
+
+    def __init__(self, message: str, detail: str | None = None) -> None:
+        detail = capped(detail or message)
+        if detail == capped(message):
+            message = _READ_COLUMNS.sub(
+                lambda m: f"{m[0].count(',') + 1} colonne(s) lue(s), non reprises", message
+            )
+        super().__init__(capped(message))
+        self.detail = detail
+        if detail != str(self):
+            self.add_note(f"détail (interne) : {detail}")
 
 
 @dataclass(frozen=True)
@@ -60,6 +102,25 @@ class Checked:
             )
             for p in rows.iter_rows(named=True)
         ]
+
+
+def missing_columns(
+    file: str, contract: str, missing: list[str], read: list[str], expected: set[str]
+) -> ContractError:
+    """A file without some columns of its contract. The header's names are the file's content
+    (a file without its header line gives its first row as names): the public message counts
+    them and names only the contract's columns."""
+    read = [c for c in read if c != ROW]
+    known = [c for c in read if c in expected]
+    if known:
+        found = f"{len(read)} colonne(s) lue(s), dont {len(known)} attendue(s)"
+    else:
+        found = f"en-tête illisible : {len(read)} colonne(s) lue(s), aucune attendue"
+    return ContractError(
+        f"{file} : colonne(s) manquante(s) {listed(missing)} (contrat {contract} ; {found})",
+        f"{file} : colonne(s) manquante(s) {listed(missing, 150)} (contrat {contract} ; "
+        f"{len(read)} colonne(s) lue(s) : {listed(read, 150)})",
+    )
 
 
 def one_of(values: Iterable[str], error: str) -> pa.Check:
@@ -140,10 +201,7 @@ def check(
     schema = contract if isinstance(contract, pa.DataFrameSchema) else contract.to_schema()
     missing = [c for c in schema.columns if c not in raw.columns]
     if missing:
-        raise ContractError(
-            f"{file} : colonne(s) manquante(s) {', '.join(missing)} "
-            f"(contrat {schema.name}; colonnes lues : {', '.join(raw.columns)})"
-        )
+        raise missing_columns(file, schema.name, missing, raw.columns, set(schema.columns))
     dtypes = {name: column.dtype.type for name, column in schema.columns.items()}
     raw = raw.select(ROW, *dtypes)
     numeric = [c for c, t in dtypes.items() if t.is_numeric() and raw.schema[c] == pl.String]
@@ -171,11 +229,12 @@ def check(
         cases = errors.failure_cases
         whole = cases.filter(pl.col("index").is_null())
         if whole.height:
-            detail = "; ".join(
-                f"{c['column']} : {c['check']} ({c['failure_case']})"
-                for c in whole.iter_rows(named=True)
-            )
-            raise ContractError(f"{file} : {detail}") from errors
+            cases = list(whole.iter_rows(named=True))
+            raise ContractError(
+                f"{file} : " + "; ".join(f"{c['column']} : {c['check']}" for c in cases),
+                f"{file} : "
+                + "; ".join(f"{c['column']} : {c['check']} ({c['failure_case']})" for c in cases),
+            ) from errors
         rows = candidates[ROW].gather(cases["index"].cast(pl.UInt32))
         frames.append(
             pl.DataFrame(

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import re
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import duckdb
 
+from schemas.check import capped
+from warehouse.datatests import EMAIL, PHONE, URL_USER
 from warehouse.internal import scalar
 from warehouse.landing import LandedFile
 from warehouse.status import Status
 
 if TYPE_CHECKING:
     from warehouse.datatests import Result
+
+_VALUE = re.compile(r"\(valeur (?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")\)")
+_READ_COLUMNS = re.compile(r"colonnes lues : [^)]*")
+_URL_USER, _EMAIL, _PHONE = re.compile(URL_USER), re.compile(EMAIL), re.compile(PHONE)
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,33 @@ class Citation:
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def public_text(text: str | None) -> str | None:
+    """A run's message as it may be published (``executions.message``) or sent (the alert):
+    the values a rejected row's message quotes, a header's names, any e-mail address or phone
+    number masked, and cut to ``MAX_MESSAGE`` characters. Messages are written without the
+    file's content (``ContractError``): this catches what other messages quote, and the
+    records of earlier versions."""
+    if text is None:
+        return None
+    text = _VALUE.sub("(valeur non reprise)", text)
+    text = _READ_COLUMNS.sub("colonnes lues : non reprises", text)
+    text = _URL_USER.sub(lambda m: m[0].replace("@", "\0"), text)  # no address in a URL's user
+    text = _EMAIL.sub("[courriel masqué]", text).replace("\0", "@")
+    return capped(_PHONE.sub("[téléphone masqué]", text))
+
+
+def _detail() -> str | None:
+    """The full message of the failure being handled, when it says more than its public one: a
+    ``ContractError``'s detail, quoting the file, stays in the internal audit."""
+    error = sys.exception()
+    while error is not None:
+        detail = getattr(error, "detail", None)
+        if isinstance(detail, str) and detail != str(error):
+            return detail
+        error = error.__cause__ or error.__context__
+    return None
 
 
 def start(con: duckdb.DuckDBPyConnection, run_id: str, source: str) -> None:
@@ -52,13 +87,29 @@ def finish(
     accepted: int | None = None,
     rejected: int | None = None,
     message: str | None = None,
+    detail: str | None = None,
 ) -> None:
+    """Record how a source's load ended. ``message`` is published with the run history: it
+    must not quote the file (see ``public_text``); ``detail``, internal, may (by default, that
+    of the failure being handled, if it has one)."""
     con.execute(
         """update audit.executions
            set emplacement = ?, sha256 = ?, lignes_lues = ?, lignes_acceptees = ?,
-               lignes_rejetees = ?, fin = ?, statut = ?, message = ?
+               lignes_rejetees = ?, fin = ?, statut = ?, message = ?, detail = ?
            where id_execution = ? and source = ?""",
-        [location, sha256, read, accepted, rejected, now(), status, message, run_id, source],
+        [
+            location,
+            sha256,
+            read,
+            accepted,
+            rejected,
+            now(),
+            status,
+            message,
+            detail or _detail(),
+            run_id,
+            source,
+        ],
     )
 
 
@@ -92,9 +143,9 @@ def record_files(
 def fail_run(con: duckdb.DuckDBPyConnection, run_id: str, message: str) -> None:
     """Mark the sources of a run that loaded, but were not published, as failed."""
     con.execute(
-        "update audit.executions set statut = ?, fin = coalesce(fin, ?), message = ? "
-        "where id_execution = ? and statut in (?, ?)",
-        [Status.FAILED, now(), message, run_id, Status.RUNNING, Status.LOADED],
+        "update audit.executions set statut = ?, fin = coalesce(fin, ?), message = ?, "
+        "detail = ? where id_execution = ? and statut in (?, ?)",
+        [Status.FAILED, now(), message, _detail(), run_id, Status.RUNNING, Status.LOADED],
     )
 
 

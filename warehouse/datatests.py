@@ -3,6 +3,10 @@
 As dbt's schema tests, they are declared beside the tables they guard, in the data dictionary
 (a source's spec or ``dictionnaire.yaml``):
 
+- every text column of every table of the new public file (marts, run history, provenance) is
+  searched for e-mail addresses and phone numbers (``contacts``, whatever the dictionary says),
+  by the publish itself, on the file it is about to swap in: there the marts are tables, which a
+  scan of the warehouse's views would recompute (2 s for the whole file instead of 24 s);
 - ``cle`` (the key) is tested ``unique`` and ``not_null``;
 - each of ``renvoie`` is a ``relationships`` test: every value points to a row of its table;
 - ``tests`` adds others: ``not_null: [columns]``, ``unique: [columns]`` (empty values equal),
@@ -23,6 +27,15 @@ import duckdb
 
 ERROR, WARN = "erreur", "avertissement"
 SAMPLE = 3  # failing values quoted in a result's message
+
+# What no public text may hold, whatever its column: an e-mail address, a French phone number as
+# people write them. Both read the same in Python and in DuckDB (RE2): ASCII classes only. The
+# user part of a URL (``https://lecteur:***@crm.example.org``) is not an address: it is cut off
+# first (URL_USER), and a masked credential has no letter before its ``@``.
+EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+PHONE = r"(?:\+33|0033|\b0)\s?[1-9](?:[ .-]?[0-9]{2}){4}\b"
+URL_USER = r"[A-Za-z][A-Za-z0-9+.-]*://[^/@\s]*@"
+CONTACT_TEST = "ni courriel ni téléphone"
 
 
 @dataclass(frozen=True)
@@ -91,6 +104,48 @@ def _accepted(con, schema: str, table: str, column: str, values: list) -> tuple[
 
 def _rows(con, schema: str, table: str) -> int:
     return con.execute(f'select count(*) from {schema}."{table}"').fetchone()[0]
+
+
+def _contact(column: str) -> str:
+    """SQL: whether the text of ``column`` holds an e-mail address or a phone number."""
+    text = f'"{column}"::varchar'
+    return (
+        f"case when contains({text}, '@') then regexp_matches("
+        f"regexp_replace({text}, '{URL_USER}', '://', 'g'), '{EMAIL}') else false end "
+        f"or regexp_matches({text}, '{PHONE}')"
+    )
+
+
+def contacts(
+    con: duckdb.DuckDBPyConnection, schema: str = "marts", tables: list[str] | None = None
+) -> list[Result]:
+    """Every text column (lists and structs of text too) of every table of ``schema`` (or of
+    ``tables``) searched for an e-mail address or a phone number: one result per table, failing
+    when it holds one, naming its columns and how many distinct values, never the values (the
+    result is told in the run's record and the alert). Distinct values only are searched: the
+    national tables repeat a few labels millions of times (2.2 M rows: 0.25 s, not 6 s)."""
+    columns: dict[str, list[str]] = {}
+    for table, column in con.execute(
+        "select table_name, column_name from duckdb_columns() "
+        "where database_name = current_database() and schema_name = ? "
+        "and data_type like '%VARCHAR%' order by table_name, column_index",
+        [schema],
+    ).fetchall():
+        if tables is None or table in tables:
+            columns.setdefault(table, []).append(column)
+    results = []
+    for table, names in columns.items():
+        found = {}
+        for column in names:
+            (n,) = con.execute(
+                f"select count(*) filter ({_contact(column)}) "
+                f'from (select distinct "{column}" from {schema}."{table}")'
+            ).fetchone() or (0,)
+            if n:
+                found[column] = n
+        sample = ", ".join(f"{c} : {n} valeur(s) distincte(s)" for c, n in found.items())
+        results.append(Result(table, CONTACT_TEST, sum(found.values()), sample))
+    return results
 
 
 def run(
@@ -167,6 +222,24 @@ def run(
                     )
                 )
     return results
+
+
+class Refused(RuntimeError):
+    """A publish refused by its own tests (``contacts``): the message names tables and columns."""
+
+    def __init__(self, results: list[Result]) -> None:
+        super().__init__(
+            f"{len(results)} table(s) en échec, publication refusée : "
+            + " ; ".join(str(r) for r in results)
+        )
+
+
+def refuse_contacts(con: duckdb.DuckDBPyConnection, schema: str = "main") -> None:
+    """Refuse a file about to be published if any of its text values looks like an e-mail
+    address or a phone number (the publish calls it on the new file, before swapping it in)."""
+    found = [r for r in contacts(con, schema) if not r.passed]
+    if found:
+        raise Refused(found)
 
 
 def failed(results: list[Result]) -> list[Result]:

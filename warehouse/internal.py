@@ -29,13 +29,27 @@ def scalar(con: duckdb.DuckDBPyConnection, query: str, params: list | None = Non
     return one(con, query, params)[0]
 
 
+OWNER_ONLY = 0o600  # the warehouse holds staging and quarantine: contacts, rejected rows
+
+
+def owner_only(path: Path) -> None:
+    """Make ``path`` readable by its owner only, if it is not already (files DuckDB creates
+    follow the umask: world-readable)."""
+    if path.exists() and path.stat().st_mode & 0o777 != OWNER_ONLY:
+        path.chmod(OWNER_ONLY)
+
+
 @contextmanager
 def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the internal warehouse, creating its layers on first use."""
+    """Open the internal warehouse, creating its layers on first use; its file is the owner's
+    only (DuckDB's write-ahead log, while it exists, follows the umask)."""
     con = duckdb.connect(str(path), read_only=read_only)
     try:
         if not read_only:
+            owner_only(path)
             con.execute(sql("internal"))
+            # a failure's full message, quoting the file, stays here (audit.finish)
+            con.execute("alter table audit.executions add column if not exists detail varchar")
             con.execute(sql("trajectoire"))
         yield con
     finally:

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PARTIAL = ".partial"
+# a landed file may hold anything its location pointed to (a CRM export with its contacts, a
+# symlink to a file only root may read): read-only, and for the refresh's account only
+OWNER_READS = stat.S_IRUSR
 
 
 @dataclass(frozen=True)
@@ -43,16 +46,19 @@ def land(landing: Path, source: str, name: str, origin: str, data: bytes | Path)
     else:
         digest, size = hashlib.sha256(data).hexdigest(), len(data)
     target = landing / source / digest / name
+    if target.exists() and target.stat().st_mode & 0o777 != OWNER_READS:
+        os.chmod(target, OWNER_READS)  # landed by an earlier version, readable by all
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{name}{PARTIAL}")
         partial.unlink(missing_ok=True)  # read-only leftover of a killed run
         try:
+            partial.touch(mode=OWNER_READS | stat.S_IWUSR)  # never readable by others, even now
             if isinstance(data, Path):
                 shutil.copyfile(data, partial)
             else:
                 partial.write_bytes(data)
-            os.chmod(partial, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+            os.chmod(partial, OWNER_READS)
             os.replace(partial, target)
         except BaseException:  # a full disk: no half-written file stays behind
             partial.unlink(missing_ok=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.internal import owner_only, scalar
 from warehouse.publish import copy_schema, replacing
 
 
@@ -22,6 +23,10 @@ def publish(
     """Copy the partner tables, the registry's provenance and the run into a new file and swap
     it in: the same run and date as the public file it goes with."""
     with replacing(con, target, "part"):
+        # each member's answers: for the partner app's account only, as the warehouse
+        owner_only(
+            Path(scalar(con, "select path from duckdb_databases() where database_name = 'part'"))
+        )
         copy_schema(con, "partenaires", "part")
         # the registry load the staged answers come from
         con.execute(

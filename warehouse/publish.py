@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse import dictionnaire, opendata, outlines
+from warehouse import audit, datatests, dictionnaire, opendata, outlines
 from warehouse.internal import scalar, sql
 
 
@@ -105,6 +105,7 @@ def publish(
     write its open data package and map outlines under ``package`` when given."""
 
     def describe(final: duckdb.DuckDBPyConnection) -> None:
+        datatests.refuse_contacts(final)  # before anything is written from it
         tables = dictionnaire.tables(described or {})
         dictionnaire.comment(final, tables)
         if package is not None:
@@ -118,7 +119,12 @@ def publish(
         con.execute(sql("trajectoire"))  # the rule, for whoever reads the file (SQL macros)
         con.execute(f'use "{warehouse}"')
         con.execute("set variable id_execution = ?", [run_id])
-        con.execute(sql("publish"))
+        # run messages are published masked (values, header names, contacts: audit.public_text)
+        con.create_function("texte_public", audit.public_text, ["VARCHAR"], "VARCHAR")
+        try:
+            con.execute(sql("publish"))
+        finally:
+            con.remove_function("texte_public")
         con.execute(
             "create table pub.publication as select ?::varchar as id_execution, "
             "?::timestamptz as publie_le",

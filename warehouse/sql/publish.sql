@@ -36,7 +36,7 @@ order by f.source, f.fichier;
 create table pub.executions as
 select
     id_execution, source, emplacement, sha256, lignes_lues, lignes_acceptees, lignes_rejetees,
-    debut, fin, statut, message
+    debut, fin, statut, texte_public(message) as message  -- never the internal `detail`
 from executions_publiees
 order by debut desc, source;
 
