@@ -27,7 +27,8 @@ STAGE_SLICE_ROWS = 1_000_000
 
 
 class TooManyRejects(RuntimeError):
-    """A file's share of rejected rows exceeds its source's threshold."""
+    """A file's share of rejected rows exceeds its source's threshold, or its accepted rows fall
+    below the share of its last published load its spec requires (``min_rows_share``)."""
 
 
 def fetch(source: Source, location: str | None) -> list[RawFile]:
@@ -40,10 +41,11 @@ def fetch(source: Source, location: str | None) -> list[RawFile]:
         if not isinstance(source.connector, DemoConnector):
             raise FetchError(f"{source.name} : ni copie embarquée ni démonstration, --from requis")
         return source.connector.embedded()
-    portal = source.spec.portal
+    spec = source.spec
+    portal = spec.portal
     if portal is not None and location == portal.name:
-        return [remote.read(url) for url in portal.urls()]
-    return remote.read_all(location)
+        return [remote.read(url, spec.max_bytes, spec.deadline_s) for url in portal.urls()]
+    return remote.read_all(location, spec.max_bytes, spec.deadline_s)
 
 
 def _snapshot(snapshot: Snapshot) -> RawFile:
@@ -145,12 +147,26 @@ def _percent(share: float) -> str:
     return f"{share * 100:.1f}\u202f%".replace(".", ",")
 
 
+def _shrunk(source: Source, accepted: int, published: int | None) -> str | None:
+    """Why a load is refused for having far fewer rows than the source's last published load
+    (a truncated export, an empty extract served as the national file), or ``None``."""
+    share = source.spec.min_rows_share
+    if not published or not share or accepted >= share * published:
+        return None
+    return (
+        f"{accepted} ligne(s) acceptée(s), moins de {_percent(share)} des {published} du dernier "
+        f"chargement publié ({_percent(accepted / published)}) : fichier tronqué ou incomplet ? "
+        "Chargement refusé (min_rows_share de la spec, 0 pour ne pas vérifier)"
+    )
+
+
 @task(name="valider et charger", cache_key_fn=_stage_key)
 def stage(name: str, location: str | None, landed: list[LandedFile], run_id: str) -> SourceReport:
     """Check every landed file, stage valid rows, quarantine the others, record provenance.
 
     Rejects and repairs are always kept; the staged tables are replaced only when the share of
-    rejected rows stays within the source's threshold, so a bad file never replaces good data.
+    rejected rows stays within the source's threshold and the accepted rows reach the share of
+    the last published load the spec asks, so a bad or cut file never replaces good data.
     """
     from warehouse import quarantine  # with pandera: imported only when a file is checked
 
@@ -165,8 +181,10 @@ def stage(name: str, location: str | None, landed: list[LandedFile], run_id: str
         report.rows_accepted = sum(r.valid.height for r in results)
         threshold = source.spec.reject_threshold
         share = (report.rows_read - report.rows_accepted) / max(report.rows_read, 1)
+        shrunk = _shrunk(source, report.rows_accepted, audit.last_published(con).get(name))
+        refused = share > threshold or shrunk is not None
         staged = {}
-        if share <= threshold:
+        if not refused:
             for table, rs in parts.items():
                 valid = pl.concat([r.to_stage for r in rs], how="diagonal_relaxed")
                 staged[table] = _write_aside(con, table, valid.drop("ligne"))
@@ -174,7 +192,7 @@ def stage(name: str, location: str | None, landed: list[LandedFile], run_id: str
         for result in results:
             report.rows_rejected += quarantine.store(con, run_id, name, result)
             report.problems += result.messages(limit=20)
-        if share <= threshold:
+        if not refused:
             for table, aside in staged.items():
                 con.execute(f'drop table if exists staging."{table}"')
                 con.execute(f'alter table staging."{aside}" rename to "{table}"')
@@ -187,4 +205,6 @@ def stage(name: str, location: str | None, landed: list[LandedFile], run_id: str
             f"({_percent(share)}, seuil {_percent(threshold)}) ; premier problème : "
             f"{report.problems[0] if report.problems else '?'}"
         )
+    if shrunk is not None:
+        raise TooManyRejects(shrunk)
     return report

@@ -4,25 +4,29 @@ A location may name environment variables, ``${CRM_TOKEN}``: the secret is read 
 environment when the file is fetched, so flow parameters, logs, the audit and the published file
 only ever hold the name. Credentials written in the URL itself (``user:password@``, a ``token=``
 parameter) are used, and masked wherever the location is shown.
+
+Downloads go through httpx: credentials stay on their origin across redirects, only http(s)
+redirects are followed, and a body is streamed under its source's limits (bytes received and
+decompressed, a deadline for the whole download).
 """
 
 from __future__ import annotations
 
-import base64
 import errno
-import gzip
+import io
 import os
 import re
-import urllib.error
-import urllib.request
-import zlib
-from http.client import HTTPException
+import time
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from flows.connector import FetchError, RawFile
+import httpx
 
-TIMEOUT_S = float(os.environ.get("OBSERVATOIRE_TIMEOUT_S", "60"))
+from flows.connector import FetchError, RawFile
+from flows.spec import DEADLINE_S, MAX_BYTES  # a source's limits, unless its spec says otherwise
+
+TIMEOUT_S = float(os.environ.get("OBSERVATOIRE_TIMEOUT_S", "60"))  # for each connect or read
+MAX_REDIRECTS = 5
 USER_AGENT = "observatoire-cler/0.1 (+https://www.cler.org)"
 HTML_STARTS = (b"<!doctype html", b"<html")
 VARIABLE = re.compile(r"\$\{(\w+)\}")
@@ -62,67 +66,112 @@ def _masked(parameter: str) -> str:
     return parameter
 
 
-def _download(url: str, location: str) -> tuple[bytes, str | None, str, str]:
-    """Body, announced length, content type and content encoding at ``url`` (``location`` with
-    its variables expanded: only ``location``, masked, is ever named in a message)."""
-    location = shown(location)
-    parsed = urlparse(url)
-    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, identity"}
-    if parsed.username is not None:  # urllib does not send credentials written in the URL
-        pair = f"{unquote(parsed.username)}:{unquote(parsed.password or '')}"
-        headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
-        url = parsed._replace(netloc=parsed.netloc.rpartition("@")[2]).geturl()
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
-            headers = response.headers
-            return (
-                response.read(),
-                headers.get("Content-Length"),
-                headers.get("Content-Type", ""),
-                headers.get("Content-Encoding", "identity"),
+def size(n: int) -> str:
+    """``n`` bytes for a message: 200 Mo, 2 048 Mo."""
+    return f"{n / 1024**2:,.0f}\u202fMo".replace(",", "\u202f")
+
+
+def _http_only(location: str):
+    """A request hook: a redirect is followed to http(s) only (never ``ftp://``, ``file://``)."""
+
+    def check(request: httpx.Request) -> None:
+        if request.url.scheme not in ("http", "https"):
+            raise FetchError(
+                f"{location} : redirection vers {request.url.scheme}:// refusée "
+                "(seuls http et https sont suivis)"
             )
-    except urllib.error.HTTPError as error:
-        raise FetchError(
-            f"{location} : le serveur répond HTTP {error.code} {error.reason}",
-            transient=error.code >= 500 or error.code == 429,
-        ) from error
-    except (TimeoutError, OSError) as error:  # URLError, ConnectionError and timeouts included
-        reason = getattr(error, "reason", error)
-        if isinstance(reason, TimeoutError) or isinstance(error, TimeoutError):
-            message = f"délai de {TIMEOUT_S:g} s dépassé"
-        else:
-            message = f"téléchargement impossible ({reason})"
-        raise FetchError(f"{location} : {message}", transient=True) from error
-    except HTTPException as error:  # e.g. IncompleteRead: the connection closed mid-body
-        raise FetchError(f"{location} : réponse interrompue ({error!r})", transient=True) from error
+
+    return check
 
 
-def _decoded(location: str, data: bytes, encoding: str) -> bytes:
-    """``data`` without the gzip compression the server may apply (urllib leaves it)."""
-    if encoding.strip().lower() not in ("gzip", "x-gzip"):
-        return data
+def _download(url: str, location: str, max_bytes: int, deadline_s: float) -> tuple[bytes, str]:
+    """Body (decompressed) and content type at ``url`` (``location`` with its variables
+    expanded: only ``location``, masked, is ever named in a message).
+
+    httpx sends the credentials written in the URL (HTTP Basic) to their origin only: a redirect
+    to another host, port or scheme goes without them. The body is read a chunk at a time and
+    refused beyond ``max_bytes`` (received or decompressed) or ``deadline_s`` in all (checked
+    between chunks, so a stalled read adds at most one read timeout)."""
+    location = shown(location)
+    deadline = time.monotonic() + deadline_s
+    timeout = min(TIMEOUT_S, deadline_s)
     try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as error:
+        with (
+            httpx.Client(
+                headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, identity"},
+                timeout=timeout,
+                follow_redirects=True,
+                max_redirects=MAX_REDIRECTS,
+                event_hooks={"request": [_http_only(location)]},
+                trust_env=False,  # no proxy or .netrc credentials picked up from the environment
+            ) as client,
+            client.stream("GET", url) as response,
+        ):
+            if response.status_code >= 400:
+                raise FetchError(
+                    f"{location} : le serveur répond HTTP {response.status_code} "
+                    f"{response.reason_phrase}",
+                    transient=response.status_code >= 500 or response.status_code == 429,
+                )
+            expected = response.headers.get("Content-Length")
+            if expected is not None and expected.isdigit() and int(expected) > max_bytes:
+                raise FetchError(_too_big(location, max_bytes, f"{size(int(expected))} annoncés"))
+            body = io.BytesIO()
+            for chunk in response.iter_bytes():  # as received: a chunk size would wait to fill it
+                body.write(chunk)
+                if body.tell() > max_bytes or response.num_bytes_downloaded > max_bytes:
+                    raise FetchError(_too_big(location, max_bytes, "décompressés ou reçus"))
+                if time.monotonic() > deadline:
+                    raise FetchError(_late(location, deadline_s, response.num_bytes_downloaded))
+            received = response.num_bytes_downloaded
+            if expected is not None and expected.isdigit() and int(expected) != received:
+                raise FetchError(
+                    f"{location} : réponse tronquée ({received} octets sur {expected})",
+                    transient=True,
+                )
+            return body.getvalue(), response.headers.get("Content-Type", "")
+    except httpx.TimeoutException as error:
+        if time.monotonic() >= deadline:
+            raise FetchError(_late(location, deadline_s, None)) from error
+        raise FetchError(f"{location} : délai de {timeout:g} s dépassé", transient=True) from error
+    except httpx.DecodingError as error:
         raise FetchError(
             f"{location} : réponse compressée (gzip) illisible ou corrompue ({error})"
         ) from error
+    except httpx.TooManyRedirects as error:
+        raise FetchError(f"{location} : plus de {MAX_REDIRECTS} redirections") from error
+    except httpx.RemoteProtocolError as error:  # closed mid-body, or before any answer
+        raise FetchError(f"{location} : réponse interrompue ({error})", transient=True) from error
+    except (httpx.TransportError, OSError) as error:  # refused, reset, unknown host…
+        raise FetchError(
+            f"{location} : téléchargement impossible ({error})", transient=True
+        ) from error
 
 
-def read(location: str) -> RawFile:
-    """The file at ``location`` (a local one left on disk until read); any failure is a
-    :class:`FetchError` naming it (masked)."""
+def _too_big(location: str, max_bytes: int, what: str) -> str:
+    return (
+        f"{location} : fichier plus gros que la limite de la source ({size(max_bytes)}, "
+        f"max_bytes de sa spec ; {what}), téléchargement arrêté"
+    )
+
+
+def _late(location: str, deadline_s: float, received: int | None) -> str:
+    got = f" ({size(received)} reçus)" if received is not None else ""
+    return (
+        f"{location} : téléchargement plus long que {deadline_s:g} s (deadline_s de la spec de "
+        f"la source){got}, arrêté"
+    )
+
+
+def read(location: str, max_bytes: int = MAX_BYTES, deadline_s: float = DEADLINE_S) -> RawFile:
+    """The file at ``location`` (a local one left on disk until read), at most ``max_bytes``
+    (downloaded in ``deadline_s`` at most); any failure is a :class:`FetchError` naming it
+    (masked)."""
     url = expand(location)
     parsed = urlparse(url)
     if parsed.scheme in ("http", "https"):
-        data, expected, content_type, encoding = _download(url, location)
+        data, content_type = _download(url, location, max_bytes, deadline_s)
         location = shown(location)
-        if expected is not None and int(expected) != len(data):
-            raise FetchError(
-                f"{location} : réponse tronquée ({len(data)} octets sur {expected})", transient=True
-            )
-        data = _decoded(location, data, encoding)
         if content_type.lower().startswith("text/html") or data.lstrip()[:14].lower().startswith(
             HTML_STARTS
         ):
@@ -136,7 +185,9 @@ def read(location: str) -> RawFile:
     try:
         if path.is_dir():
             raise IsADirectoryError(errno.EISDIR, "dossier : voir read_all")
-        with path.open("rb"):  # readable now; read later, by whoever needs its bytes
+        with path.open("rb") as f:  # readable now; read later, by whoever needs its bytes
+            if os.fstat(f.fileno()).st_size > max_bytes:
+                raise FetchError(_too_big(location, max_bytes, f"{size(path.stat().st_size)}"))
             return RawFile(path.name, str(path.resolve()), path=path.resolve())
     except OSError as error:
         raise FetchError(f"{location} : fichier illisible ({error.strerror})") from error
@@ -145,15 +196,17 @@ def read(location: str) -> RawFile:
 MAX_FILES = 64  # a folder is a few files of one source, not a tree to copy
 
 
-def read_all(location: str) -> list[RawFile]:
+def read_all(
+    location: str, max_bytes: int = MAX_BYTES, deadline_s: float = DEADLINE_S
+) -> list[RawFile]:
     """The file at ``location``, or every file directly inside the folder it names (several files
-    of one source, read in one run)."""
+    of one source, read in one run), each at most ``max_bytes``."""
     path = Path(expand(location))
     if "://" in location or not path.is_dir():
-        return [read(location)]
+        return [read(location, max_bytes, deadline_s)]
     inside = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
     if not inside:
         raise FetchError(f"{location} : dossier vide")
     if len(inside) > MAX_FILES:
         raise FetchError(f"{location} : {len(inside)} fichiers, {MAX_FILES} au plus par source")
-    return [read(str(p)) for p in inside]
+    return [read(str(p), max_bytes, deadline_s) for p in inside]

@@ -3,7 +3,8 @@
 The flow (thresholds, portal datasets), the schedule (cadence), the provenance rows (citation),
 the data dictionary and the open data package (public tables) and the personal-data guard all
 read it. Settings may be overridden for one installation by a TOML file named by
-``$OBSERVATOIRE_CONFIG``, one ``[source]`` table each (``reject_threshold``, ``datasets``).
+``$OBSERVATOIRE_CONFIG``, one ``[source]`` table each (``reject_threshold``, ``datasets``, and
+the limits ``max_bytes``, ``deadline_s``, ``min_rows_share``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ from typing import Any
 import yaml
 
 from warehouse.audit import Citation
+
+MAX_BYTES = 200 * 1024**2  # 200 Mio: a registry or a regional export, ten times over
+DEADLINE_S = 900.0  # 15 min for a download: a national file at a few Mo/s
+MIN_ROWS_SHARE = 0.5  # a load under half its last published one is refused, as too many rejects
+LIMITS = {"max_bytes": int, "deadline_s": float, "min_rows_share": float}
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,12 @@ class SourceSpec:
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)
     # fixed tables the connector needs that its publisher does not ship (cited where written)
     reference: dict[str, Any] = field(default_factory=dict)
+    # limits against a hostile or broken server or file: bytes of each file, received and
+    # decompressed; seconds for a whole download; and the share of its last published load's
+    # accepted rows a new load must reach (0: no check)
+    max_bytes: int = MAX_BYTES
+    deadline_s: float = DEADLINE_S
+    min_rows_share: float = MIN_ROWS_SHARE
 
     def citation(self, location: str | None) -> Citation:
         """What to cite for the files read from ``location`` (``None``: the embedded default)."""
@@ -74,7 +86,7 @@ class SourceSpec:
 
     def settings(self) -> dict[str, Any]:
         """What decides how a file is checked: a cached check is reused only while it holds."""
-        return {"reject_threshold": self.reject_threshold}
+        return {"reject_threshold": self.reject_threshold, "min_rows_share": self.min_rows_share}
 
 
 def _citation(data: dict[str, Any], demo: bool) -> Citation:
@@ -108,6 +120,11 @@ def parse(name: str, text: str, overrides: dict[str, Any] | None = None) -> Sour
         personal_fields=tuple(data.get("personal_fields", ())),
         tables=data.get("tables", {}),
         reference=data.get("reference", {}),
+        **{
+            key: kind(overrides[key] if key in overrides else data[key])
+            for key, kind in LIMITS.items()
+            if key in overrides or key in data
+        },
     )
 
 

@@ -211,16 +211,16 @@ def xlsx_within_limit(source: io.BytesIO | Path, file: str, limit: int = XLSX_MA
     try:
         with zipfile.ZipFile(source) as archive:
             unpacked = sum(member.file_size for member in archive.infolist())
-            if unpacked > limit:
-                mb = [f"{n / 1024**2:,.0f}".replace(",", "\u202f") for n in (unpacked, limit)]
-                raise ContractError(
-                    f"{file} : classeur XLSX de {mb[0]} Mo une fois décompressé, au-delà de la "
-                    f"limite de {mb[1]} Mo ; non lu"
-                )
-            damaged = archive.testzip()
+            damaged = archive.testzip() if unpacked <= limit else None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as error:
         # zipfile's messages may quote member names, which the file chose: not repeated
         raise ContractError(f"{file} : classeur XLSX illisible (archive zip invalide)") from error
+    if unpacked > limit:
+        mb = [f"{n / 1024**2:,.0f}".replace(",", "\u202f") for n in (unpacked, limit)]
+        raise ContractError(
+            f"{file} : classeur XLSX de {mb[0]} Mo une fois décompressé, au-delà de la limite "
+            f"de {mb[1]} Mo ; non lu"
+        )
     if damaged is not None:
         raise ContractError(f"{file} : classeur XLSX corrompu (somme de contrôle fausse)")
     if isinstance(source, io.BytesIO):

@@ -36,6 +36,49 @@ def _prefect_offline(home: Home) -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
 
+# Watches the refresh that started it: once that process is gone (ended, killed, even by SIGKILL,
+# when no cleanup of its own can run), stops the temporary Prefect server it left behind. The
+# server is named by a pidfd, so a recycled process number is never signalled.
+SERVER_WATCHDOG = """
+import os, select, signal, sys, time
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the refresh; this outlives it
+parent, server = int(sys.argv[1]), os.pidfd_open(int(sys.argv[2]))
+while os.getppid() == parent:
+    time.sleep(0.2)
+try:
+    signal.pidfd_send_signal(server, signal.SIGTERM)
+    if not select.select([server], [], [], 5)[0]:
+        signal.pidfd_send_signal(server, signal.SIGKILL)
+except ProcessLookupError:
+    pass
+"""
+
+
+def _temporary_server() -> None:
+    """Start Prefect's temporary server now, when no durable one is configured, and make it stop
+    with this process: Prefect stops it at a normal exit only, and each killed refresh left one
+    running (issue 23). Prefect's own clients reuse this instance (one per process)."""
+    import atexit
+    import subprocess
+
+    from prefect.settings import get_current_settings
+
+    if get_current_settings().api.url or not hasattr(os, "pidfd_open"):
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    server.start()
+    assert server.server_process is not None
+    watchdog = subprocess.Popen(
+        [sys.executable, "-c", SERVER_WATCHDOG, str(os.getpid()), str(server.server_process.pid)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    atexit.register(watchdog.kill)  # registered after Prefect's stop: runs before it
+
+
 def _disk_full(error: BaseException | None) -> bool:
     """Whether ``error``, or what caused it, is a full disk (DuckDB only gives the text)."""
     while error is not None:
@@ -125,6 +168,7 @@ def refresh(
     from flows.refresh import refresh as refresh_flow
 
     task_runner = _task_runner(runner, dask_address)
+    _temporary_server()
     flow = refresh_flow.with_options(task_runner=task_runner) if task_runner else refresh_flow
     # What the imports made (Prefect's models among them) lives as long as the process: the
     # garbage collector stops walking it, during the run and at the interpreter's exit, which
@@ -248,16 +292,32 @@ where o.rang = 1 order by o.source
 """
 LAST_RUN_SQL = """
 select min(debut), list(source order by source) filter (where statut = '{failed}'),
-       bool_and(statut = '{unchanged}')
+       bool_and(statut = '{unchanged}'),
+       list(source order by source) filter (where statut not in ('{published}', '{unchanged}',
+                                                                 '{failed}'))
 from {executions}
 where id_execution = (select arg_max(id_execution, debut) from {executions})
 """
 
 
-def _last_run(started: datetime, failed: list[str] | None, unchanged: bool) -> str:
-    """How the last refresh ended: complete, partial (naming what failed) or nothing new."""
+def _last_run(
+    started: datetime,
+    failed: list[str] | None,
+    unchanged: bool,
+    unpublished: list[str] | None = None,
+    *,
+    running: bool = False,
+) -> str:
+    """How the last refresh ended: complete, partial (naming what failed), nothing new, or
+    stopped before its loads were published (killed: « en cours » or « chargé » left behind, or
+    already marked « interrompu »), unless it is still ``running``."""
     outcome = (
-        f"{Outcome.PARTIAL} — en échec : {', '.join(failed)} "
+        f"{Status.RUNNING} ({', '.join(unpublished)} pas encore publiés)"
+        if unpublished and running
+        else f"{Status.INTERRUPTED} ({', '.join(unpublished)} jamais notés publiés) : "
+        "relancez « observatoire refresh », qui nettoie et publie"
+        if unpublished
+        else f"{Outcome.PARTIAL} — en échec : {', '.join(failed)} "
         "(leurs données précédentes restent publiées)"
         if failed
         else f"{Outcome.NOTHING_NEW}, fichier publié inchangé"
@@ -265,6 +325,21 @@ def _last_run(started: datetime, failed: list[str] | None, unchanged: bool) -> s
         else Outcome.COMPLETE
     )
     return f"Dernier rafraîchissement ({started:%d/%m/%Y %H:%M}) : {outcome}"
+
+
+def _refresh_running(home: Home) -> bool:
+    """Whether a refresh holds its lock now (probed without taking it)."""
+    import fcntl
+
+    if not home.lock.exists():
+        return False
+    with open(home.lock) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return False
 
 
 @app.command()
@@ -288,6 +363,7 @@ def status() -> None:
         words = {"published": Status.PUBLISHED, "failed": Status.FAILED}
         rows = con.execute(STATUS_SQL.format(executions=table, **words)).fetchall()
         last = one(con, LAST_RUN_SQL.format(executions=table, unchanged=Status.UNCHANGED, **words))
+        running = _refresh_running(home)
         tests = (
             con.execute(
                 "select table_publique, test, gravite, lignes_en_echec, exemple "
@@ -298,7 +374,7 @@ def status() -> None:
             else []
         )
     typer.echo(f"Fichier publié : {home.public}, il y a {_age(home.public)}{note}")
-    typer.echo(_last_run(*last))
+    typer.echo(_last_run(*last, running=running))
     for source, statut, debut, message, fin, accepted, rejected in rows:
         when = f"{fin:%d/%m/%Y %H:%M}" if fin else "jamais"
         line = (

@@ -20,20 +20,23 @@ class Script:
     def __init__(self, *answers: Answer) -> None:
         self.answers = list(answers)
         self.requests: list[str] = []
+        self.headers: list[dict[str, str]] = []  # each request's headers, names lower-cased
         self.posted: list[bytes] = []  # bodies of POST requests, in order
 
-    def next(self, path: str) -> Answer:
+    def next(self, path: str, headers: dict[str, str] | None = None) -> Answer:
         self.requests.append(path)
+        self.headers.append(headers or {})
         return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
 
 
 @contextmanager
-def serve(script: Script) -> Iterator[str]:
-    """Serve ``script`` on a free loopback port; yield the base URL."""
+def serve(script: Script, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve ``script`` on a free port of ``host`` (a loopback address: 127.0.0.2 is another
+    host than 127.0.0.1, for a cross-origin redirect); yield the base URL."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            answer = script.next(self.path)
+            answer = script.next(self.path, {k.lower(): v for k, v in self.headers.items()})
             if callable(answer):
                 answer(self)
                 return
@@ -53,11 +56,11 @@ def serve(script: Script) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer((host, 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield f"http://{host}:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
