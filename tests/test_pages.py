@@ -281,7 +281,7 @@ def test_contracts_show_the_matching_report_when_there_is_one(published, tmp_pat
     monkeypatch.setenv("OBSERVATOIRE_HOME", str(root))
     at = AppTest.from_file(APP, default_timeout=60).run()
     at = opened(at.switch_page("views/contrats.py").run())
-    assert "non rapproché : 1 ; à vérifier : 1." in _text(at), "problems first"
+    assert "non rapproché : 1 ; à vérifier : 1 ; rapproché : 854." in _text(at), "problems first"
     report = at.table[-1].value
     assert list(report.index) == ["CTE de l'Île test", "CTE du Pays test"]
     assert list(report["Motif"]) == [
@@ -368,7 +368,7 @@ def test_share_gives_the_link_of_the_view_and_its_iframe(published, monkeypatch)
 EMBEDDED = {
     "accueil": ("", {}),
     "reseau": ("reseau", {"type": "association", "region": "84"}),
-    "contrats": ("contrats", {"type": "CTE", "region": "53"}),
+    "contrats": ("contrats", {"type": "CRTE", "region": "53"}),
     "carte": ("carte", {"niveau": "region", "indicateur": "contrat", "annee": "2020"}),
     "territoire": ("territoire", {"niveau": "epci", "code": "200046977"}),
     "donnees": ("donnees", {"table": "regions", "niveau": "region"}),
