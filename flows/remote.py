@@ -118,9 +118,12 @@ def _download(url: str, location: str, max_bytes: int, deadline_s: float) -> tup
                 raise FetchError(_too_big(location, max_bytes, f"{size(int(expected))} annoncés"))
             body = io.BytesIO()
             for chunk in response.iter_bytes():  # as received: a chunk size would wait to fill it
-                body.write(chunk)
-                if body.tell() > max_bytes or response.num_bytes_downloaded > max_bytes:
+                if (
+                    body.tell() + len(chunk) > max_bytes
+                    or response.num_bytes_downloaded > max_bytes
+                ):
                     raise FetchError(_too_big(location, max_bytes, "décompressés ou reçus"))
+                body.write(chunk)
                 if time.monotonic() > deadline:
                     raise FetchError(_late(location, deadline_s, response.num_bytes_downloaded))
             received = response.num_bytes_downloaded
