@@ -8,7 +8,7 @@ import html
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -28,8 +28,10 @@ EMBED_HEIGHT = 720
 # once opened: True while open.
 OPENED = "ouvert-"
 
+# The colours of st.badge the statuses use.
+BadgeColor = Literal["blue", "green", "orange", "gray"]
 # Badge colour, icon, chart colour: the words say the status, colour and icon only repeat it.
-STATUSES = {
+STATUSES: dict[str, tuple[BadgeColor, str, str]] = {
     "en avance": ("blue", ":material/trending_up:", OKABE_ITO[0]),
     "sur la trajectoire": ("green", ":material/check_circle:", OKABE_ITO[2]),
     "en retard": ("orange", ":material/trending_down:", OKABE_ITO[5]),
@@ -116,8 +118,10 @@ def on_demand(label: str, key: str) -> Iterator[bool]:
     page): the browser renders what a collapsed expander holds as if it were shown, and grids
     and code blocks are the slowest elements to render."""
     expander = st.expander(label, key=OPENED + key, on_change="rerun")
+    opened = expander.open
+    assert opened is not None, "an expander with on_change='rerun' tracks whether it is open"
     with expander:
-        yield expander.open
+        yield opened
 
 
 def chart(

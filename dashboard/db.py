@@ -68,6 +68,13 @@ class _Published:
         self._cursors: list[duckdb.DuckDBPyConnection] = []
         self._pool = ThreadPoolExecutor(CURSORS, thread_name_prefix="queries")
 
+    @property
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        """The in-memory database, once :meth:`_attached` has opened it."""
+        if self._con is None:
+            raise RuntimeError("the in-memory DuckDB is not open yet: call _attached() first")
+        return self._con
+
     def _attached(self, file_version: Version) -> None:
         if self._con is None:
             self._con = duckdb.connect(":memory:")
@@ -84,14 +91,14 @@ class _Published:
     def run(self, sql: str, params: tuple, file_version: Version) -> pd.DataFrame:
         with self._lock:
             self._attached(file_version)
-            return self._con.execute(sql, list(params)).df()
+            return self._connection.execute(sql, list(params)).df()
 
     def run_many(self, statements: tuple[Statement, ...], file_version: Version) -> list:
         """The frames of ``statements``, run at once on up to CURSORS cursors."""
         with self._lock:
             self._attached(file_version)
             while len(self._cursors) < CURSORS:
-                cursor = self._con.cursor()
+                cursor = self._connection.cursor()
                 cursor.execute("use pub")
                 self._cursors.append(cursor)
             free: queue.SimpleQueue = queue.SimpleQueue()
@@ -111,7 +118,7 @@ class _Published:
         """The rows as Python tuples, for a few rows that become objects, not a frame."""
         with self._lock:
             self._attached(file_version)
-            return self._con.execute(sql, list(params)).fetchall()
+            return self._connection.execute(sql, list(params)).fetchall()
 
 
 def _attach(con: duckdb.DuckDBPyConnection, path: str) -> None:

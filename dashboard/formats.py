@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from typing import Any
 
 import pandas as pd
 
@@ -39,17 +41,22 @@ def number(value: float | None, decimals: int = 0) -> str:
 
 def percent(share: float | None, decimals: int = 1) -> str:
     """A share between 0 and 1 as a French percentage: ``0.1234`` → ``12,3 %``."""
-    if _missing(share):
+    if share is None or _missing(share):
         return "–"
     return f"{number(100 * share, decimals)}{NNBSP}%"
 
 
 def points(delta: float | None, decimals: int = 1) -> str:
     """A change of a share, in percentage points, signed: ``0.012`` → ``+1,2 pt``."""
-    if _missing(delta):
+    if delta is None or _missing(delta):
         return "–"
     sign = "+" if delta >= 0 else "−"
     return f"{sign}{number(abs(100 * delta), decimals)}{NNBSP}pt"
+
+
+def named(names: Mapping[str, str]) -> Callable[[Any], str]:
+    """Writes a code by its name in ``names``, and a code not in it as it is."""
+    return lambda code: names.get(code, code)
 
 
 def day(value: date | datetime | None) -> str:

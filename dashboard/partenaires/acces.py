@@ -11,7 +11,7 @@ is not verified (``email_verified = false``) is refused too.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import streamlit as st
@@ -25,7 +25,7 @@ class ListeAutorisee:
     domaines: frozenset[str]
 
     @classmethod
-    def from_section(cls, section: Mapping[str, object]) -> ListeAutorisee:
+    def from_section(cls, section: Mapping[str, Iterable[object]]) -> ListeAutorisee:
         def entries(key: str) -> frozenset[str]:
             return frozenset(str(e).strip().lower().lstrip("@") for e in section.get(key, []))
 

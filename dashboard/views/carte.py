@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -34,7 +36,7 @@ class Indicator:
     label: str
     unit: str
     format: str  # Plotly's d3 format for the colour bar and hover
-    write: object  # French writing of one value
+    write: Callable[[Any], str]  # French writing of one value
     sources: tuple[str, ...]
 
 
@@ -162,7 +164,7 @@ with cols[0]:
         "Échelle",
         list(LEVELS),
         index=urlstate.index("niveau", list(LEVELS), "epci"),
-        format_func=LEVELS.get,
+        format_func=lambda lvl: LEVELS[lvl],
     )
 with cols[1]:
     key = st.selectbox(
@@ -219,12 +221,13 @@ if level != "commune":
     caption += " Outre-mer : dans le tableau ci-dessous."
 st.caption(caption)
 
+territory_names = dict(zip(values["code"], values["nom"], strict=True))
 chosen = st.selectbox(
     "Ouvrir la page d'un territoire",
     values["code"].tolist(),
     index=None,
     placeholder="Nom du territoire…",
-    format_func=dict(zip(values["code"], values["nom"], strict=True)).get,
+    format_func=lambda code: territory_names[code],
 )
 if chosen:
     _open(level, chosen)

@@ -20,7 +20,7 @@ from dashboard.components import (
     table,
 )
 from dashboard.db import NotPublished
-from dashboard.formats import OKABE_ITO, day, number, plural, text, yes_no
+from dashboard.formats import OKABE_ITO, day, named, number, plural, text, yes_no
 from dashboard.queries import data
 from dashboard.sources import demo_banner, footer
 from warehouse.opendata import SPREADSHEET_ROWS
@@ -169,8 +169,8 @@ def _quality(sources: list[str]) -> None:
     table(
         summary,
         {
-            "mesure": ("Mesure", lambda m: MEASURES.get(m, m)),
-            "niveau": ("Niveau", lambda n: LEVEL_NAMES.get(n, n)),
+            "mesure": ("Mesure", named(MEASURES)),
+            "niveau": ("Niveau", named(LEVEL_NAMES)),
             "probleme": ("Problème", text),
             "signalements": ("Signalements", number),
             "territoires": ("Territoires", number),
@@ -207,7 +207,7 @@ def _quality(sources: list[str]) -> None:
         file_name="qualite_par_annee.csv",
         columns={
             "annee": ("Année", text),
-            "niveau": ("Niveau", lambda n: LEVEL_NAMES.get(n, n)),
+            "niveau": ("Niveau", named(LEVEL_NAMES)),
             "signalements": ("Signalements", number),
         },
         height=320,
@@ -216,7 +216,7 @@ def _quality(sources: list[str]) -> None:
         "Niveau des séries détaillées",
         list(LEVEL_CHOICES),
         index=urlstate.index("niveau", list(LEVEL_CHOICES), "tous"),
-        format_func=LEVEL_CHOICES.get,
+        format_func=lambda choice: LEVEL_CHOICES[choice],
     )
     st.query_params["niveau"] = level
     detail = data.quality_detail(None if level == "tous" else level)
@@ -226,9 +226,9 @@ def _quality(sources: list[str]) -> None:
         detail,
         {
             "territoire": ("Territoire", text),
-            "niveau": ("Niveau", lambda n: LEVEL_NAMES.get(n, n)),
+            "niveau": ("Niveau", named(LEVEL_NAMES)),
             "code": ("Code", text),
-            "mesure": ("Mesure", lambda m: MEASURES.get(m, m)),
+            "mesure": ("Mesure", named(MEASURES)),
             "annee": ("Année", text),
             "probleme": ("Problème", text),
             "valeur_precedente": ("Valeur précédente (MWh)", number),
@@ -323,7 +323,7 @@ def _downloads() -> None:
         fields,
         {
             "name": ("Colonne", text),
-            "type": ("Type", lambda t: TYPES.get(t, t)),
+            "type": ("Type", named(TYPES)),
             "description": ("Description", text),
         },
     )

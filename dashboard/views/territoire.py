@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard import urlstate
 from dashboard.components import chart, french, share, status_badge, table
 from dashboard.db import NotPublished
-from dashboard.formats import OKABE_ITO, day, number, percent, text, yes_no
+from dashboard.formats import OKABE_ITO, day, named, number, percent, text, yes_no
 from dashboard.queries.common import LEVELS, departements
 from dashboard.queries.objectives import objective
 from dashboard.queries.territory import Profile, profile, territories
@@ -47,7 +47,7 @@ def _choose() -> tuple[str, str]:
             "Échelle",
             levels,
             index=urlstate.index("niveau", levels, DEFAULT[0]),
-            format_func=LEVELS.get,
+            format_func=lambda lvl: LEVELS[lvl],
         )
     parent = None
     wanted = st.query_params.get("code")
@@ -141,7 +141,7 @@ def _energy(facts: Profile, level: str, code: str, name: str, period: str) -> No
             file_name=f"production_{level}_{code}.csv",
             columns={
                 "annee": ("Année", text),
-                "filiere": ("Filière", lambda f: SECTORS.get(f, f)),
+                "filiere": ("Filière", named(SECTORS)),
                 "energie_mwh": ("Production (MWh)", number),
                 "puissance_kw": ("Puissance en service (kW)", number),
             },
@@ -296,6 +296,7 @@ except NotPublished:
 st.query_params.from_dict({"niveau": level, "code": code})
 facts = profile(level, code)
 info = facts.territory
+assert info is not None, f"{level} {code} is listed among the territories but has no row"
 name = info["nom"]
 share(f"{name} : énergie, contrats et adhérents")
 demo_banner(SOURCES)
