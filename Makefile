@@ -27,6 +27,7 @@ dashboard: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 # The loop while editing: every module, without the tests marked slow (browsers, killed
@@ -34,6 +35,7 @@ test: install
 test-fast: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -m "not slow"
 
 # Known vulnerabilities of the pinned dependencies; fails only when a fixed version exists.
