@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from dashboard import db
@@ -17,6 +19,16 @@ def demo_banner(names: list[str]) -> None:
             + " — chiffres générés par le projet sur des territoires réels, pas mesurés.",
             icon="⚠️",
         )
+
+
+def population_vintage() -> str:
+    """Which populations the figures use, as the territories' provenance says: « population
+    municipale INSEE 2017 »."""
+    for source in db.provenance().of(["territoires"]):
+        year = re.search(r"populations? municipales? INSEE (\d{4})", source.vintage)
+        if year:
+            return f"population municipale INSEE {year[1]}"
+    return "population municipale INSEE"
 
 
 def footer(names: list[str]) -> None:

@@ -98,7 +98,7 @@ def test_home_counts_members_territories_and_contracts(open_page, sql):
                where m.actif and m.type = 'collectivité')"""
     )[0]
     assert _metric(at, "Communes couvertes") == number(communes)
-    assert f"{number(population)} habitants" in _text(at)
+    assert f"{number(population)} habitants (population municipale INSEE 2017)" in _text(at)
     (cte, crte) = sql(
         "select count(*) filter (where type = 'CTE'), count(*) filter (where type = 'CRTE') "
         "from contrats"

@@ -18,7 +18,7 @@ from dashboard.db import NotPublished
 from dashboard.formats import day, number, percent, plural, points, text
 from dashboard.queries.home import key_figures
 from dashboard.queries.objectives import objectives_status
-from dashboard.sources import demo_banner, footer
+from dashboard.sources import demo_banner, footer, population_vintage
 
 SOURCES = ["membres", "contrats", "demarches", "consommation", "production", "territoires"]
 CARDS_PER_ROW = 4
@@ -53,7 +53,7 @@ def _key_figures() -> None:
         "Population couverte", f"{number(shown['population'] / 1e6, 1)} M hab.", border=True
     )
     third.caption(
-        f"{number(shown['population'])} habitants, "
+        f"{number(shown['population'])} habitants ({population_vintage()}), "
         f"{percent(shown['population'] / shown['population_france'])} de la population française."
     )
     fourth.metric(

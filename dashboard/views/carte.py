@@ -17,7 +17,7 @@ from dashboard.db import NotPublished
 from dashboard.formats import PLOTLY_SEPARATORS, SEQUENTIAL, number, percent, text
 from dashboard.queries.common import LEVELS, departements
 from dashboard.queries.map import energy_years, map_values, outlines
-from dashboard.sources import demo_banner, footer
+from dashboard.sources import demo_banner, footer, population_vintage
 
 TERRITORY_PAGE = "views/territoire.py"
 MAP_HEIGHT = 620
@@ -113,7 +113,9 @@ def _figure(values: pd.DataFrame, geojson: str, bounds, indicator: Indicator) ->
         + indicator.format
         + "}"
         + ("" if ratio else f" {indicator.unit}")
-        + "<br>%{customdata[1]:,.0f} habitants<extra></extra>"
+        + "<br>%{customdata[1]:,.0f} habitants ("
+        + population_vintage()
+        + ")<extra></extra>"
     )
     figure = go.Figure(
         go.Choroplethmap(

@@ -21,7 +21,7 @@ from dashboard.formats import OKABE_ITO, day, in_region, month, number, percent,
 from dashboard.queries.common import regions
 from dashboard.queries.contracts import contracts as contract_queries
 from dashboard.queries.objectives import objective
-from dashboard.sources import demo_banner, footer
+from dashboard.sources import demo_banner, footer, population_vintage
 
 ALL_KINDS = "tous"
 ALL_REGIONS = "toutes"
@@ -109,7 +109,7 @@ def _coverage(frame: pd.DataFrame, target_year: int, scope: str) -> None:
             f"leur population) ; fin {target_year}, année visée : {reached} des EPCI."
         ),
         sources=SOURCES,
-        period=f"signatures jusqu'au {day(today['date'])}, population légale INSEE",
+        period=f"signatures jusqu'au {day(today['date'])}, {population_vintage()}",
         file_name="couverture_contrats.csv",
         columns={
             "date": ("Date", day),

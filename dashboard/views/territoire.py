@@ -14,7 +14,7 @@ from dashboard.formats import OKABE_ITO, day, named, number, percent, text, yes_
 from dashboard.queries.common import LEVELS, departements
 from dashboard.queries.objectives import objective
 from dashboard.queries.territory import Profile, profile, territories
-from dashboard.sources import demo_banner, footer
+from dashboard.sources import demo_banner, footer, population_vintage
 
 SOURCES = [
     "consommation",
@@ -303,7 +303,7 @@ demo_banner(SOURCES)
 
 st.header(f"{name}")
 st.markdown(
-    f"{LEVELS[level]} · {number(info['population'])} habitants · "
+    f"{LEVELS[level]} · {number(info['population'])} habitants ({population_vintage()}) · "
     f"{number(info['nb_communes'])} commune(s)"
     + "".join(f" · {LEVELS[p['niveau']]} : {p['nom']}" for p in info["parents"])
 )
