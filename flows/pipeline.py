@@ -8,6 +8,7 @@ comes from the source's spec.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import duckdb
@@ -147,9 +148,16 @@ def _percent(share: float) -> str:
     return f"{share * 100:.1f}\u202f%".replace(".", ",")
 
 
+def where(location: str | None, landed: list[LandedFile]) -> str:
+    """What the audit records of where a source was read: its location, masked, or the common
+    origin of its files (the embedded default)."""
+    return remote.shown(location) if location else os.path.commonpath([f.origin for f in landed])
+
+
 def _shrunk(source: Source, accepted: int, published: int | None) -> str | None:
-    """Why a load is refused for having far fewer rows than the source's last published load
-    (a truncated export, an empty extract served as the national file), or ``None``."""
+    """Why a load is refused for having far fewer rows than the last published load from the
+    same place (a truncated export, an empty extract served as the national file), or ``None``.
+    Another place may hold another extent (a région's file after the national demo)."""
     share = source.spec.min_rows_share
     if not published or not share or accepted >= share * published:
         return None
@@ -181,7 +189,8 @@ def stage(name: str, location: str | None, landed: list[LandedFile], run_id: str
         report.rows_accepted = sum(r.valid.height for r in results)
         threshold = source.spec.reject_threshold
         share = (report.rows_read - report.rows_accepted) / max(report.rows_read, 1)
-        shrunk = _shrunk(source, report.rows_accepted, audit.last_published(con).get(name))
+        before = audit.published_from(con, name, where(location, landed))
+        shrunk = _shrunk(source, report.rows_accepted, before)
         refused = share > threshold or shrunk is not None
         staged = {}
         if not refused:

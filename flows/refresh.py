@@ -14,7 +14,6 @@ byte for byte. ``force`` does everything again.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -27,7 +26,7 @@ from prefect.runtime import flow_run
 from prefect.states import Completed
 
 from flows import notify, remote
-from flows.pipeline import digest, receive, stage
+from flows.pipeline import digest, receive, stage, where
 from flows.report import RefreshFailed, RefreshReport, SourceReport, create_artifacts
 from flows.sources import SOURCES
 from warehouse import audit, datatests, dictionnaire, internal, marts, opendata, partenaires
@@ -160,14 +159,14 @@ def _load(
             )
         )
         raise RefreshFailed(name, step, reason) from error
-    where = shown or os.path.commonpath([f.origin for f in landed])
+    read_from = where(location, landed)
     if state.name == "Cached" and served is not None:
         audit.finish(
             con,
             run_id,
             name,
             status=Status.UNCHANGED,
-            location=where,
+            location=read_from,
             sha256=digest(landed),
             message=f"mêmes fichiers que le chargement publié du {served[1]:%d/%m/%Y %H:%M}",
         )
@@ -178,7 +177,7 @@ def _load(
         run_id,
         name,
         status=Status.LOADED,
-        location=where,
+        location=read_from,
         sha256=digest(landed),
         read=report.rows_read,
         accepted=report.rows_accepted,

@@ -220,7 +220,7 @@ def test_a_local_file_is_hashed_again_only_when_it_changed(prefect_harness, home
             receive("membres", "https://example.invalid/registre.csv")
 
 
-def _unreachable(location):
+def _unreachable(location, *limits):
     raise RuntimeError(f"fetched {location}")
 
 

@@ -363,12 +363,15 @@ def _first_rows(n: int) -> bytes:
 def test_a_load_under_half_the_last_published_one_is_refused(
     published_copy, prefect_harness, tmp_path, monkeypatch
 ):
-    """100 members where 293 were published: refused like too many rejects, the published rows
-    stay; the spec's ``min_rows_share`` at 0 lets the same file through."""
+    """The registry at the same address, cut from 293 members to 100: refused like too many
+    rejects, the published rows stay; the spec's ``min_rows_share`` at 0 lets it through. A file
+    from elsewhere (a smaller extract) is another extent: not compared."""
     import duckdb
 
     home = published_copy
     path = tmp_path / "registre.csv"
+    path.write_bytes(_first_rows(293))
+    refresh(locations={"membres": str(path)}, sources=["membres"])
     path.write_bytes(_first_rows(100))
     with pytest.raises(RefreshFailed) as failed:
         refresh(locations={"membres": str(path)}, sources=["membres"])
@@ -378,6 +381,11 @@ def test_a_load_under_half_the_last_published_one_is_refused(
     )
     with duckdb.connect(str(home.public), read_only=True) as con:
         assert con.execute("select count(*) from membres").fetchone()[0] == 293
+
+    elsewhere = tmp_path / "extrait.csv"
+    elsewhere.write_bytes(_first_rows(100))
+    report = refresh(locations={"membres": str(elsewhere)}, sources=["membres"])
+    assert [(s.status, s.rows_accepted) for s in report.sources] == [("chargé", 100)]
 
     spec = SOURCES["membres"].spec
     monkeypatch.setitem(SOURCES["membres"].__dict__, "spec", replace(spec, min_rows_share=0.0))

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from schemas.check import capped
+from schemas.check import MAX_MESSAGE, capped
 from warehouse.datatests import EMAIL, PHONE, URL_USER
 from warehouse.internal import scalar
 from warehouse.landing import LandedFile
@@ -40,7 +40,7 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def public_text(text: str | None) -> str | None:
+def public_text(text: str | None, limit: int = MAX_MESSAGE) -> str | None:
     """A run's message as it may be published (``executions.message``) or sent (the alert):
     the values a rejected row's message quotes, a header's names, any e-mail address or phone
     number masked, and cut to ``MAX_MESSAGE`` characters. Messages are written without the
@@ -52,7 +52,7 @@ def public_text(text: str | None) -> str | None:
     text = _READ_COLUMNS.sub("colonnes lues : non reprises", text)
     text = _URL_USER.sub(lambda m: m[0].replace("@", "\0"), text)  # no address in a URL's user
     text = _EMAIL.sub("[courriel masqué]", text).replace("\0", "@")
-    return capped(_PHONE.sub("[téléphone masqué]", text))
+    return capped(_PHONE.sub("[téléphone masqué]", text), limit)
 
 
 def _detail() -> str | None:
@@ -195,6 +195,16 @@ def last_published(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             [Status.PUBLISHED],
         ).fetchall()
     )
+
+
+def published_from(con: duckdb.DuckDBPyConnection, source: str, location: str) -> int | None:
+    """Accepted rows of the source's last published load read from the same ``location``."""
+    row = con.execute(
+        "select arg_max(lignes_acceptees, fin) from audit.executions "
+        "where statut = ? and source = ? and emplacement = ?",
+        [Status.PUBLISHED, source, location],
+    ).fetchone()
+    return row[0] if row else None
 
 
 def record_tests(con: duckdb.DuckDBPyConnection, run_id: str, results: list[Result]) -> None:
