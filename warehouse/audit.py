@@ -199,12 +199,12 @@ def last_published(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 def published_from(con: duckdb.DuckDBPyConnection, source: str, location: str) -> int | None:
     """Accepted rows of the source's last published load read from the same ``location``."""
-    row = con.execute(
+    ((rows,),) = con.execute(
         "select arg_max(lignes_acceptees, fin) from audit.executions "
         "where statut = ? and source = ? and emplacement = ?",
         [Status.PUBLISHED, source, location],
-    ).fetchone()
-    return row[0] if row else None
+    ).fetchall()
+    return rows
 
 
 def record_tests(con: duckdb.DuckDBPyConnection, run_id: str, results: list[Result]) -> None:
