@@ -52,5 +52,3 @@ class CteBrut(pa.DataFrameModel):
     nbcom: pl.Int64 = pa.Field(ge=1)
     info1: str = pa.Field(str_contains="phase")
     geometry: str  # WKB, hex
-
-
