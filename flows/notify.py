@@ -17,6 +17,7 @@ from warehouse.audit import public_text
 WEBHOOK = "OBSERVATOIRE_WEBHOOK"
 PARTIAL = "Partiel"  # name of the Completed state of a run where some source failed
 TIMEOUT_S = 10
+ALERT_LIMIT = 1000  # characters: a run's line, then each failure's own (capped) message
 
 
 def summary(flow_run, state) -> str:
@@ -33,7 +34,11 @@ def alert(flow, flow_run, state) -> None:
     if not url:
         return
     # the webhook's channel is no place for a file's content: masked as the published history
-    body = {"text": public_text(line), "flow_run_id": str(flow_run.id), "etat": state.name}
+    body = {
+        "text": public_text(line, ALERT_LIMIT),
+        "flow_run_id": str(flow_run.id),
+        "etat": state.name,
+    }
     request = urllib.request.Request(
         url,
         data=json.dumps(body, ensure_ascii=False).encode(),

@@ -113,11 +113,17 @@ def missing_columns(
     read = [c for c in read if c != ROW]
     known = [c for c in read if c in expected]
     if known:
-        found = f"{len(read)} colonne(s) lue(s), dont {len(known)} attendue(s)"
+        public = (
+            f"{file} : colonne(s) manquante(s) {listed(missing, 150)} (contrat {contract} ; "
+            f"{len(read)} colonne(s) lue(s), dont {len(known)} attendue(s))"
+        )
     else:
-        found = f"en-tête illisible : {len(read)} colonne(s) lue(s), aucune attendue"
+        public = (
+            f"{file} : en-tête illisible : {len(read)} colonne(s) lue(s), aucune des "
+            f"{len(expected)} du contrat {contract} (toutes manquantes : ligne d'en-tête absente ?)"
+        )
     return ContractError(
-        f"{file} : colonne(s) manquante(s) {listed(missing)} (contrat {contract} ; {found})",
+        public,
         f"{file} : colonne(s) manquante(s) {listed(missing, 150)} (contrat {contract} ; "
         f"{len(read)} colonne(s) lue(s) : {listed(read, 150)})",
     )

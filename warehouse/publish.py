@@ -92,6 +92,10 @@ def copy_schema(con: duckdb.DuckDBPyConnection, schema: str, alias: str) -> list
     return tables
 
 
+def _public_text(text: str | None) -> str | None:
+    return audit.public_text(text)
+
+
 def publish(
     con: duckdb.DuckDBPyConnection,
     public: Path,
@@ -120,7 +124,7 @@ def publish(
         con.execute(f'use "{warehouse}"')
         con.execute("set variable id_execution = ?", [run_id])
         # run messages are published masked (values, header names, contacts: audit.public_text)
-        con.create_function("texte_public", audit.public_text, ["VARCHAR"], "VARCHAR")
+        con.create_function("texte_public", _public_text, ["VARCHAR"], "VARCHAR")
         try:
             con.execute(sql("publish"))
         finally:
