@@ -3,7 +3,10 @@ files (see ``dashboard/opendata.py``) before ``streamlit run dashboard/app.py``.
 
 from __future__ import annotations
 
+import duckdb
 import streamlit as st
+
+from dashboard import db
 
 st.set_page_config(
     page_title="Observatoire de la transition énergétique — réseau CLER",
@@ -35,4 +38,14 @@ page = st.navigation(
     # an embedded view (?embed=true, in another site's iframe) is one page: no menu
     position="hidden" if st.context.is_embedded else "sidebar",
 )
-page.run()
+try:
+    page.run()
+except duckdb.Error:
+    # a damaged or unreadable public file: say so in French, never with a Python traceback
+    st.error(
+        "Les données publiées sont illisibles pour l'instant (fichier endommagé ou en cours de "
+        "remplacement). Réessayez dans quelques minutes ; si cela dure, l'équipe de "
+        "l'observatoire doit relancer « observatoire refresh ».",
+        icon="⚠️",
+    )
+    st.caption(f"Fichier : {db.public_file().name}")

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import db, urlstate
-from dashboard.formats import OKABE_ITO, PLOTLY_SEPARATORS, number
+from dashboard.formats import OKABE_ITO, PLOTLY_SEPARATORS, csv_safe, md, number
 
 # Column → its label, and how to write a value in French (see dashboard/formats.py).
 Columns = Mapping[str, tuple[str, Callable[[Any], str]]]
@@ -50,7 +50,7 @@ OBJECTIVE_NOTES = {
 def citation(names: list[str]) -> str:
     """Publishers of the sources ``names``, as the caption under a chart cites them (the footer
     of the page gives each dataset, vintage and licence)."""
-    return " ; ".join(s.publisher for s in db.provenance().of(names))
+    return " ; ".join(md(s.publisher) for s in db.provenance().of(names))
 
 
 def objective_name(label: str) -> str:
@@ -92,7 +92,9 @@ def table(frame: pd.DataFrame, columns: Columns) -> None:
     """A table in French formats: plain HTML when short (read by screen readers), else a grid."""
     shown = french(frame, columns)
     if len(shown) <= PLAIN_TABLE_ROWS:
-        st.table(shown.set_index(shown.columns[0]))
+        # st.table reads its cells and headers as Markdown: names from sources are escaped
+        plain = shown.map(md).rename(columns=md)
+        st.table(plain.set_index(plain.columns[0]))
     else:
         st.dataframe(shown, hide_index=True, width="stretch")
 
@@ -100,10 +102,11 @@ def table(frame: pd.DataFrame, columns: Columns) -> None:
 def csv_button(frame: pd.DataFrame, file_name: str, label: str = "Télécharger (CSV)") -> None:
     """The raw rows (machine-readable numbers, column names of the public file) as CSV, written
     when the button is clicked: a file given up front is written at every run of the page and
-    fetched by the browser at every load to check its address."""
+    fetched by the browser at every load to check its address. A text cell that a spreadsheet
+    would read as a formula is prefixed with a quote (:func:`dashboard.formats.csv_safe`)."""
     st.download_button(
         label,
-        lambda: frame.to_csv(index=False).encode("utf-8"),
+        lambda: csv_safe(frame).to_csv(index=False).encode("utf-8"),
         file_name=file_name,
         mime="text/csv",
         key=f"csv-{file_name}",

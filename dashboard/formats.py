@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
@@ -67,6 +69,50 @@ def day(value: date | datetime | None) -> str:
 def text(value: object) -> str:
     """Any value as shown in a table; a missing one as a dash."""
     return "–" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+# What Streamlit's Markdown (CommonMark, GFM, math, directives) would read as anything but text:
+# emphasis, code, links and images, raw HTML, tables, math; a URL scheme (``http://``), ``www.``
+# and an address (``a@b.fr``), which GFM turns into links; any punctuation a line starts with
+# (headings, lists, quotes). Escaped by a backslash, shown as it is.
+_MARKDOWN = re.compile(
+    r"[\\`*\[\]<>$~|{}#]"
+    r"|(?<!\w)_|_(?!\w)"
+    r"|:(?=//)|(?<=www)\.|@"
+    r"|^[!-/:-@\[-`{-~]",
+    re.IGNORECASE,
+)
+
+
+def md(value: object) -> str:
+    """Text from a source, to put into Markdown (st.markdown, st.caption, st.info, st.table's
+    cells…): shown as the same characters, never as a link, an image, HTML or formatting."""
+    plain = " ".join(text(value).splitlines())
+    return _MARKDOWN.sub(lambda m: "\\" + m.group(0), plain)
+
+
+def plotly_text(value: object) -> str:
+    """Text from a source, to put into a Plotly label, legend or hover text: Plotly reads tags
+    (``<a href>``, ``<b>``, ``<br>``) and entities in them; escaped, shown as they are."""
+    return html.escape(text(value), quote=False)
+
+
+# OWASP's rule against formula injection: a spreadsheet reads a cell that starts with one of these
+# as a formula (``=HYPERLINK(…)``, ``+cmd|…``, ``@SUM(…)``); a quote before it makes it text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` for a CSV a person may open in a spreadsheet: every text cell that starts like a
+    formula is prefixed with a single quote. Numbers (``-3.5``) are numbers: left as they are."""
+    out = frame.copy(deep=False)
+    for column in out.columns:
+        values = out[column]
+        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+            risky = values.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START))
+            if risky.any():
+                out[column] = values.where(~risky, "'" + values.astype("string"))
+    return out
 
 
 def yes_no(value: bool | None) -> str:

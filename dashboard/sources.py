@@ -7,6 +7,7 @@ import re
 import streamlit as st
 
 from dashboard import db
+from dashboard.formats import md
 
 
 def demo_banner(names: list[str]) -> None:
@@ -15,7 +16,7 @@ def demo_banner(names: list[str]) -> None:
     if demo:
         st.warning(
             "**Données de démonstration** : "
-            + ", ".join(demo)
+            + ", ".join(md(s) for s in demo)
             + " — chiffres générés par le projet sur des territoires réels, pas mesurés.",
             icon="⚠️",
         )
@@ -35,8 +36,8 @@ def footer(names: list[str]) -> None:
     """Cite the sources ``names`` and the publication the page reads."""
     provenance = db.provenance()
     lines = [
-        f"**Source** : {s.publisher} — {s.dataset} ({s.vintage}), "
-        f"licence {s.licence}, chargé le {s.loaded_at:%d/%m/%Y à %H:%M}."
+        f"**Source** : {md(s.publisher)} — {md(s.dataset)} ({md(s.vintage)}), "
+        f"licence {md(s.licence)}, chargé le {s.loaded_at:%d/%m/%Y à %H:%M}."
         for s in provenance.of(names)
     ]
     lines.append(f"Publication du {provenance.published_at:%d/%m/%Y à %H:%M} (heure de Paris).")
@@ -44,7 +45,7 @@ def footer(names: list[str]) -> None:
     failed = provenance.failed
     if failed:
         st.warning(
-            f"**Publication partielle** : {', '.join(failed)} en échec lors de ce "
+            f"**Publication partielle** : {', '.join(map(md, failed))} en échec lors de ce "
             "rafraîchissement ; ces données restent celles de leur dernier chargement réussi.",
             icon="⚠️",
         )

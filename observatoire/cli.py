@@ -505,6 +505,8 @@ def _serve(script: str, host: str, port: int, *options: str) -> None:
         "false",
         "--client.toolbarMode",
         "viewer",
+        "--client.showErrorDetails",
+        "false",
         *options,
     ]
     os.execv(sys.executable, args)

@@ -5,12 +5,16 @@
     comptes = ["prenom.nom@ademe.fr"]          # addresses allowed one by one
     domaines = ["banquedesterritoires.fr"]     # every address of these domains
 
-Anyone else is refused, and so is everyone when the list is empty. An address its provider says
-is not verified (``email_verified = false``) is refused too.
+Anyone else is refused, and so is everyone when the list is empty. An address its provider does
+not say verified (``email_verified`` true, the JSON boolean) is refused too: ``false``, ``"false"``,
+``0`` or absent. Addresses are compared in Unicode NFKC form, case-folded; an address that its
+NFKC form changes (the Kelvin sign ``\u212a`` for a k, full-width letters) is another mailbox
+that only looks like one on the list: refused.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -19,7 +23,7 @@ import streamlit as st
 
 @dataclass(frozen=True)
 class ListeAutorisee:
-    """Partner accounts and e-mail domains, in lower case."""
+    """Partner accounts and e-mail domains, normalised (:func:`normalise`)."""
 
     comptes: frozenset[str]
     domaines: frozenset[str]
@@ -27,17 +31,26 @@ class ListeAutorisee:
     @classmethod
     def from_section(cls, section: Mapping[str, Iterable[object]]) -> ListeAutorisee:
         def entries(key: str) -> frozenset[str]:
-            return frozenset(str(e).strip().lower().lstrip("@") for e in section.get(key, []))
+            return frozenset(normalise(str(e)).lstrip("@") for e in section.get(key, []))
 
         return cls(entries("comptes"), entries("domaines"))
 
     def autorise(self, user: Mapping[str, object]) -> bool:
-        """True for a verified (or not said unverified) address on the list."""
-        email = str(user.get("email") or "").strip().lower()
+        """True for an address on the list that its provider says verified."""
+        given = str(user.get("email") or "").strip()
+        if unicodedata.normalize("NFKC", given) != given:
+            return False
+        email = normalise(given)
         local, at, domain = email.rpartition("@")
-        if not (local and at and domain) or user.get("email_verified") is False:
+        if not (local and at and domain) or user.get("email_verified") is not True:
             return False
         return email in self.comptes or domain in self.domaines
+
+
+def normalise(address: str) -> str:
+    """An address as compared: NFKC (compatibility characters become the letters they look
+    like), case-folded, trimmed."""
+    return unicodedata.normalize("NFKC", address).casefold().strip()
 
 
 def _configured() -> bool:

@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard import urlstate
 from dashboard.components import PLOTLY_CONFIG, csv_button, new_figure, objective_name, table
-from dashboard.formats import OKABE_ITO, day, in_region, number, percent, plural, text, yes_no
+from dashboard.formats import OKABE_ITO, day, in_region, md, number, percent, plural, text, yes_no
 from dashboard.partenaires import acces, data
 
 st.set_page_config(
@@ -217,8 +217,8 @@ if region != TOUTES:
     shown = shown[shown["code_region"] == region]
 if actifs:
     shown = shown[shown["actif"]]
-parts = [f"de type « {kind} »"] if kind != TOUS else []
-parts += [in_region(noms[region])] if region != TOUTES else []
+parts = [f"de type « {md(kind)} »"] if kind != TOUS else []
+parts += [in_region(md(noms[region]))] if region != TOUTES else []
 perimetre = " ".join(parts) or "de tout le réseau"
 period = f"réponses au {day(provenance['charge_le'])}"
 
@@ -266,7 +266,7 @@ else:
 
 st.divider()
 st.caption(
-    f"**Source** : {provenance['editeur']} — {provenance['jeu_de_donnees']} "
-    f"({provenance['millesime']}), chargé le {provenance['charge_le']:%d/%m/%Y à %H:%M}.  \n"
+    f"**Source** : {md(provenance['editeur'])} — {md(provenance['jeu_de_donnees'])} "
+    f"({md(provenance['millesime'])}), chargé le {provenance['charge_le']:%d/%m/%Y à %H:%M}.  \n"
     f"Publication du {provenance['publie_le']:%d/%m/%Y à %H:%M} (heure de Paris)."
 )

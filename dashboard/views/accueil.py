@@ -15,7 +15,7 @@ from dashboard.components import (
     status_badge,
 )
 from dashboard.db import NotPublished
-from dashboard.formats import day, number, percent, plural, points, text
+from dashboard.formats import day, md, number, percent, plural, points, text
 from dashboard.queries.home import key_figures
 from dashboard.queries.objectives import objectives_status
 from dashboard.sources import demo_banner, footer, population_vintage
@@ -42,7 +42,7 @@ def _key_figures() -> None:
     shown = key_figures()
     first, second, third, fourth = st.columns(4)
     first.metric("Adhérents actifs", number(shown["adherents"]), border=True)
-    first.caption(", ".join(plural(t["adherents"], t["type"]) for t in shown["par_type"]) + ".")
+    first.caption(", ".join(plural(t["adherents"], md(t["type"])) for t in shown["par_type"]) + ".")
     second.metric("Communes couvertes", number(shown["communes"]), border=True)
     second.caption(
         "Territoires listés par les collectivités adhérentes : "

@@ -14,7 +14,7 @@ import streamlit as st
 from dashboard import urlstate
 from dashboard.components import PLOTLY_CONFIG, citation, csv_button, share, table_on_demand
 from dashboard.db import NotPublished
-from dashboard.formats import PLOTLY_SEPARATORS, SEQUENTIAL, number, percent, text
+from dashboard.formats import PLOTLY_SEPARATORS, SEQUENTIAL, md, number, percent, plotly_text, text
 from dashboard.queries.common import LEVELS, departements
 from dashboard.queries.map import energy_years, map_values, outlines
 from dashboard.sources import demo_banner, footer, population_vintage
@@ -98,8 +98,8 @@ def _summary(values: pd.DataFrame, indicator: Indicator, level: str, year: int) 
     text = (
         f"{indicator.label}, {year}, {where} ({number(len(known))} territoires) : "
         f"médiane {indicator.write(known['valeur'].median())}, de "
-        f"{indicator.write(low['valeur'])} ({low['nom']}) à "
-        f"{indicator.write(high['valeur'])} ({high['nom']})."
+        f"{indicator.write(low['valeur'])} ({md(low['nom'])}) à "
+        f"{indicator.write(high['valeur'])} ({md(high['nom'])})."
     )
     missing = len(values) - len(known)
     return text + (f" {missing} territoire(s) sans donnée." if missing else "")
@@ -128,7 +128,7 @@ def _figure(values: pd.DataFrame, geojson: str, bounds, indicator: Indicator) ->
             zmax=min(1.0, float(values["valeur"].quantile(0.95))) if ratio else None,
             marker={"line": {"width": 0.4, "color": "white"}, "opacity": 0.9},
             colorbar={"title": {"text": indicator.unit}, "tickformat": indicator.format},
-            customdata=values[["nom", "population"]],
+            customdata=values[["nom", "population"]].assign(nom=values["nom"].map(plotly_text)),
             hovertemplate=hover,
         )
     )

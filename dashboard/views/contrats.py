@@ -17,7 +17,18 @@ from dashboard.components import (
     table,
 )
 from dashboard.db import NotPublished
-from dashboard.formats import OKABE_ITO, day, in_region, month, number, percent, plural, text
+from dashboard.formats import (
+    OKABE_ITO,
+    day,
+    in_region,
+    md,
+    month,
+    number,
+    percent,
+    plotly_text,
+    plural,
+    text,
+)
 from dashboard.queries.common import regions
 from dashboard.queries.contracts import contracts as contract_queries
 from dashboard.queries.objectives import objective
@@ -36,9 +47,9 @@ def _signatures(frame: pd.DataFrame, scope: str) -> None:
         figure.add_bar(
             x=group["mois"],
             y=group["contrats"],
-            name=wave,
+            name=plotly_text(wave),
             marker_color=OKABE_ITO[i % len(OKABE_ITO)],
-            hovertemplate="%{x|%m/%Y} : %{y} contrats<extra>" + wave + "</extra>",
+            hovertemplate="%{x|%m/%Y} : %{y} contrats<extra>" + plotly_text(wave) + "</extra>",
         )
     figure.update_layout(
         barmode="stack",
@@ -199,7 +210,7 @@ st.query_params.update(type=kind, region=region)
 share("Les contrats de transition écologique")
 kind_filter = None if kind == ALL_KINDS else kind
 region_filter = None if region == ALL_REGIONS else region
-scope = in_region(names[region]) if region_filter else "en France"
+scope = in_region(md(names[region])) if region_filter else "en France"
 
 view = contract_queries(kind_filter, region_filter)
 contracts = view.listing

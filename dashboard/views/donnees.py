@@ -20,7 +20,7 @@ from dashboard.components import (
     table,
 )
 from dashboard.db import NotPublished
-from dashboard.formats import OKABE_ITO, day, named, number, plural, text, yes_no
+from dashboard.formats import OKABE_ITO, day, md, named, number, plural, text, yes_no
 from dashboard.queries import data
 from dashboard.sources import demo_banner, footer
 from warehouse.opendata import SPREADSHEET_ROWS
@@ -103,7 +103,7 @@ def _sources(status: pd.DataFrame) -> None:
     if len(failed):
         st.warning(
             "Dernier run sans succès pour "
-            + ", ".join(failed["source"])
+            + ", ".join(failed["source"].map(md))
             + " : ces sources restent servies par leur dernier chargement réussi.",
             icon="⚠️",
         )

@@ -16,7 +16,18 @@ from dashboard.components import (
     share,
 )
 from dashboard.db import NotPublished
-from dashboard.formats import OKABE_ITO, day, in_region, number, percent, plural, text, yes_no
+from dashboard.formats import (
+    OKABE_ITO,
+    day,
+    in_region,
+    md,
+    number,
+    percent,
+    plotly_text,
+    plural,
+    text,
+    yes_no,
+)
 from dashboard.queries.common import regions
 from dashboard.queries.network import member_types, network
 from dashboard.sources import demo_banner, footer
@@ -38,17 +49,17 @@ def _by_kind(frame: pd.DataFrame, colours: dict[str, str], scope: str, period: s
     figure = new_figure()
     for kind, group in frame.groupby("type"):
         figure.add_bar(
-            y=group["sous_type"],
+            y=group["sous_type"].map(plotly_text),
             x=group["adherents"],
             orientation="h",
-            name=kind,
+            name=plotly_text(kind),
             marker_color=colours[kind],
             text=group["adherents"],
             textposition="outside",
-            hovertemplate="%{y} : %{x} adhérents<extra>" + kind + "</extra>",
+            hovertemplate="%{y} : %{x} adhérents<extra>" + plotly_text(kind) + "</extra>",
         )
     figure.update_layout(
-        yaxis={"categoryorder": "array", "categoryarray": order},
+        yaxis={"categoryorder": "array", "categoryarray": [plotly_text(o) for o in order]},
         xaxis=counts_axis(frame["adherents"].max()),
     )
     top = frame.sort_values("adherents", ascending=False).iloc[0]
@@ -58,7 +69,7 @@ def _by_kind(frame: pd.DataFrame, colours: dict[str, str], scope: str, period: s
         title="Adhérents actifs par type",
         summary=(
             f"{plural(frame['adherents'].sum(), 'adhérent actif', 'adhérents actifs')} "
-            f"{scope} ; le premier sous-type est « {top['sous_type']} » "
+            f"{scope} ; le premier sous-type est « {md(top['sous_type'])} » "
             f"({number(top['adherents'])})."
         ),
         sources=MEMBER_SOURCES,
@@ -80,18 +91,18 @@ def _by_place(
     figure = new_figure()
     for kind, group in frame.dropna(subset=["type"]).groupby("type"):
         figure.add_bar(
-            y=group["lieu"],
+            y=group["lieu"].map(plotly_text),
             x=group["adherents"],
             orientation="h",
-            name=kind,
+            name=plotly_text(kind),
             marker_color=colours[kind],
-            hovertemplate="%{y} : %{x} adhérents<extra>" + kind + "</extra>",
+            hovertemplate="%{y} : %{x} adhérents<extra>" + plotly_text(kind) + "</extra>",
         )
     figure.update_layout(
         barmode="stack",
         yaxis={
             "categoryorder": "array",
-            "categoryarray": totals.sort_values("adherents")["lieu"].tolist(),
+            "categoryarray": totals.sort_values("adherents")["lieu"].map(plotly_text).tolist(),
         },
         xaxis={"title": "adhérents actifs", **counts_axis(totals["adherents"].max())},
     )
@@ -109,7 +120,7 @@ def _by_place(
         title=f"Adhérents actifs par {level} du siège",
         summary=(
             f"Adhérents actifs {scope}, par {level} de leur siège : "
-            f"{top['lieu']} en compte le plus ({number(top['adherents'])}) ; "
+            f"{md(top['lieu'])} en compte le plus ({number(top['adherents'])}) ; "
             f"{plural((totals['adherents'] == 0).sum(), level)} sans adhérent."
         ),
         sources=MEMBER_SOURCES,
@@ -270,8 +281,8 @@ st.query_params.update(type=kind, region=region)
 share("Le réseau CLER : adhérents et objectifs")
 kind_filter = None if kind == ALL_KINDS else kind
 region_filter = None if region == ALL_REGIONS else region
-parts = [f"de type « {kind} »"] if kind_filter else []
-parts += [in_region(names[region])] if region_filter else []
+parts = [f"de type « {md(kind)} »"] if kind_filter else []
+parts += [in_region(md(names[region]))] if region_filter else []
 scope = " ".join(parts) or "de tout le réseau"
 period = f"situation au {day(db.provenance().published_at)}"
 

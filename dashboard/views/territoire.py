@@ -10,7 +10,17 @@ import streamlit as st
 from dashboard import urlstate
 from dashboard.components import chart, french, share, status_badge, table
 from dashboard.db import NotPublished
-from dashboard.formats import OKABE_ITO, day, named, number, percent, text, yes_no
+from dashboard.formats import (
+    OKABE_ITO,
+    day,
+    md,
+    named,
+    number,
+    percent,
+    plotly_text,
+    text,
+    yes_no,
+)
 from dashboard.queries.common import LEVELS, departements
 from dashboard.queries.objectives import objective
 from dashboard.queries.territory import Profile, profile, territories
@@ -211,7 +221,7 @@ def _peers(level: str, code: str, name: str, peers: pd.DataFrame) -> None:
     colours = [OKABE_ITO[5] if me else OKABE_ITO[4] for me in peers["lui_meme"]]
     figure = go.Figure(
         go.Bar(
-            x=peers["nom"],
+            x=peers["nom"].map(plotly_text),
             y=peers["taux_couverture"],
             marker_color=colours,
             hovertemplate="%{x} : %{y:.1%}<extra></extra>",
@@ -297,15 +307,15 @@ st.query_params.from_dict({"niveau": level, "code": code})
 facts = profile(level, code)
 info = facts.territory
 assert info is not None, f"{level} {code} is listed among the territories but has no row"
-name = info["nom"]
-share(f"{name} : énergie, contrats et adhérents")
+share(f"{info['nom']} : énergie, contrats et adhérents")
+name = md(info["nom"])  # a name from the sources, written into Markdown
 demo_banner(SOURCES)
 
-st.header(f"{name}")
+st.header(name)
 st.markdown(
     f"{LEVELS[level]} · {number(info['population'])} habitants ({population_vintage()}) · "
     f"{number(info['nb_communes'])} commune(s)"
-    + "".join(f" · {LEVELS[p['niveau']]} : {p['nom']}" for p in info["parents"])
+    + "".join(f" · {LEVELS[p['niveau']]} : {md(p['nom'])}" for p in info["parents"])
 )
 series = facts.series
 period = (
