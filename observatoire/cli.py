@@ -428,10 +428,16 @@ def validate(
     except (ContractError, FetchError) as error:
         if as_json:
             typer.echo(
-                json.dumps({"fichier": location, "illisible": str(error)}, ensure_ascii=False)
+                json.dumps(
+                    {"fichier": location, "illisible": getattr(error, "detail", str(error))},
+                    ensure_ascii=False,
+                )
             )
         else:
-            typer.secho(f"Fichier illisible — {error}", fg="red", err=True)
+            # the person checking a file sees what was read: this goes to no public place
+            typer.secho(
+                f"Fichier illisible — {getattr(error, 'detail', error)}", fg="red", err=True
+            )
         raise typer.Exit(2) from None
     results = [c for v in checked.values() for c in (v if isinstance(v, list) else [v])]
     rejected = sum(c.rejected.height for c in results)
