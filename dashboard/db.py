@@ -32,6 +32,7 @@ import pandas as pd
 import streamlit as st
 
 from warehouse.paths import Home
+from warehouse.status import Status
 
 Version = tuple[str, int, int]
 Statement = tuple[str, tuple]  # SQL and its parameters
@@ -201,7 +202,9 @@ def _provenance(file_version: Version) -> Provenance:
                   ) as s),
                   (select coalesce(list(source order by source), [])
                    from executions
-                   where statut = 'échec'
+                   where statut = """
+        + Status.FAILED.sql
+        + """
                      and id_execution = (select id_execution from publication)),
                   (select timezone('Europe/Paris', max(publie_le)) from publication)""",
         (),

@@ -20,6 +20,7 @@ import duckdb
 
 from warehouse import audit, datatests, dictionnaire, opendata, outlines
 from warehouse.internal import scalar, sql
+from warehouse.status import Status
 
 
 def _quoted(path: Path) -> str:
@@ -123,6 +124,8 @@ def publish(
         con.execute(sql("trajectoire"))  # the rule, for whoever reads the file (SQL macros)
         con.execute(f'use "{warehouse}"')
         con.execute("set variable id_execution = ?", [run_id])
+        con.execute("set variable charge = ?", [Status.LOADED])
+        con.execute("set variable publie = ?", [Status.PUBLISHED])
         # run messages are published masked (values, header names, contacts: audit.public_text)
         con.create_function("texte_public", _public_text, ["VARCHAR"], "VARCHAR")
         try:

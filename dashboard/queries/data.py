@@ -10,13 +10,14 @@ import pandas as pd
 from dashboard import db
 from warehouse import opendata
 from warehouse.paths import Home
+from warehouse.status import Status
 
 
 def sources_status() -> pd.DataFrame:
     """Per source: provenance; the load published now (the last success); the last run whatever
     its outcome; and rows rejected to quarantine at the last run and over every recorded run."""
     return db.query(
-        """with fichiers as (
+        f"""with fichiers as (
                select source, any_value(editeur) as editeur,
                       any_value(jeu_de_donnees) as jeu_de_donnees, any_value(licence) as licence,
                       any_value(millesime) as millesime, count(*) as fichiers,
@@ -26,17 +27,18 @@ def sources_status() -> pd.DataFrame:
                group by source
            ), runs as (
                select source,
-                      arg_max(lignes_lues, fin) filter (where statut = 'succès') as lignes_lues,
-                      arg_max(lignes_acceptees, fin) filter (where statut = 'succès')
+                      arg_max(lignes_lues, fin) filter (where statut = {Status.PUBLISHED.sql})
+                        as lignes_lues,
+                      arg_max(lignes_acceptees, fin) filter (where statut = {Status.PUBLISHED.sql})
                         as lignes_acceptees,
-                      arg_max(lignes_rejetees, fin) filter (where statut = 'succès')
+                      arg_max(lignes_rejetees, fin) filter (where statut = {Status.PUBLISHED.sql})
                         as lignes_rejetees,
                       arg_max(statut, debut) as dernier_statut,
                       timezone('Europe/Paris', max(debut)) as dernier_run,
                       arg_max(message, debut) as dernier_message,
                       arg_max(lignes_rejetees, debut) as rejetees_dernier_run,
                       count(*) as runs, sum(lignes_rejetees) as rejetees_total,
-                      count(*) filter (where statut = 'échec') as echecs
+                      count(*) filter (where statut = {Status.FAILED.sql}) as echecs
                from executions
                group by source
            )

@@ -24,6 +24,7 @@ from dashboard.formats import OKABE_ITO, day, md, named, number, plural, text, y
 from dashboard.queries import data
 from dashboard.sources import demo_banner, footer
 from warehouse.opendata import SPREADSHEET_ROWS
+from warehouse.status import Status
 
 LEVEL_CHOICES = {
     "tous": "Tous les niveaux",
@@ -99,7 +100,7 @@ def _sources(status: pd.DataFrame) -> None:
             "dernier_message": ("Message", text),
         },
     )
-    failed = status[~status["dernier_statut"].isin(["succès", "inchangé"])]
+    failed = status[~status["dernier_statut"].isin([Status.PUBLISHED, Status.UNCHANGED])]
     if len(failed):
         st.warning(
             "Dernier run sans succès pour "

@@ -1,11 +1,12 @@
 -- What the public file carries besides the marts: provenance of each source's last good load,
 -- and the run history. Runs against the internal warehouse with the new file attached as `pub`;
--- the variable `id_execution` names the run being published: its loads count as successful.
+-- the variable `id_execution` names the run being published: its loads count as successful;
+-- `charge` and `publie` are the status words of warehouse/status.py (Status.LOADED, PUBLISHED).
 
 create temp view executions_publiees as
 select * replace (
-    case when statut = 'chargé' and id_execution = getvariable('id_execution')
-         then 'succès' else statut end as statut
+    case when statut = getvariable('charge') and id_execution = getvariable('id_execution')
+         then getvariable('publie') else statut end as statut
 )
 from audit.executions;
 
@@ -13,7 +14,7 @@ create table pub.sources as
 with derniere as (
     select source, max(fin) as fin
     from executions_publiees
-    where statut = 'succès'
+    where statut = getvariable('publie')
     group by source
 )
 select
