@@ -30,6 +30,10 @@ CADENCES: dict[str, tuple[str, str]] = {
         "0 7 2 * *",
         "Consommation, installations et production, le 2 de chaque mois à 7 h.",
     ),
+    "emissions": (
+        "0 8 15 3 *",
+        "Émissions de gaz à effet de serre par commune, chaque année le 15 mars à 8 h.",
+    ),
     "territoires": ("0 5 15 1 *", "Géographie officielle (COG), chaque année le 15 janvier à 5 h."),
 }
 

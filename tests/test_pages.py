@@ -112,7 +112,7 @@ def test_home_gives_each_objective_its_value_status_and_coverage(open_page, sql)
     at = open_page()
     objectives = sql("select id_objectif, cible, annee_cible from objectifs order by rowid")
     badges = [m.value for m in at.markdown if "-badge[" in m.value]
-    assert len(badges) == len(objectives) == 9, "seven from the registry, two from the PCAET"
+    assert len(badges) == len(objectives) == 10, "seven from the registry, two PCAET, emissions"
     values = [m for m in at.metric if m.label.startswith("Valeur ")]
     for (id_objectif, target, target_year), badge, metric in zip(
         objectives, badges, values, strict=True
@@ -132,7 +132,7 @@ def test_home_gives_each_objective_its_value_status_and_coverage(open_page, sql)
     assert partial < 1
     assert f"Données pour {percent(partial, 0)} du périmètre." in _text(at)
     (bars,) = _figures(at)
-    assert sum(len(t["y"]) for t in bars["data"] if t["type"] == "bar") == 9
+    assert sum(len(t["y"]) for t in bars["data"] if t["type"] == "bar") == 10
     assert bars["layout"]["separators"] == ",\u202f"
 
 

@@ -106,6 +106,7 @@ def test_sources_and_executions_tell_provenance(public, published):
         ("consommation", "succès", 2176230, 2176230, 0, True),
         ("contrats", "succès", 1295, 1295, 0, True),  # 1,306 rows, 11 pairs repeated
         ("demarches", "succès", 793, 793, 0, True),
+        ("emissions", "succès", 57631, 57631, 0, True),
         ("installations", "succès", 222593, 222593, 0, True),
         ("membres", "succès", 293, 293, 0, True),
         ("production", "succès", 487914, 487914, 0, True),
@@ -116,6 +117,7 @@ def test_sources_and_executions_tell_provenance(public, published):
         "consommation": True,
         "contrats": False,
         "demarches": False,
+        "emissions": True,
         "installations": True,
         "membres": True,
         "production": True,

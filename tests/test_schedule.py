@@ -25,6 +25,7 @@ def test_every_source_has_one_cadence_in_paris_time():
         "energie": "0 7 2 * *",  # monthly
         "territoires": "0 5 15 1 *",  # yearly
         "demarches": "45 6 * * 1",  # weekly
+        "emissions": "0 8 15 3 *",  # yearly
     }
 
 

@@ -22,6 +22,7 @@ from flows.sources import (
     consommation,
     contrats,
     demarches,
+    emissions,
     installations,
     membres,
     production,
@@ -73,6 +74,7 @@ SOURCES = Registry(
     Source("consommation", consommation),
     Source("installations", installations),
     Source("production", production),
+    Source("emissions", emissions),
 )
 
 # What the embedded demo files and the checks depend on besides the project's own code.

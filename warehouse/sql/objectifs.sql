@@ -138,6 +138,31 @@ with annees as (
     left join pcaet_declares as k on k.code_epci = e.code_epci
     where e.population > 20000
     group by a.annee
+), emissions_2015 as (
+    -- Greenhouse-gas emissions against 2015, the SNBC-2's reference year (objectifs.yaml), over
+    -- every commune of the loaded inventory, by the publisher's own total line (never the sum of
+    -- its sectors), on a constant perimeter: the communes with a total in 2015 and in the year
+    select code_commune, emissions_teqco2 as reference
+    from marts.emissions
+    where secteur = 'Total (éditeur)' and annee = 2015
+), emissions_champ as (
+    -- the inventory's scope: the régions it has communes in (Airparif: Île-de-France)
+    select sum(population) as population
+    from marts.communes
+    where code_region in (
+        select c.code_region from marts.emissions as e join marts.communes as c using (code_commune)
+    )
+), emissions as (
+    select e.annee,
+           sum(r.reference) - sum(e.emissions_teqco2) as baisse,
+           sum(r.reference) as reference,
+           sum(c.population) / any_value(s.population) as part_donnees
+    from marts.emissions as e
+    join emissions_2015 as r using (code_commune)
+    join marts.communes as c using (code_commune)
+    cross join emissions_champ as s
+    where e.secteur = 'Total (éditeur)' and e.annee >= 2015
+    group by e.annee
 )
 select 'part_dotation_10_euros' as indicateur, annee, dotation as numerateur,
        denominateur, dotation_connue / denominateur as part_donnees from reponses
@@ -161,4 +186,6 @@ select 'part_epci_obliges_pcaet_adopte', annee, adoptes, obliges, declares / obl
 union all
 select 'part_population_epci_obliges_pcaet_adopte', annee, population_adoptee, population,
        population_declaree / population
-from pcaet;
+from pcaet
+union all
+select 'baisse_emissions_depuis_2015', annee, baisse, reference, part_donnees from emissions;
