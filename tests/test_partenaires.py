@@ -190,8 +190,9 @@ def test_public_app_code_never_names_the_partner_file():
     ("user", "allowed"),
     [
         ({"email": "claire.dupont@ademe.fr", "email_verified": True}, True),
-        ({"email": "Claire.Dupont@ADEME.fr"}, True),  # case; no email_verified claim at all
-        ({"email": "jean@banquedesterritoires.fr"}, True),  # by its domain
+        ({"email": "Claire.Dupont@ADEME.fr", "email_verified": True}, True),  # case
+        ({"email": "claire.dupont@ademe.fr"}, False),  # no email_verified claim: not verified
+        ({"email": "jean@banquedesterritoires.fr", "email_verified": True}, True),  # by domain
         ({"email": "autre@ademe.fr"}, False),  # ademe.fr is listed by account only
         ({"email": "jean@agence.banquedesterritoires.fr"}, False),  # a subdomain is not listed
         ({"email": "jean@banquedesterritoires.fr.example.org"}, False),
@@ -223,7 +224,9 @@ def _partner_page(published, user: dict, monkeypatch) -> AppTest:
 
 def test_allowed_partner_sees_the_selected_members_answers(published, partner, monkeypatch):
     at = _partner_page(
-        published, {"is_logged_in": True, "email": "claire.dupont@ademe.fr"}, monkeypatch
+        published,
+        {"is_logged_in": True, "email": "claire.dupont@ademe.fr", "email_verified": True},
+        monkeypatch,
     )
     assert not at.exception
     assert at.title[0].value == "Espace partenaires : les réponses des adhérents"
