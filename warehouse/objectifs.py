@@ -3,9 +3,7 @@
 Indicators are computed in ``sql/objectifs.sql`` over the members' answers, their territories'
 coverage and the contracts; only aggregates reach the marts: member-level rows stay in
 ``interne``, which is never published. Each value is read against its trajectory (the macros
-of ``sql/trajectoire.sql``) here, as is every territory's coverage
-(``sql/couverture_trajectoire.sql``): the dashboard shows these statuses, it does not compute
-them.
+of ``sql/trajectoire.sql``) here: the dashboard shows these statuses, it does not compute them.
 """
 
 from __future__ import annotations
@@ -18,25 +16,15 @@ import yaml
 
 from warehouse.internal import sql
 
-REQUIRED = ("membres", "couverture", "contrats", "contrats_perimetres")
-
 
 def objectives() -> list[dict]:
     text = (files("warehouse") / "objectifs.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)["objectifs"]
 
 
-def build(con: duckdb.DuckDBPyConnection) -> bool:
-    """Write ``marts.objectifs`` and ``marts.objectifs_valeurs``, and every territory's coverage
-    trajectory (``marts.couverture_trajectoire``); False when inputs are missing."""
-    present = {
-        row[0]
-        for row in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'marts'"
-        ).fetchall()
-    }
-    if not set(REQUIRED) <= present:
-        return False
+def build(con: duckdb.DuckDBPyConnection) -> None:
+    """Write ``marts.objectifs`` and ``marts.objectifs_valeurs`` (``warehouse/marts.py`` calls
+    it once what it reads exists)."""
     con.execute(sql("objectifs"))
     table = pl.DataFrame(objectives()).with_columns(pl.col("cible").cast(pl.Float64))
     con.register("objectifs_relus", table)
@@ -81,5 +69,3 @@ def build(con: duckdb.DuckDBPyConnection) -> bool:
            from ligne
            order by id_objectif, annee"""
     )
-    con.execute(sql("couverture_trajectoire"))
-    return True
