@@ -20,7 +20,15 @@ from dashboard.queries.home import key_figures
 from dashboard.queries.objectives import objectives_status
 from dashboard.sources import demo_banner, footer, population_vintage
 
-SOURCES = ["membres", "contrats", "demarches", "consommation", "production", "territoires"]
+SOURCES = [
+    "membres",
+    "contrats",
+    "demarches",
+    "consommation",
+    "production",
+    "emissions",
+    "territoires",
+]
 CARDS_PER_ROW = 4
 # Objectives measured on real published data whatever the other sources are (ADEME's exports)
 REAL_DATA_NOTES = {
