@@ -199,7 +199,10 @@ def test_downloads_give_the_published_rows(server, page, published):
         page.get_by_role("button", name="Télécharger les données du graphique (CSV)").click()
     with download.value.path().open(encoding="utf-8", newline="") as file:
         rows = list(csv.DictReader(file))
-    assert len(rows) == 7 and {"id_objectif", "valeur", "trajectoire", "statut"} <= set(rows[0])
+    with duckdb.connect(str(published.public), read_only=True) as con:
+        (objectives,) = con.execute("select count(*) from objectifs").fetchone()
+    assert len(rows) == objectives == 10, "one row per objective, as many as the page shows"
+    assert {"id_objectif", "valeur", "trajectoire", "statut"} <= set(rows[0])
     _offline_and_clean(page)
 
 
