@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import shapely
 
-from flows import remote
+from flows import remote, spec
 from flows.pipeline import stage
-from flows.sources import territoires
+from flows.sources import SOURCES, territoires
 from schemas.check import ContractError
 from warehouse import geometries, internal
 from warehouse.landing import land
@@ -57,6 +57,9 @@ def test_bad_rows_are_quarantined_with_their_reason_and_the_rest_staged(
     settings = tmp_path / "sources.toml"
     settings.write_text("[territoires]\nreject_threshold = 0.001\n")
     monkeypatch.setenv("OBSERVATOIRE_CONFIG", str(settings))
+    # the registry reads a spec once per process: read it again with this installation's override
+    source = SOURCES["territoires"]
+    monkeypatch.setitem(source.__dict__, "spec", spec.load("territoires"))
     folder = tmp_path / "territoires"
     folder.mkdir()
     for file in landed:
