@@ -13,9 +13,7 @@ touches only its own.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -25,6 +23,7 @@ from isal import igzip
 
 from warehouse import dictionnaire
 from warehouse.internal import one, scalar
+from warehouse.versions import Versions
 
 CURRENT = "donnees"
 BUILDING = ".construction-"
@@ -256,29 +255,12 @@ def _descriptor(con: duckdb.DuckDBPyConnection, resources: list[dict]) -> dict:
     }
 
 
-def _clean(root: Path, keep: str | None) -> None:
-    """Remove what a killed publish left (builds, a link not yet swapped) and every version but
-    ``keep``."""
-    for path in root.glob(f"{BUILDING}*"):
-        if path.is_symlink():
-            path.unlink()
-        else:
-            shutil.rmtree(path)
-    for path in root.glob(f"{CURRENT}-*"):
-        if path.name != keep:
-            shutil.rmtree(path)
-
-
 def write(con: duckdb.DuckDBPyConnection, root: Path, described: dict[str, dict]) -> Path:
     """Write the package of the public file open in ``con``, its tables ``described``, into a
     new version under ``root`` and make it current; keep the version it replaces, remove older
     ones. Return its folder."""
-    root.mkdir(parents=True, exist_ok=True)
-    link = current(root)
-    previous = os.readlink(link) if link.is_symlink() else None
-    _clean(root, keep=previous)
-    build = root / f"{BUILDING}{uuid.uuid4().hex}"
-    build.mkdir()
+    versions = Versions(root, CURRENT, BUILDING)
+    build = versions.start()
     # timestamps are written with their offset, +00; no progress bar in the refresh's output
     con.execute("set TimeZone = 'UTC'; set enable_progress_bar = false")
     present = {
@@ -308,9 +290,4 @@ def write(con: duckdb.DuckDBPyConnection, root: Path, described: dict[str, dict]
     (build / "datapackage.json").write_text(
         json.dumps(descriptor, ensure_ascii=False, indent=2), encoding="utf-8"
     )
-    version = root / f"{CURRENT}-{descriptor['created'].replace(':', '')}-{build.name[-8:]}"
-    build.rename(version)
-    swap = root / f"{BUILDING}{uuid.uuid4().hex}"
-    swap.symlink_to(version.name)
-    os.replace(swap, link)
-    return version
+    return versions.finish(build, descriptor["created"].replace(":", ""))

@@ -3,23 +3,21 @@ FeatureCollection (feature id = the territory's code) per level the Carte page d
 (``region``, ``departement``, ``epci``) and one per département for its communes
 (``commune-<département>``), the only files the page asks for.
 
-Like the open data package (``warehouse/opendata.py``), a publish writes a new version
-(``cartes-<date>-<id>``) in a hidden folder, then swaps the link ``cartes`` to it: the dashboard
+Like the open data package, a publish writes a new version (``cartes-<date>-<id>``, see
+``warehouse/versions.py``) in a hidden folder, then swaps the link ``cartes`` to it: the dashboard
 puts the version's name in the figure's address, so that a browser never mixes the outlines of
 two publications, and the version before stays for pages opened before the swap.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import uuid
 from collections import defaultdict
 from pathlib import Path
 
 import duckdb
 
 from warehouse.internal import one, scalar
+from warehouse.versions import Versions
 
 CURRENT = "cartes"
 BUILDING = ".cartes-construction-"
@@ -35,22 +33,6 @@ def file_name(level: str, departement: str | None = None) -> str:
     return f"{level}-{departement}.geojson" if departement else f"{level}.geojson"
 
 
-def _clean(root: Path, keep: str | None) -> None:
-    """Remove what a killed publish left and every version but ``keep``; and the folder of
-    outlines the dashboard used to write itself, where the link now goes."""
-    link = current(root)
-    if link.is_dir() and not link.is_symlink():
-        shutil.rmtree(link)
-    for path in root.glob(f"{BUILDING}*"):
-        if path.is_symlink():
-            path.unlink()
-        else:
-            shutil.rmtree(path)
-    for path in root.glob(f"{CURRENT}-*"):
-        if path.name != keep:
-            shutil.rmtree(path)
-
-
 def write(con: duckdb.DuckDBPyConnection, root: Path) -> Path | None:
     """Write the outlines of the public file open in ``con`` into a new version under ``root``
     and make it current; keep the version it replaces, remove older ones. None when the file
@@ -62,12 +44,8 @@ def write(con: duckdb.DuckDBPyConnection, root: Path) -> Path | None:
     )
     if present < 2:
         return None
-    root.mkdir(parents=True, exist_ok=True)
-    link = current(root)
-    previous = os.readlink(link) if link.is_symlink() else None
-    _clean(root, keep=previous)
-    build = root / f"{BUILDING}{uuid.uuid4().hex}"
-    build.mkdir()
+    versions = Versions(root, CURRENT, BUILDING)
+    build = versions.start()
     rows = con.execute(
         """select g.niveau, c.code_departement,
                   '{"type":"Feature","id":"' || g.code || '","properties":{},"geometry":'
@@ -89,9 +67,4 @@ def write(con: duckdb.DuckDBPyConnection, root: Path) -> Path | None:
     (published,) = one(
         con, "select strftime(timezone('UTC', publie_le), '%Y-%m-%dT%H%M%SZ') from publication"
     )
-    version = root / f"{CURRENT}-{published}-{build.name[-8:]}"
-    build.rename(version)
-    swap = root / f"{BUILDING}{uuid.uuid4().hex}"
-    swap.symlink_to(version.name)
-    os.replace(swap, link)
-    return version
+    return versions.finish(build, published)
