@@ -129,6 +129,18 @@ def missing_columns(
     )
 
 
+def require_columns(raw: pl.DataFrame, expected: Iterable[str], file: str, what: str) -> None:
+    """Refuse a file without one of the ``expected`` columns of its publisher (``what``: « ORE »,
+    « du registre ODRÉ »…), naming them; what was read goes to the error's detail only."""
+    missing = [column for column in expected if column not in raw.columns]
+    if missing:
+        read = ", ".join(c for c in raw.columns if c != ROW)
+        raise ContractError(
+            f"{file} : colonne(s) {what} manquante(s) : {', '.join(missing)} "
+            f"(colonnes lues : {read})"
+        )
+
+
 def one_of(values: Iterable[str], error: str) -> pa.Check:
     """``Check.isin`` for a large reference such as today's communes, held as one polars Series:
     pandera copies every check at each validation, and converts a Python collection each time."""

@@ -20,7 +20,7 @@ from flows.connector import EMBEDDED, FileToRead, RawFile
 from flows.demo import consommation as demo
 from flows.reference import Territories
 from flows.tabular import read_text_table
-from schemas.check import Checked, ContractError, numbers
+from schemas.check import Checked, numbers, require_columns
 from schemas.check import check as check_table
 
 DEMO_FILE = "consommation_demo.parquet"
@@ -38,12 +38,7 @@ def _one(file: FileToRead, ref: Territories) -> Checked:
     # ORE headers of the contract's number columns: the CSV reader parses them when it can
     ore_numbers = {ore: typed[name] for ore, name in ORE_COLUMNS.items() if name in typed}
     raw = read_text_table(file.readable, file.origin, numbers=ore_numbers, columns=set(ORE_COLUMNS))
-    missing = [ore for ore in ORE_COLUMNS if ore not in raw.columns]
-    if missing:
-        raise ContractError(
-            f"{file.origin} : colonne(s) ORE manquante(s) : {', '.join(missing)} "
-            f"(colonnes lues : {', '.join(c for c in raw.columns if c != 'ligne')})"
-        )
+    require_columns(raw, ORE_COLUMNS, file.origin, "ORE")
     raw = raw.select("ligne", *ORE_COLUMNS).rename(ORE_COLUMNS)
     if raw.schema["code_commune"] != pl.String:
         raw = raw.with_columns(pl.col("code_commune").cast(pl.String))

@@ -24,7 +24,7 @@ from flows.connector import EMBEDDED, FileToRead, RawFile
 from flows.demo import emissions as demo
 from flows.reference import Territories
 from flows.tabular import read_text_table
-from schemas.check import ROW, Checked, ContractError
+from schemas.check import ROW, Checked, require_columns
 from schemas.check import check as check_table
 
 DEMO_FILE = "emissions_demo_airparif.csv"
@@ -39,12 +39,7 @@ def _one(file: FileToRead, ref: Territories) -> Checked:
     from schemas.emissions import AIRPARIF_COLUMNS, REQUIRED, with_communes
 
     raw = read_text_table(file.readable, file.origin)
-    missing = [c for c in REQUIRED if c not in raw.columns]
-    if missing:
-        raise ContractError(
-            f"{file.origin} : colonne(s) Airparif manquante(s) : {', '.join(missing)} "
-            f"(colonnes lues : {', '.join(c for c in raw.columns if c != ROW)})"
-        )
+    require_columns(raw, REQUIRED, file.origin, "Airparif")
     raw = raw.select(
         ROW,
         *(

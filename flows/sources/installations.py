@@ -23,7 +23,7 @@ from flows.connector import EMBEDDED, FileToRead, RawFile
 from flows.demo import installations as demo
 from flows.reference import Territories
 from flows.tabular import read_text_table
-from schemas.check import PROBLEM_SCHEMA, ROW, Checked, ContractError, reject
+from schemas.check import PROBLEM_SCHEMA, ROW, Checked, reject, require_columns
 from schemas.check import check as check_table
 
 DEMO_FILE = "registre_installations_demo.parquet"
@@ -70,12 +70,7 @@ def _one(file: FileToRead, ref: Territories, names: CommuneNames) -> Checked:
     from schemas.installations import CODE_COMMUNE, FILIERES, ODRE_COLUMNS, with_communes
 
     raw = read_text_table(file.readable, file.origin)
-    missing = [column for column in ODRE_COLUMNS if column not in raw.columns]
-    if missing:
-        raise ContractError(
-            f"{file.origin} : colonne(s) du registre ODRÉ manquante(s) : {', '.join(missing)} "
-            f"(colonnes lues : {', '.join(c for c in raw.columns if c != ROW)})"
-        )
+    require_columns(raw, ODRE_COLUMNS, file.origin, "du registre ODRÉ")
     codes = raw[CODE_COMMUNE].cast(pl.String) if CODE_COMMUNE in raw.columns else None
     raw = raw.select(ROW, *ODRE_COLUMNS).rename(ODRE_COLUMNS).cast({"code_departement": pl.String})
     if codes is not None and codes.null_count() < raw.height:
