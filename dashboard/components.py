@@ -29,20 +29,23 @@ EMBED_HEIGHT = 720
 OPENED = "ouvert-"
 
 # The colours of st.badge the statuses use.
-BadgeColor = Literal["blue", "green", "orange", "gray"]
+BadgeColor = Literal["blue", "green", "orange", "violet", "gray"]
 # Badge colour, icon, chart colour: the words say the status, colour and icon only repeat it.
 STATUSES: dict[str, tuple[BadgeColor, str, str]] = {
+    "atteint": ("violet", ":material/verified:", OKABE_ITO[3]),
     "en avance": ("blue", ":material/trending_up:", OKABE_ITO[0]),
     "sur la trajectoire": ("green", ":material/check_circle:", OKABE_ITO[2]),
     "en retard": ("orange", ":material/trending_down:", OKABE_ITO[5]),
-    "première mesure": ("gray", ":material/flag:", "#8C8C8C"),
+    "année de référence": ("gray", ":material/flag:", "#8C8C8C"),
+    "avant la référence": ("gray", ":material/history:", "#A6A6A6"),
+    "sans référence": ("gray", ":material/timeline:", "#A6A6A6"),
     "sans données": ("gray", ":material/help:", "#BDBDBD"),
 }
 # What a reader must know to read an objective's series right.
 OBJECTIVE_NOTES = {
     "trajectoire_tepos": (
-        "La première année mesurée, chaque territoire est sur sa trajectoire par construction "
-        "(elle part de sa propre valeur) : le 100 % de cette année-là n'est pas un résultat."
+        "Chaque territoire adhérent est comparé à la même trajectoire : de la couverture "
+        "renouvelable de la France en 2015 à 100 % en 2050."
     ),
 }
 

@@ -80,3 +80,22 @@ def repair_column(
         schema=REPAIR_SCHEMA,
     )
     return repaired, repairs
+
+
+def pad_column(frame: pl.DataFrame, column: str, width: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Give back the leading zeros of a fixed-width code of digits (NAF ``9`` → ``09``, région
+    ``1`` → ``01``), and the repairs; any other value is left as read, for the contract."""
+    text = pl.col(column).cast(pl.String).str.strip_chars()
+    short = text.str.contains(rf"^\d{{1,{width - 1}}}$")
+    padded = frame.with_columns(
+        pl.when(short).then(text.str.zfill(width)).otherwise(text).alias(column)
+    )
+    changed = frame.with_columns(text.alias(column)).filter(short.fill_null(False))
+    repairs = changed.select(
+        ROW,
+        pl.lit(column).alias("colonne"),
+        pl.col(column).alias("valeur_lue"),
+        pl.col(column).str.zfill(width).alias("valeur_retenue"),
+        pl.lit("zéro initial perdu (tableur) : rétabli").alias("motif"),
+    ).cast(REPAIR_SCHEMA)
+    return padded, repairs

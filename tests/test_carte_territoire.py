@@ -155,7 +155,12 @@ def test_territory_page_tells_its_story(published, monkeypatch):
     assert "Lyon couvre" in captions and "territoires de même échelle" in captions
     badges = [m.value for m in at.markdown if "badge[" in m.value]
     assert len(badges) == 1
-    # The trajectory the published file's macros draw: from the first measure to 100 % in 2050.
+    # The one TEPOS trajectory: from France's coverage in 2015 to 100 % in 2050, Lyon's own
+    # series read against it.
+    ((france_2015,),) = _public(
+        published,
+        "select taux_couverture from couverture where niveau = 'france' and annee = 2015",
+    )
     measured = _public(
         published,
         "select annee, taux_couverture from couverture "
@@ -163,9 +168,10 @@ def test_territory_page_tells_its_story(published, monkeypatch):
         "order by annee",
     )
     line = figures[2].data[1]
-    assert (line.x[0], line.y[0]) == pytest.approx(measured[0])
+    assert (line.x[0], line.y[0]) == pytest.approx((2015, france_2015))
     assert (line.x[-1], line.y[-1]) == (2050, 1.0)
-    assert badges[0].endswith(f" {_status(measured, 1.0, 2050)}]")
+    expected = _status(measured, 1.0, 2050, 2015, start=france_2015)
+    assert badges[0].endswith(f" {expected}]")
 
 
 def test_unknown_territory_falls_back_and_says_so(published, monkeypatch):

@@ -226,7 +226,7 @@ def test_the_snbc_objective_on_real_figures(airparif):
     ).fetchall()
     print("\nObjectif SNBC (baisse depuis 2015), inventaire Airparif :", values)
     assert [v[0] for v in values] == [2015, 2017]  # from the reference year on
-    assert values[0][1] == 0 and values[0][5] == "première mesure"
+    assert values[0][1] == 0 and values[0][5] == "année de référence"
     # Airparif's total rose from 37,677.7 kt (2015) to 38,092.7 kt (2017): no decrease
     assert values[1][1] == pytest.approx(-0.011, abs=0.001)
     assert values[1][5] == "en retard"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlsplit
 
 import duckdb
 import polars as pl
@@ -36,10 +37,22 @@ def test_every_objective_is_complete_and_measured(public):
             "indicateur",
             "cible",
             "annee_cible",
+            "annee_reference",
             "reference",
-            "source_url",
+            "document",
+            "document_annee",
+            "document_page",
+            "document_url",
+            "sources",
         }
-        assert objective["source_url"].startswith("https://")
+        assert objective["annee_reference"] < objective["annee_cible"] or (
+            objective["annee_reference"] == objective["annee_cible"]
+        )
+        # the document itself, never a home page: a path beyond the site's root
+        url = objective["document_url"]
+        assert url is None or urlsplit(url).path.strip("/") != "", url
+        assert url is None or url.startswith("https://")
+        assert objective["document"]
     measured = dict(
         public.execute(
             "select id_objectif, count(*) from objectifs_valeurs "
@@ -77,23 +90,65 @@ def test_the_crte_list_covers_every_territory_from_2021(public):
     assert values[2020] == 0 and values[2021] == values[2022] == 1.0
 
 
-def test_trajectory_status_follows_its_definition(published):
+def test_every_territory_is_read_against_one_trajectory_from_2015(public):
+    """One stated line for all: France's coverage in 2015 (the real région series) to 100 % in
+    2050; no territory is « on track » in its first year because its line starts there."""
+    (start,) = public.execute(
+        "select taux_couverture from couverture where niveau = 'france' and annee = 2015"
+    ).fetchone()
+    assert 0.03 < start < 0.05  # 3.8 %: Enedis' renewable production / ORE's consumption
+    rows = public.execute(
+        "select t.niveau, t.annee, t.trajectoire, t.statut, c.taux_couverture "
+        "from couverture_trajectoire as t join couverture as c using (niveau, code, annee)"
+    ).fetchall()
+    assert len(rows) > 100_000
+    for niveau, year, line, status, rate in rows:
+        if year < 2015:
+            assert line is None
+            assert status == ("avant la référence" if rate is not None else "sans données")
+            continue
+        assert line == pytest.approx(min(1, start + (1 - start) * (year - 2015) / 35), abs=1e-9)
+        if rate is None:
+            expected = "sans données"
+        elif rate >= 1:
+            expected = "atteint"
+        elif rate >= 1.05 * line:
+            expected = "en avance"
+        elif rate >= 0.95 * line:
+            expected = "sur la trajectoire"
+        else:
+            expected = "en retard"
+        assert status == expected, (niveau, year)
+    first_years = public.execute(
+        "select statut, count(*) from couverture_trajectoire where annee = 2015 group by 1"
+    ).fetchall()
+    assert len(first_years) > 1  # not everyone « sur la trajectoire » in the reference year
+
+
+def test_member_trajectories_use_the_same_line(published):
     with duckdb.connect(str(published.warehouse), read_only=True) as con:
-        rows = con.execute(
-            "select annee, taux, annee_depart, taux_depart, annee_cible, statut "
-            "from interne.membres_trajectoires where id_membre = 'M0002' order by annee"
+        mixed = con.execute(
+            "select count(*) from interne.membres_trajectoires as m "
+            "join marts.couverture_trajectoire as t "
+            "  on t.niveau = 'france' and t.annee = m.annee "
+            "where m.trajectoire is distinct from t.trajectoire"
+        ).fetchone()[0]
+        measured = con.execute(
+            "select count(*) from interne.membres_trajectoires where annee >= 2015"
+        ).fetchone()[0]
+    assert measured > 0 and mixed == 0
+
+
+def test_a_reached_target_says_atteint(public):
+    statuses = dict(
+        public.execute(
+            "select annee, statut from objectifs_valeurs where id_objectif = 'contrats_partout'"
         ).fetchall()
-    assert rows, "M0002 (an EPCI) has a coverage series"
-    for year, rate, start, start_rate, target, status in rows:
-        line = min(1, start_rate + (1 - start_rate) * (year - start) / (target - start))
-        expected = (
-            "en avance"
-            if rate >= 1.05 * line
-            else "sur la trajectoire"
-            if rate >= 0.95 * line
-            else "en retard"
-        )
-        assert status == expected
+    )
+    # the CRTE cover every EPCI from 2021 (100 %): the target is reached, not « en avance »
+    assert statuses[2021] == statuses[2022] == "atteint"
+    assert statuses[2018] == "année de référence"
+    assert statuses[2017] == "avant la référence"
 
 
 def test_member_level_answers_and_trajectories_stay_internal(public):

@@ -69,14 +69,28 @@ def _demo_banner(at: AppTest) -> str:
     return banner
 
 
-def _status(values: list[tuple[int, float]], target: float, target_year: int) -> str:
-    """The rule of warehouse/sql/objectifs.sql, written again: a straight line from the first
-    measured value to the target in the target year, 5 % tolerance."""
-    (first_year, first), (year, value) = values[0], values[-1]
-    if len(values) == 1:
-        return "première mesure"
+def _status(
+    values: list[tuple[int, float]],
+    target: float,
+    target_year: int,
+    reference: int,
+    start: float | None = None,
+) -> str:
+    """The rule of warehouse/objectifs.py, written again: reached at the target; else a straight
+    line from the value of the reference year (or ``start``, the line's own start) to the target
+    in the target year, 5 % tolerance."""
+    year, value = values[-1]
+    first = dict(values).get(reference) if start is None else start
+    if value >= target:
+        return "atteint"
+    if year == reference:
+        return "année de référence"
+    if year < reference:
+        return "avant la référence"
+    if first is None:
+        return "sans référence"
     expected = min(
-        target, first + (target - first) * (year - first_year) / max(target_year - first_year, 1)
+        target, first + (target - first) * (year - reference) / max(target_year - reference, 1)
     )
     if value >= 1.05 * expected:
         return "en avance"
@@ -110,11 +124,13 @@ def test_home_counts_members_territories_and_contracts(open_page, sql):
 
 def test_home_gives_each_objective_its_value_status_and_coverage(open_page, sql):
     at = open_page()
-    objectives = sql("select id_objectif, cible, annee_cible from objectifs order by rowid")
+    objectives = sql(
+        "select id_objectif, cible, annee_cible, annee_reference from objectifs order by rowid"
+    )
     badges = [m.value for m in at.markdown if "-badge[" in m.value]
     assert len(badges) == len(objectives) == 10, "seven from the registry, two PCAET, emissions"
     values = [m for m in at.metric if m.label.startswith("Valeur ")]
-    for (id_objectif, target, target_year), badge, metric in zip(
+    for (id_objectif, target, target_year, reference), badge, metric in zip(
         objectives, badges, values, strict=True
     ):
         series = sql(
@@ -122,7 +138,8 @@ def test_home_gives_each_objective_its_value_status_and_coverage(open_page, sql)
             "where id_objectif = ? and valeur is not null order by annee",
             id_objectif,
         )
-        assert badge.endswith(f"{_status(series, target, target_year)}]"), id_objectif
+        expected = _status(series, target, target_year, reference)
+        assert badge.endswith(f"{expected}]"), id_objectif
         assert metric.label == f"Valeur {series[-1][0]}"
         assert metric.value == percent(series[-1][1])
     (partial,) = sql(

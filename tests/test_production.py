@@ -43,15 +43,18 @@ def test_lyon_export_loads_whole_with_its_totals(lyon):
         )
         mine = {str(a): v for a, f, v in ours if f == filiere}
         assert mine == pytest.approx({a: v or 0 for a, v in theirs.items()}, abs=0.001)
-    # Each level above the commune adds up the same rows: here every commune is in the Rhône.
-    for niveau, code in [("departement", "69"), ("region", "84")]:
-        above = con.execute(
-            "select annee, filiere, energie_mwh from marts.production_territoires "
-            "where niveau = ? and code = ?",
-            [niveau, code],
-        ).fetchall()
-        expected = {(a, f): v for a, f, v in ours}
-        assert {(a, f): v for a, f, v in above} == pytest.approx(expected, abs=0.001)
+    # The département adds up the same rows: here every commune is in the Rhône. The région is
+    # Enedis' own région series (production_regions), never this sum of a few communes.
+    above = con.execute(
+        "select annee, filiere, energie_mwh from marts.production_territoires "
+        "where niveau = 'departement' and code = '69'"
+    ).fetchall()
+    expected = {(a, f): v for a, f, v in ours}
+    assert {(a, f): v for a, f, v in above} == pytest.approx(expected, abs=0.001)
+    assert con.execute(
+        "select list(distinct origine) from marts.production_territoires "
+        "where niveau = 'region' and code = '84'"
+    ).fetchone() == (["production_regions"],)
 
 
 def test_coverage_counts_renewables_only(lyon):
@@ -94,7 +97,7 @@ def test_demo_coverage_is_plausible(published):
     with duckdb.connect(str(published.public), read_only=True) as con:
         national = con.execute(
             "select annee, sum(production_enr_mwh) / sum(consommation_mwh) from couverture "
-            "where niveau = 'region' group by 1 order by 1"
+            "where niveau = 'departement' group by 1 order by 1"
         ).fetchall()
     rates = [r for _, r in national]
     assert 0.02 < rates[0] < rates[-1] < 0.4, rates

@@ -104,23 +104,27 @@ def test_sources_and_executions_tell_provenance(public, published):
     ).fetchall()
     assert run == [
         ("consommation", "succès", 2176230, 2176230, 0, True),
+        ("consommation_regions", "succès", 18128, 18128, 0, True),
         ("contrats", "succès", 1295, 1295, 0, True),  # 1,306 rows, 11 pairs repeated
         ("demarches", "succès", 793, 793, 0, True),
         ("emissions", "succès", 57631, 57631, 0, True),
         ("installations", "succès", 222593, 222593, 0, True),
         ("membres", "succès", 293, 293, 0, True),
         ("production", "succès", 487914, 487914, 0, True),
+        ("production_regions", "succès", 468, 468, 0, True),
         ("territoires", "succès", 38902, 38902, 0, True),
     ]
     demo = dict(public.execute("select source, bool_or(demo) from sources group by 1").fetchall())
     assert demo == {
         "consommation": True,
+        "consommation_regions": False,
         "contrats": False,
         "demarches": False,
         "emissions": True,
         "installations": True,
         "membres": True,
         "production": True,
+        "production_regions": False,
         "territoires": False,
     }
 

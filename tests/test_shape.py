@@ -68,7 +68,13 @@ def test_generated_files_are_up_to_date():
 
 def test_cadences_group_the_sources_by_their_spec():
     plan = {c.name: c.sources for c in schedule.cadences()}
-    assert plan["energie"] == ["consommation", "installations", "production"]
+    assert plan["energie"] == [
+        "consommation",
+        "consommation_regions",
+        "installations",
+        "production",
+        "production_regions",
+    ]
     assert "prefect-version" in schedule.prefect_yaml()
 
 
@@ -102,9 +108,9 @@ def test_only_what_a_change_reaches_is_rebuilt(published):
         everything = marts.plan(con, changed=set(), force=True)
     assert nothing == []
     names = [m.name for m in members]
-    # the objectives read the members; the partner tables and the territories' trajectories
-    # (whose target is an objective's) read the objectives
-    assert set(names) == {"membres", "objectifs", "partenaires", "couverture_trajectoire"}
+    # the objectives read the members, the partner tables read the objectives; the territories'
+    # trajectory reads the list of objectives (objectifs.yaml), not the members
+    assert set(names) == {"membres", "objectifs", "partenaires"}
     assert names[:2] == ["membres", "objectifs"]
     assert len(everything) == len(marts.marts())
 

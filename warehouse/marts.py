@@ -81,6 +81,12 @@ def _contracts(con: duckdb.DuckDBPyConnection, _map: Mapper) -> None:
     con.execute(sql("contrats_rapprochement"))
 
 
+def _objectives_list(con: duckdb.DuckDBPyConnection, _map: Mapper) -> None:
+    from warehouse import objectifs
+
+    objectifs.write_list(con)
+
+
 def _objectives(con: duckdb.DuckDBPyConnection, _map: Mapper) -> None:
     from warehouse import objectifs
 
@@ -137,11 +143,12 @@ def _python_marts() -> tuple[Mart, ...]:
             sql_files=["contrats", "contrats_rapprochement"],
         ),
         _python("consommation", _consumption, sql_files=["consommation"]),
+        _python("objectifs_liste", _objectives_list, writes=["marts.objectifs"]),
         _python(
             "objectifs",
             _objectives,
-            reads=["marts.couverture", "marts.contrats", "marts.contrats_perimetres"],
-            writes=["marts.objectifs", "marts.objectifs_valeurs"],
+            reads=["marts.objectifs", "marts.couverture", "marts.contrats"],
+            writes=["marts.objectifs_valeurs"],
             sql_files=["objectifs"],
         ),
     )

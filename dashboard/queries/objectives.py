@@ -16,15 +16,17 @@ with measured as (
     from objectifs_valeurs
     where valeur is not null
 ), series as (
-    select id_objectif, count(*) as nb_annees,
-           min(annee) as annee_depart, arg_min(valeur, annee) as valeur_depart,
-           list(valeur order by annee) as serie
-    from measured
-    group by id_objectif
+    select m.id_objectif, count(*) as nb_annees,
+           any_value(m.valeur) filter (where m.annee = o.annee_reference) as valeur_depart,
+           list(m.valeur order by m.annee) as serie
+    from measured as m
+    join objectifs as o using (id_objectif)
+    group by m.id_objectif
 )
-select o.id_objectif, o.libelle, o.cible, o.annee_cible, o.reference, o.source_url,
+select o.id_objectif, o.libelle, o.cible, o.annee_cible, o.annee_reference as annee_depart,
+       o.reference, o.document, o.document_annee, o.document_page, o.document_url, o.sources,
        latest.annee, latest.valeur, latest.part_perimetre_avec_donnees as part_donnees,
-       s.nb_annees, s.annee_depart, s.valeur_depart, s.serie,
+       s.nb_annees, s.valeur_depart, s.serie,
        previous.annee as annee_precedente, previous.valeur as valeur_precedente,
        latest.trajectoire, coalesce(latest.statut, 'sans données') as statut
 from objectifs as o

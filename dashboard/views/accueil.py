@@ -14,7 +14,7 @@ from dashboard.components import (
     share,
     status_badge,
 )
-from dashboard.db import NotPublished
+from dashboard.db import NotPublished, provenance
 from dashboard.formats import day, md, number, percent, plural, points, text
 from dashboard.queries.home import key_figures
 from dashboard.queries.objectives import objectives_status
@@ -105,14 +105,8 @@ def _card(objective: pd.Series) -> None:
         )
         status_badge(objective["statut"])
         lines = [f"Cible : {percent(objective['cible'], 0)} en {objective['annee_cible']}."]
-        if objective["statut"] == "première mesure":
-            lines.append(f"Première mesure ({objective['annee']}) : la trajectoire part d'ici.")
-        else:
-            lines.append(
-                f"Trajectoire attendue en {objective['annee']} : "
-                f"{percent(objective['trajectoire'])} (droite depuis "
-                f"{percent(objective['valeur_depart'])} en {objective['annee_depart']})."
-            )
+        lines.append(_line_text(objective))
+        lines.append(_document(objective))
         if objective["id_objectif"] in OBJECTIVE_NOTES:
             lines.append(OBJECTIVE_NOTES[objective["id_objectif"]])
         if objective["id_objectif"] in REAL_DATA_NOTES:
@@ -120,6 +114,69 @@ def _card(objective: pd.Series) -> None:
         if objective["part_donnees"] < 1:
             lines.append(f"Données pour {percent(objective['part_donnees'], 0)} du périmètre.")
         st.caption("  \n".join(lines))
+
+
+def _line_text(objective: pd.Series) -> str:
+    """Where the objective's one trajectory starts, and what it expects this year."""
+    start, state = objective["annee_depart"], objective["statut"]
+    if state == "atteint":
+        return f"Cible atteinte en {objective['annee']}."
+    if state == "année de référence":
+        return f"{objective['annee']} est l'année de référence : la trajectoire part d'ici."
+    if pd.isna(objective["valeur_depart"]):
+        return (
+            f"Pas de mesure en {start}, l'année de référence : pas de trajectoire, seulement "
+            "la valeur mesurée."
+        )
+    return (
+        f"Trajectoire attendue en {objective['annee']} : {percent(objective['trajectoire'])} "
+        f"(droite depuis {percent(objective['valeur_depart'])} en {start}, année de référence)."
+    )
+
+
+def _document(objective: pd.Series) -> str:
+    """The document the target comes from: title, year, page, and its address when known."""
+    parts = [md(objective["document"])]
+    if not pd.isna(objective["document_annee"]):
+        parts.append(str(int(objective["document_annee"])))
+    if pd.notna(objective["document_page"]):
+        parts.append(md(objective["document_page"]))
+    cited = ", ".join(parts)
+    url = objective["document_url"]
+    return f"Document : [{cited}]({url})." if pd.notna(url) else f"Document : {cited}."
+
+
+def _progress(status: pd.DataFrame) -> str:
+    """One sentence answering « is the network progressing toward its objectives? », from the
+    measured statuses, saying which rest on real data and which on demo data."""
+    demo = {s.source for s in provenance().sources if s.demo}
+    measured = status[status["statut"] != "sans données"]
+    on_demo = measured["sources"].map(lambda names: bool(demo & set(names)))
+    real, shown = measured[~on_demo], measured[on_demo]
+
+    def count(frame: pd.DataFrame) -> str:
+        states = frame["statut"]
+        groups = [
+            (states == "atteint").sum(),
+            states.isin(["en avance", "sur la trajectoire"]).sum(),
+            (states == "en retard").sum(),
+            states.isin(["sans référence", "année de référence", "avant la référence"]).sum(),
+        ]
+        words = ["atteint", "en avance ou sur sa trajectoire", "en retard", "sans trajectoire"]
+        said = [f"{n} {w}" for n, w in zip(groups, words, strict=True) if n]
+        return ", ".join(said) if said else "aucun"
+
+    sentence = (
+        f"**Le réseau progresse-t-il vers ses objectifs ?** Sur données réelles, "
+        f"{plural(len(real), 'objectif mesuré', 'objectifs mesurés')} : {count(real)}"
+        f" ({', '.join(real['annee'].astype(str).unique())})."
+    )
+    if len(shown):
+        sentence += (
+            f" {plural(len(shown), 'autre objectif repose', 'autres objectifs reposent')} sur "
+            f"des données de démonstration ({count(shown)}) : ce ne sont pas des résultats."
+        )
+    return sentence
 
 
 def _objectives_chart(status: pd.DataFrame) -> None:
@@ -190,6 +247,7 @@ except NotPublished:
     st.error("Aucune donnée publiée pour l'instant : lancez « observatoire refresh ».")
     st.stop()
 demo_banner(SOURCES)
+st.markdown(_progress(status))
 share("Observatoire de la transition énergétique du réseau CLER")
 
 st.header("Le réseau aujourd'hui")
@@ -203,9 +261,10 @@ st.markdown(
     "EPCI pour les contrats, et sur tous les EPCI de plus de 20 000 habitants, que la loi oblige "
     "à adopter un PCAET, pour les plans climat : ceux-là sont mesurés sur les données réelles de "
     "l'ADEME, jamais sur une démonstration). Son statut compare la dernière valeur à une "
-    "droite tirée de la première valeur mesurée jusqu'à la cible l'année visée : **en avance** "
-    "au-delà de 5 % au-dessus, **en retard** au-delà de 5 % au-dessous, **sur la trajectoire** "
-    "entre les deux."
+    "seule droite, tirée de la valeur mesurée l'année de référence de l'objectif jusqu'à la "
+    "cible l'année visée : **en avance** au-delà de 5 % au-dessus, **en retard** au-delà de 5 % "
+    "au-dessous, **sur la trajectoire** entre les deux, **atteint** une fois la cible atteinte. "
+    "Chaque cible cite le document qui la fonde."
 )
 rows = [status.iloc[i : i + CARDS_PER_ROW] for i in range(0, len(status), CARDS_PER_ROW)]
 for row in rows:

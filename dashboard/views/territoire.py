@@ -193,8 +193,9 @@ def _coverage(level: str, code: str, name: str, series: pd.DataFrame, period: st
         title="Couverture renouvelable et trajectoire TEPOS",
         summary=(
             f"{name} couvre {percent(known['taux_couverture'].iloc[-1])} de sa consommation par "
-            f"sa production renouvelable en {year} ({status}) ; la trajectoire va de la première "
-            f"année mesurée à {number(100 * target)} % en {target_year}."
+            f"sa production renouvelable en {year} ({status}) ; la trajectoire, la même pour "
+            f"chaque territoire, va de la couverture de la France en "
+            f"{int(tepos['annee_reference'])} à {number(100 * target)} % en {target_year}."
             if len(known)
             else f"{name} : couverture non mesurable (production ou consommation manquante)."
         ),

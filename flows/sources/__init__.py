@@ -20,12 +20,14 @@ from flows import spec as specs
 from flows.connector import Connector
 from flows.sources import (
     consommation,
+    consommation_regions,
     contrats,
     demarches,
     emissions,
     installations,
     membres,
     production,
+    production_regions,
     territoires,
 )
 from flows.spec import SourceSpec
@@ -72,8 +74,10 @@ SOURCES = Registry(
     Source("contrats", contrats),
     Source("demarches", demarches),
     Source("consommation", consommation),
+    Source("consommation_regions", consommation_regions),
     Source("installations", installations),
     Source("production", production),
+    Source("production_regions", production_regions),
     Source("emissions", emissions),
 )
 

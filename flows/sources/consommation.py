@@ -20,7 +20,7 @@ from flows.connector import EMBEDDED, FileToRead, RawFile
 from flows.demo import consommation as demo
 from flows.reference import Territories
 from flows.tabular import read_text_table
-from schemas.check import Checked, numbers, require_columns
+from schemas.check import Checked, ContractError, numbers, require_columns
 from schemas.check import check as check_table
 
 DEMO_FILE = "consommation_demo.parquet"
@@ -37,7 +37,14 @@ def _one(file: FileToRead, ref: Territories) -> Checked:
     typed = numbers(ConsommationBrute)
     # ORE headers of the contract's number columns: the CSV reader parses them when it can
     ore_numbers = {ore: typed[name] for ore, name in ORE_COLUMNS.items() if name in typed}
-    raw = read_text_table(file.readable, file.origin, numbers=ore_numbers, columns=set(ORE_COLUMNS))
+    # code_region: only to recognise a région file given in place of a commune one
+    kept = {*ORE_COLUMNS, "code_region"}
+    raw = read_text_table(file.readable, file.origin, numbers=ore_numbers, columns=kept)
+    if "code_region" in raw.columns and "code commune" not in raw.columns:
+        raise ContractError(
+            f"{file.origin} : fichier de l'Agence ORE à la maille région (colonne code_region, "
+            "pas de code commune) : chargez-le avec --from consommation_regions=…"
+        )
     require_columns(raw, ORE_COLUMNS, file.origin, "ORE")
     raw = raw.select("ligne", *ORE_COLUMNS).rename(ORE_COLUMNS)
     if raw.schema["code_commune"] != pl.String:

@@ -57,6 +57,11 @@ def _one(file: FileToRead, ref: Territories) -> dict[str, Checked]:
     raw = read_text_table(file.readable, file.origin, numbers=number_type)
     if production_teo.recognises(raw.columns):
         return production_teo.check(raw, file, ref)
+    if "code_region" in raw.columns and "code_commune" not in raw.columns:
+        raise ContractError(
+            f"{file.origin} : fichier d'Enedis à la maille région (colonne code_region, pas de "
+            "code_commune) : chargez-le avec --from production_regions=…"
+        )
     if not filieres(raw.columns):
         raise ContractError(
             f"{file.origin} : aucune filière (colonnes nb_sites_<filière>_enedis et "

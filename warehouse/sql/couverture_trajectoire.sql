@@ -1,27 +1,28 @@
--- Each territory's renewable coverage against the TEPOS trajectory: a straight line from its
--- first measured year to the target of the objective `couverture_renouvelable` (100 % in 2050)
--- by the macros of trajectoire.sql, and its status each year; « première mesure » while it has
--- a single measured year. The Territoire page reads it.
+-- Each territory's renewable coverage against the one TEPOS trajectory every territory is read
+-- against: a straight line from France's coverage in the reference year of the objective
+-- `couverture_renouvelable` (2015; the publishers' région series) to its target (100 % in
+-- 2050), by the macros of trajectoire.sql. The same line for all: a territory is not « on
+-- track » because its line starts from its own first value. Years before the reference year
+-- are « avant la référence »; without France's value that year there is no line
+-- (« sans référence »). The Territoire page reads it.
 create or replace table marts.couverture_trajectoire as
-with serie as (
-    select niveau, code, annee, taux_couverture,
-           min(annee) filter (taux_couverture is not null) over territoire as annee_depart,
-           arg_min(taux_couverture, annee) filter (taux_couverture is not null)
-             over territoire as depart,
-           count(taux_couverture) over territoire as mesures
-    from marts.couverture
-    window territoire as (partition by niveau, code)
-), ligne as (
-    select s.*,
-           case when s.annee >= s.annee_depart
-                then trajectoire(s.depart, s.annee_depart, o.cible, o.annee_cible, s.annee)
+with ligne as (
+    select o.annee_reference, o.cible, o.annee_cible, f.taux_couverture as depart
+    from marts.objectifs as o
+    left join marts.couverture as f
+      on f.niveau = 'france' and f.code = 'FR' and f.annee = o.annee_reference
+    where o.id_objectif = 'couverture_renouvelable'
+), mesure as (
+    select c.niveau, c.code, c.annee, c.taux_couverture, l.*,
+           case when c.annee >= l.annee_reference
+                then trajectoire(l.depart, l.annee_reference, l.cible, l.annee_cible, c.annee)
            end as trajectoire
-    from serie as s
-    cross join (select cible, annee_cible from marts.objectifs
-                where id_objectif = 'couverture_renouvelable') as o
+    from marts.couverture as c
+    cross join ligne as l
 )
 select niveau, code, annee, trajectoire,
-       case when mesures = 1 and taux_couverture is not null then 'première mesure'
-            else statut_trajectoire(taux_couverture, trajectoire) end as statut
-from ligne
+       case when annee < annee_reference and taux_couverture is not null
+            then 'avant la référence'
+            else statut_trajectoire(taux_couverture, trajectoire, cible) end as statut
+from mesure
 order by niveau, code, annee;

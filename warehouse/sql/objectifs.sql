@@ -22,8 +22,8 @@ join marts.communes as c
   or (t.niveau = 'commune' and c.code_commune = t.code)
 where m.type = 'collectivité';
 
--- Each member territory's renewable coverage against a straight line from its first measured
--- year to 100 % in its target year (2050 when it has none).
+-- Each member territory's renewable coverage against the one TEPOS trajectory of
+-- couverture_trajectoire.sql (France's coverage in the reference year to 100 % in 2050).
 create or replace table interne.membres_trajectoires as
 with serie as (
     select mc.id_membre, cv.annee,
@@ -31,20 +31,12 @@ with serie as (
     from interne.membres_communes as mc
     join marts.couverture as cv on cv.niveau = 'commune' and cv.code = mc.code_commune
     group by all
-), depart as (
-    select id_membre, min(annee) as annee_depart, arg_min(taux, annee) as taux_depart
-    from serie where taux is not null group by id_membre
-), ligne as (
-    select s.*, d.annee_depart, d.taux_depart,
-           coalesce(m.annee_objectif_enr, 2050) as annee_cible,
-           trajectoire(d.taux_depart, d.annee_depart, 1, coalesce(m.annee_objectif_enr, 2050),
-                       s.annee) as trajectoire
-    from serie as s
-    join depart as d using (id_membre)
-    join staging.membres as m using (id_membre)
 )
-select *, statut_trajectoire(taux, trajectoire) as statut
-from ligne;
+select s.id_membre, s.annee, s.taux, t.trajectoire,
+       case when t.statut = 'avant la référence' then t.statut
+            else statut_trajectoire(s.taux, t.trajectoire, 1) end as statut
+from serie as s
+join marts.couverture_trajectoire as t on t.niveau = 'france' and t.annee = s.annee;
 
 create or replace table interne.indicateurs as
 with annees as (
@@ -83,8 +75,10 @@ with annees as (
     group by cv.annee
 ), trajectoires as (
     select t.annee,
-           count(*) filter (where t.statut in ('en avance', 'sur la trajectoire')) as bons,
-           count(*) filter (where t.statut <> 'sans données') as mesures,
+           count(*) filter (where t.statut in ('atteint', 'en avance', 'sur la trajectoire'))
+             as bons,
+           count(*) filter (where t.statut not in ('sans données', 'avant la référence'))
+             as mesures,
            count(*) as membres
     from interne.membres_trajectoires as t
     join actifs as a on a.annee = t.annee and a.id_membre = t.id_membre

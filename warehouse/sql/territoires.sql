@@ -75,7 +75,8 @@ union all
 select code_commune, 'region', code_region from marts.communes
 order by niveau, code, code_commune;
 
--- Each territory of every level with its name: the table a page looks a territory up in.
+-- Each territory of every level with its name, and France: the table a page looks a territory
+-- up in.
 create or replace table marts.population_territoires as
 with noms as (
     select 'region' as niveau, code_region as code, nom from marts.regions
@@ -89,7 +90,11 @@ from marts.communes_niveaux as n
 join marts.communes as c using (code_commune)
 join noms using (niveau, code)
 group by n.niveau, n.code
-order by n.niveau, n.code;
+union all
+-- France as a whole: the level of national series (the régions' energy, with what their
+-- publisher could not place in a région)
+select 'france', 'FR', 'France', sum(population), count(*) from marts.communes
+order by niveau, code;
 
 -- The territories of the other levels that hold some communes of each territory, and how many:
 -- a territory's page reads its « fait partie de » in one lookup.
