@@ -412,3 +412,27 @@ def test_share_never_carries_a_hostile_value(published, monkeypatch, hostile):
     link, snippet = [c.value for c in at.code]
     assert link == "http://127.0.0.1:8501/reseau?type=tous&region=toutes"
     assert "<script" not in snippet and hostile not in snippet
+
+
+def test_home_opens_on_whether_the_network_progresses_real_and_demo_apart(open_page, sql):
+    at = open_page()
+    (sentence,) = [m.value for m in at.markdown if "progresse-t-il" in m.value]
+    demo = {s for (s,) in sql("select distinct source from sources where demo")}
+    rows = sql(
+        """select o.id_objectif, o.sources, v.statut from objectifs as o
+           join (select id_objectif, arg_max(statut, annee) as statut
+                 from objectifs_valeurs where valeur is not null group by 1) as v
+           using (id_objectif)"""
+    )
+    real = [status for _, sources, status in rows if not demo & set(sources)]
+    # the real ones: the CRTE list (reached), ADEME's PCAET (2); the rest rests on demo data
+    assert len(real) == 3 and real.count("atteint") == 1
+    assert f"Sur données réelles, 3 objectifs mesurés : 1 atteint, {real.count('en retard')}" in (
+        sentence
+    )
+    assert f"{len(rows) - 3} autres objectifs reposent sur des données de démonstration" in sentence
+    ((year, rate),) = sql(
+        "select annee, taux_couverture from couverture where niveau = 'france' "
+        "and taux_couverture is not null order by annee desc limit 1"
+    )
+    assert f"**La France** couvre {percent(rate)}" in _text(at) and f"en {year}" in _text(at)

@@ -51,3 +51,18 @@ def key_figures() -> dict:
         .iloc[0]
         .to_dict()
     )
+
+
+def france() -> dict | None:
+    """France's renewable coverage in its latest year with both series and in 2015, and where
+    its rows come from (the publishers' région series, or ``None`` when none is loaded)."""
+    rows = db.query(
+        """select annee, taux_couverture, production_enr_mwh, consommation_mwh
+           from couverture
+           where niveau = 'france' and taux_couverture is not null
+           order by annee"""
+    )
+    if rows.empty:
+        return None
+    latest, first = rows.iloc[-1].to_dict(), rows.iloc[0].to_dict()
+    return {"latest": latest, "first": first}

@@ -16,7 +16,7 @@ from dashboard.components import (
 )
 from dashboard.db import NotPublished, provenance
 from dashboard.formats import day, md, number, percent, plural, points, text
-from dashboard.queries.home import key_figures
+from dashboard.queries.home import france, key_figures
 from dashboard.queries.objectives import objectives_status
 from dashboard.sources import demo_banner, footer, population_vintage
 
@@ -25,7 +25,9 @@ SOURCES = [
     "contrats",
     "demarches",
     "consommation",
+    "consommation_regions",
     "production",
+    "production_regions",
     "emissions",
     "territoires",
 ]
@@ -114,6 +116,21 @@ def _card(objective: pd.Series) -> None:
         if objective["part_donnees"] < 1:
             lines.append(f"Données pour {percent(objective['part_donnees'], 0)} du périmètre.")
         st.caption("  \n".join(lines))
+
+
+def _france() -> None:
+    """France's renewable coverage from the publishers' real région series."""
+    shown = france()
+    if shown is None:
+        return
+    latest, first = shown["latest"], shown["first"]
+    st.markdown(
+        f"**La France** couvre {percent(latest['taux_couverture'])} de sa consommation "
+        f"d'électricité et de gaz par de l'électricité renouvelable en {int(latest['annee'])} "
+        f"({percent(first['taux_couverture'])} en {int(first['annee'])}) : données réelles, "
+        "séries régionales de l'Agence ORE (consommation) et d'Enedis (production du seul réseau "
+        "Enedis, donc un minorant)."
+    )
 
 
 def _line_text(objective: pd.Series) -> str:
@@ -252,6 +269,7 @@ share("Observatoire de la transition énergétique du réseau CLER")
 
 st.header("Le réseau aujourd'hui")
 _key_figures()
+_france()
 for column, (view, label, icon) in zip(st.columns(3), LINKS, strict=True):
     column.page_link(f"views/{view}.py", label=label, icon=f":material/{icon}:")
 
