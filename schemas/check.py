@@ -279,6 +279,11 @@ def check(
     )
 
 
+def no_problems() -> pl.DataFrame:
+    """The problems of a check that found none."""
+    return pl.DataFrame(schema=PROBLEM_SCHEMA)
+
+
 def empty(contract: type[pa.DataFrameModel], file: str) -> Checked:
     """A check of no rows: the staging table exists, typed, even when the file lacks this part."""
     columns = {ROW: pl.Int64} | {

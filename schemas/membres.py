@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 import pandera.polars as pa
 import polars as pl
@@ -24,6 +25,12 @@ def siren_valide(siren: pl.Expr) -> pl.Expr:
     ]
     luhn = (pl.sum_horizontal(doubled) % 10) == 0
     return siren.str.contains(r"^\d{9}$") & (luhn | (siren == LA_POSTE))
+
+
+def known_services(data: PolarsData) -> pl.LazyFrame:
+    """Every service of a ``|`` list is one of ``SERVICES``."""
+    listed = pl.col(data.key).str.split("|").list.eval(pl.element().str.strip_chars())
+    return data.lazyframe.select(listed.list.eval(pl.element().is_in(SERVICES)).list.all())
 
 
 class MembreBrut(pa.DataFrameModel):
@@ -63,8 +70,7 @@ class MembreBrut(pa.DataFrameModel):
     @pa.check("services_mutualises", name="services_connus", error=f"services parmi {SERVICES}")
     @classmethod
     def services_connus(cls, data: PolarsData) -> pl.LazyFrame:
-        listed = pl.col(data.key).str.split("|").list.eval(pl.element().str.strip_chars())
-        return data.lazyframe.select(listed.list.eval(pl.element().is_in(SERVICES)).list.all())
+        return known_services(data)
 
     @pa.dataframe_check(error="date de sortie antérieure à la date d'adhésion")
     @classmethod
@@ -72,6 +78,37 @@ class MembreBrut(pa.DataFrameModel):
         return data.lazyframe.select(
             pl.col("date_sortie").is_null() | (pl.col("date_sortie") >= pl.col("date_adhesion"))
         )
+
+
+class ReponsesAnneeBrut(pa.DataFrameModel):
+    """Past answers: one row per member and year (``annee``), as a registry keeper backfills them
+    (the registry itself holds this year's). Same rules as the registry's answers."""
+
+    id_membre: str = pa.Field(str_matches=r"^\S+$")
+    annee: pl.Int64 = pa.Field(ge=2000, lt=dt.date.today().year)
+    dotation_eur_hab_an: pl.Float64 = pa.Field(nullable=True, ge=0, le=1000)
+    strategie_adoptee: pl.Boolean = pa.Field(nullable=True)
+    annee_objectif_enr: pl.Int64 = pa.Field(nullable=True, ge=2020, le=2100)
+    etp_coordination: pl.Float64 = pa.Field(nullable=True, ge=0, le=200)
+    services_mutualises: str = pa.Field(nullable=True)
+
+    class Config:
+        unique = ("id_membre", "annee")  # one answer per member and year
+
+    @pa.check("services_mutualises", name="services_connus", error=f"services parmi {SERVICES}")
+    @classmethod
+    def services_connus(cls, data: PolarsData) -> pl.LazyFrame:
+        return known_services(data)
+
+
+ANSWERS = [c for c in ReponsesAnneeBrut.to_schema().columns if c not in ("id_membre", "annee")]
+
+
+def past_answers(members: Iterable[str]) -> pa.DataFrameSchema:
+    """The past answers' contract, plus: every member is one of the registry's."""
+    return ReponsesAnneeBrut.to_schema().update_columns(
+        {"id_membre": {"checks": [one_of(members, "adhérent du registre")]}}
+    )
 
 
 def with_territories(communes: frozenset[str], epci: frozenset[str]) -> pa.DataFrameSchema:

@@ -46,7 +46,7 @@ def test_unchanged_refresh_says_the_public_file_stays(published_copy, prefect_ha
     before = published_copy.public.read_bytes()
     result = runner.invoke(app, ["refresh", "--source", "membres"])
     assert result.exit_code == 0, result.output
-    assert "membres              293 lues" in result.output and "inchangé" in result.output
+    assert "membres            1\u202f311 lues" in result.output and "inchangé" in result.output
     assert "territoires" not in result.output, "only the source asked for"
     assert f"{published_copy.public} reste identique, rien n'a été reconstruit" in result.output
     assert published_copy.public.read_bytes() == before

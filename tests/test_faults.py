@@ -113,7 +113,7 @@ def _fetch_and_check(answer, name: str = "registre.csv"):
     """Serve ``answer``, read it as the refresh does, check it against the membres contract."""
     with serve(Script(answer)) as url:
         raw = remote.read(f"{url}/{name}")
-        (checked,) = membres.read([raw], None).values()
+        (checked,) = membres.read([raw], None)["membres"]
     return checked
 
 
@@ -247,7 +247,7 @@ def _table(rows: list[list[str]], sep: str, encoding: str) -> bytes:
 def test_any_registry_is_checked_into_a_report(rows: list[list[str]], sep: str, encoding: str):
     data = _table(rows, sep, encoding)
     try:
-        (checked,) = membres.read([RawFile("registre.csv", "registre.csv", data)], None).values()
+        (checked,) = membres.read([RawFile("registre.csv", "registre.csv", data)], None)["membres"]
     except ContractError as error:
         assert str(error).startswith("registre.csv")
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -19,8 +20,9 @@ from flows.sources import membres
 from observatoire.cli import app
 from schemas.check import ContractError
 from schemas.membres import MembreBrut, siren_valide
+from tests.conftest import load_into_copy
 from tests.http_fixture import Script, serve
-from warehouse import internal
+from warehouse import internal, marts
 from warehouse.landing import land
 
 runner = CliRunner()
@@ -37,7 +39,7 @@ def ref() -> Territories:
 
 
 def _check(data: bytes, name: str = "registre.csv"):
-    (checked,) = membres.read([RawFile(name, name, data)], None).values()
+    (checked,) = membres.read([RawFile(name, name, data)], None)["membres"]
     return checked
 
 
@@ -215,9 +217,10 @@ def test_validate_exit_codes_and_json(tmp_path, registry_csv):
 
 
 def test_demo_command_writes_the_import_template(tmp_path):
-    out = tmp_path / "modele.csv"
+    out = tmp_path / "modele"
     assert runner.invoke(app, ["demo", "membres", "--out", str(out)]).exit_code == 0
-    assert out.read_bytes() == demo.csv_bytes()
+    assert (out / membres.DEMO_FILE).read_bytes() == demo.csv_bytes()
+    assert (out / membres.DEMO_PAST_FILE).read_bytes() == demo.past_answers_csv_bytes()
     folder = tmp_path / "territoires"
     assert runner.invoke(app, ["demo", "territoires", "--out", str(folder)]).exit_code == 0
     assert sorted(p.name for p in folder.iterdir())[0] == "communes.csv.lzma"
@@ -290,3 +293,105 @@ def test_public_file_holds_no_contact(published):
 def test_unreadable_file_in_refresh_is_a_contract_error():
     with pytest.raises(ContractError, match="vide"):
         _check(b"")
+
+
+PAST_HEADER = (
+    "id_membre;annee;dotation_eur_hab_an;strategie_adoptee;annee_objectif_enr;etp_coordination;"
+    "services_mutualises"
+)
+
+
+def _versions(con, member: str) -> dict[int, list[tuple]]:
+    rows = con.execute(
+        "select annee, dotation_eur_hab_an, valide_au is null from interne.membres_versions "
+        "where id_membre = ? order by annee, valide_du",
+        [member],
+    ).fetchall()
+    versions: dict[int, list[tuple]] = {}
+    for year, dotation, open_ in rows:
+        versions.setdefault(year, []).append((dotation, open_))
+    return versions
+
+
+@pytest.mark.slow
+def test_every_load_is_kept_as_a_dated_version_and_past_answers_backfill(
+    published, tmp_path_factory
+):
+    this_year = dt.date.today().year
+    with duckdb.connect(str(published.warehouse), read_only=True) as con:
+        before = _versions(con, "M0001")
+        closed_before = con.execute(
+            "select count(*) from interne.membres_versions where valide_au is not null"
+        ).fetchone()[0]
+    # the embedded load: this year's answers and the demo's backfill from 2020, all open
+    assert sorted(before) == list(range(2020, this_year + 1))
+    assert all(len(v) == 1 and v[0][1] for v in before.values()) and closed_before == 0
+    # A second load: the registry with M0001's endowment changed, and a file of past answers
+    # correcting 2021 and adding 2019 (before the demo's first year)
+    folder = tmp_path_factory.mktemp("registre")
+    registry = demo.registry().with_columns(
+        pl.when(pl.col("id_membre") == "M0001")
+        .then(99.5)
+        .otherwise(pl.col("dotation_eur_hab_an"))
+        .alias("dotation_eur_hab_an")
+    )
+    registry.write_csv(folder / "registre.csv", separator=";")
+    (folder / "reponses_passees.csv").write_text(
+        f"{PAST_HEADER}\nM0001;2019;3,5;non;;0,5;\nM0001;2021;12;non;;1;cep\n", encoding="utf-8"
+    )
+    root = tmp_path_factory.mktemp("second")
+    report, _, con = load_into_copy(published, root, "membres", folder, "second")
+    try:
+        assert report.rows_rejected == 0 and report.rows_read == 293 + 2
+        after = _versions(con, "M0001")
+        assert after[2019] == [(3.5, True)]  # backfilled
+        assert after[2021] == [(before[2021][0][0], False), (12.0, True)]  # corrected
+        assert after[this_year] == [(before[this_year][0][0], False), (99.5, True)]
+        assert after[2022] == before[2022]  # a year the load does not give is left as it was
+        closed = con.execute(
+            "select count(*) from interne.membres_versions where valide_au is not null"
+        ).fetchone()[0]
+        assert closed == 2
+        # the objective's series now starts in 2019
+        years = [
+            y
+            for (y,) in con.execute(
+                "select annee from marts.objectifs_valeurs "
+                "where id_objectif = 'ressources_perennes' order by annee"
+            ).fetchall()
+        ]
+        assert years == list(range(2019, this_year + 1))
+    finally:
+        con.close()
+    # built again with nothing new loaded, the versions do not move
+    with internal.connect(root / "warehouse.duckdb") as rw:
+        count = rw.execute("select count(*) from interne.membres_versions").fetchone()[0]
+        marts.build(rw, [m for m in marts.marts() if m.name == "membres_versions"])
+        assert rw.execute("select count(*) from interne.membres_versions").fetchone()[0] == count
+
+
+def test_past_answers_of_an_unknown_member_or_of_this_year_are_refused():
+    this_year = dt.date.today().year
+    past = (
+        f"{PAST_HEADER}\nM9999;2021;3;non;;0,5;\nM0001;{this_year};3;non;;0,5;\nM0001;2021;4;;;;\n"
+    )
+    result = membres.read(
+        [
+            RawFile("registre.csv", "registre.csv", demo.csv_bytes()),
+            RawFile("passees.csv", "passees.csv", past.encode()),
+        ],
+        None,
+    )
+    this, backfill = result["membres_reponses"]
+    assert this.to_stage.height == 293 and set(this.to_stage["annee"]) == {this_year}
+    assert sorted((p["ligne"], p["colonne"]) for p in backfill.problems.to_dicts()) == [
+        (2, "id_membre"),
+        (3, "annee"),
+    ]
+    assert backfill.valid["id_membre"].to_list() == ["M0001"]
+
+
+def test_a_load_needs_exactly_one_registry():
+    past = f"{PAST_HEADER}\nM0001;2021;3;non;;0,5;\n".encode()
+    with pytest.raises(ContractError, match="0 registre"):
+        membres.read([RawFile("passees.csv", "passees.csv", past)], None)

@@ -74,7 +74,8 @@ def test_endowment_share_matches_the_registry(public):
     expected = active.filter(pl.col("dotation_eur_hab_an") >= 10).height
     numerator, denominator = public.execute(
         "select numerateur, denominateur from objectifs_valeurs "
-        "where id_objectif = 'ressources_perennes'"
+        "where id_objectif = 'ressources_perennes' and annee = ?",
+        [today.year],
     ).fetchone()
     assert (numerator, denominator) == (expected, active.height)
 

@@ -109,7 +109,7 @@ def test_sources_and_executions_tell_provenance(public, published):
         ("demarches", "succès", 793, 793, 0, True),
         ("emissions", "succès", 57631, 57631, 0, True),
         ("installations", "succès", 222593, 222593, 0, True),
-        ("membres", "succès", 293, 293, 0, True),
+        ("membres", "succès", 1311, 1311, 0, True),  # 293 members, 1,018 past answers
         ("production", "succès", 487914, 487914, 0, True),
         ("production_regions", "succès", 468, 468, 0, True),
         ("territoires", "succès", 38902, 38902, 0, True),

@@ -59,14 +59,15 @@ d'électricité et de gaz, sur le même périmètre et la même année. La chale
 autres énergies ne sont pas encore mesurées.
 
 **Objectifs.** Les parts portent sur les collectivités adhérentes actives (sur tous les EPCI pour
-les contrats). Les réponses du registre (dotation, stratégie, coordination, mutualisation)
-n'existent que pour l'année en cours. Un objectif est *en avance*, *sur la trajectoire* ou *en
-retard* selon que sa dernière valeur dépasse de plus de 5 %, reste à 5 % près ou passe de plus de
-5 % sous la droite qui va de sa valeur mesurée l'année de référence de l'objectif à la cible
-l'année visée ; *atteint* une fois la cible atteinte, *sans référence* sans mesure l'année de
-référence. La trajectoire TEPOS est la même pour chaque territoire : de la couverture
-renouvelable de la France en 2015 (séries régionales réelles de l'Agence ORE et d'Enedis) à
-100 % en 2050.
+les contrats). Les réponses du registre (dotation, stratégie, coordination, mutualisation) valent
+pour l'année de leur chargement ; chaque chargement est gardé comme une version datée, et un
+fichier de réponses passées (colonne `annee`) remplit les années d'avant. Un objectif est *en
+avance*, *sur la trajectoire* ou *en retard* selon que sa dernière valeur dépasse de plus de 5 %,
+reste à 5 % près ou passe de plus de 5 % sous la droite qui va de sa valeur mesurée l'année de
+référence de l'objectif à la cible l'année visée ; *atteint* une fois la cible atteinte, *sans
+référence* sans mesure l'année de référence. La trajectoire TEPOS est la même pour chaque
+territoire : de la couverture renouvelable de la France en 2015 (séries régionales réelles de
+l'Agence ORE et d'Enedis) à 100 % en 2050.
 
 **Démonstration.** Une source marquée « démo » est un jeu généré par le projet sur des territoires
 réels : ses chiffres ne sont pas mesurés. Chaque page qui en montre le signale en tête.

@@ -227,8 +227,9 @@ def _objectives(series: pd.DataFrame) -> None:
             [
                 f"Valeur de chacun des {len(names)} objectifs (en pointillés, la cible : "
                 f"{', '.join(percent(t, 0) for t in targets)}). "
-                f"{plural(single, 'objectif')} issus des réponses au registre des adhérents "
-                "n'ont qu'une mesure, l'année en cours.",
+                "Les réponses au registre des adhérents valent pour l'année de leur chargement, "
+                "ou pour l'année que donne un fichier de réponses passées"
+                + (f" ; {plural(single, 'objectif')} n'a encore qu'une mesure." if single else "."),
                 *notes,
             ]
         ),

@@ -182,11 +182,54 @@ def registry(mix: list[tuple[str, str, int]] = MIX) -> pl.DataFrame:
     return pl.DataFrame(rows, infer_schema_length=None).select(COLUMNS)
 
 
-def csv_bytes(mix: list[tuple[str, str, int]] = MIX) -> bytes:
-    """The registry as staff export it: `;`, UTF-8 BOM, decimal commas, dd/mm/yyyy, oui/non."""
-    frame = registry(mix).with_columns(
+def past_answers(mix: list[tuple[str, str, int]] = MIX) -> pl.DataFrame:
+    """The collectivités' answers of the years before this one (from 2020, or their joining),
+    as a registry keeper backfills them: endowments and staff grow toward today's, strategies
+    and pooled services are adopted along the way. Seeded apart from the registry."""
+    rng = random.Random(SEED + 1)
+    this_year = date.today().year
+    rows = []
+    for member in registry(mix).filter(pl.col("type") == "collectivité").iter_rows(named=True):
+        adopted = rng.randint(2018, this_year) if member["strategie_adoptee"] else None
+        services = (member["services_mutualises"] or "").split("|")
+        joined = {s: rng.randint(2017, this_year) for s in services if s}
+        for year in range(max(2020, member["date_adhesion"].year), this_year):
+            behind = (this_year - year) * rng.uniform(0.03, 0.12)
+            dotation = member["dotation_eur_hab_an"]
+            rows.append(
+                {
+                    "id_membre": member["id_membre"],
+                    "annee": year,
+                    "dotation_eur_hab_an": round(dotation * (1 - behind), 2)
+                    if dotation is not None and rng.random() > 0.1
+                    else None,
+                    "strategie_adoptee": adopted is not None and adopted <= year,
+                    "annee_objectif_enr": member["annee_objectif_enr"]
+                    if adopted is not None and adopted <= year
+                    else None,
+                    "etp_coordination": round(max(0.0, member["etp_coordination"] - behind * 2), 1),
+                    "services_mutualises": "|".join(s for s, y in joined.items() if y <= year)
+                    or None,
+                }
+            )
+    return pl.DataFrame(rows, infer_schema_length=None)
+
+
+def _as_exported(frame: pl.DataFrame) -> bytes:
+    """A table as staff export it: `;`, UTF-8 BOM, decimal commas, dd/mm/yyyy, oui/non."""
+    frame = frame.with_columns(
         pl.col(pl.Date).dt.strftime("%d/%m/%Y"),
         pl.col(pl.Boolean).replace_strict({True: "oui", False: "non"}, return_dtype=pl.String),
         pl.col(pl.Float64).cast(pl.String).str.replace(r"\.", ","),
     )
     return b"\xef\xbb\xbf" + frame.write_csv(separator=";").encode("utf-8")
+
+
+def csv_bytes(mix: list[tuple[str, str, int]] = MIX) -> bytes:
+    """The registry, as staff export it."""
+    return _as_exported(registry(mix))
+
+
+def past_answers_csv_bytes(mix: list[tuple[str, str, int]] = MIX) -> bytes:
+    """The backfilled answers of past years, as staff export them."""
+    return _as_exported(past_answers(mix))

@@ -1,16 +1,19 @@
 -- The network's indicators, one row per indicator and year, in `interne` (member-level rows
 -- stay internal); warehouse/objectifs.py publishes them with the objectives of objectifs.yaml.
 
--- Each member's answers read against the four objectives' thresholds (null: not answered).
--- The counts below and the partner space (warehouse/sql/partenaires.sql) share these rules.
+-- Each member's answers of each year (the open versions of membres_versions.sql) read against
+-- the four objectives' thresholds (null: not answered). The counts below and the partner space
+-- (warehouse/sql/partenaires.sql, each member's latest year) share these rules.
 create or replace table interne.membres_reponses as
 select
     id_membre,
+    annee,
     dotation_eur_hab_an >= 10 as dotation_10_euros,
     strategie_adoptee and annee_objectif_enr <= 2050 as strategie_100_enr_2050,
     etp_coordination >= 1 as coordinateur_1_etp,
     services_mutualises is not null as service_mutualise
-from staging.membres;
+from interne.membres_versions
+where valide_au is null;
 
 -- Communes covered by each member collectivity (an EPCI stands for its communes).
 create or replace table interne.membres_communes as
@@ -48,21 +51,25 @@ with annees as (
       on m.type = 'collectivité'
      and year(m.date_adhesion) <= a.annee
      and (m.date_sortie is null or year(m.date_sortie) > a.annee)
-), aujourd_hui as (
-    select * from staging.membres
-    where type = 'collectivité' and (date_sortie is null or date_sortie > current_date)
-), reponses as (
-    select year(current_date) as annee,
+), reponses as (  -- each year's answers of the collectivités that were members at its end
+    select r.annee,
            count(*) as denominateur,
            count(*) filter (where r.dotation_10_euros) as dotation,
            count(*) filter (where r.strategie_100_enr_2050) as strategie,
            count(*) filter (where r.coordinateur_1_etp) as coordinateur,
            count(*) filter (where r.service_mutualise) as service,
-           count(*) filter (where m.dotation_eur_hab_an is not null) as dotation_connue,
-           count(*) filter (where m.strategie_adoptee is not null) as strategie_connue,
-           count(*) filter (where m.etp_coordination is not null) as coordinateur_connu
-    from aujourd_hui as m
-    join interne.membres_reponses as r using (id_membre)
+           count(*) filter (where v.dotation_eur_hab_an is not null) as dotation_connue,
+           count(*) filter (where v.strategie_adoptee is not null) as strategie_connue,
+           count(*) filter (where v.etp_coordination is not null) as coordinateur_connu
+    from interne.membres_reponses as r
+    join interne.membres_versions as v
+      on v.id_membre = r.id_membre and v.annee = r.annee and v.valide_au is null
+    join staging.membres as m on m.id_membre = r.id_membre
+    where m.type = 'collectivité'
+      and year(m.date_adhesion) <= r.annee
+      and (m.date_sortie is null
+           or m.date_sortie > least(current_date, make_date(r.annee, 12, 31)))
+    group by r.annee
 ), couverture as (
     select cv.annee,
            sum(cv.production_enr_mwh) as production,

@@ -44,7 +44,9 @@ select
     t.statut_trajectoire
 from marts.membres as m
 join staging.membres as s using (id_membre)
-join interne.membres_reponses as o using (id_membre)
+join (from interne.membres_reponses
+      qualify row_number() over (partition by id_membre order by annee desc) = 1) as o
+  using (id_membre)
 left join marts.regions as r using (code_region)
 left join couverts as c using (id_membre)
 left join mesure as t using (id_membre)

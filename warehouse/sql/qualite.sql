@@ -39,4 +39,4 @@ select mesure, niveau, code, detail, annee,
        'année(s) manquante(s) avant celle-ci', valeur_precedente, valeur
 from suite
 where annee - annee_precedente > 1
-order by mesure, niveau, code, detail, annee;
+order by mesure, niveau, code, detail, annee, probleme;
