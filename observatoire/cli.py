@@ -555,7 +555,7 @@ def partenaires(
             err=True,
         )
         raise typer.Exit(2)
-    script = str(files("dashboard") / "partenaires" / "app.py")
+    script = str(files("dashboard") / "partenaires" / "serveur.py")
     _serve(script, host, port, "--secrets.files", str(secrets))
 
 
