@@ -4,10 +4,14 @@ encodings, a header of a million columns) refused with a short message that says
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
+import shutil
 import stat
+import threading
+import time
 from pathlib import Path
 
 import duckdb
@@ -161,6 +165,71 @@ def test_landed_files_the_warehouse_and_the_partner_file_are_the_owners_only(
     with duckdb.connect(str(home.public), read_only=True) as con:
         text = con.execute("select string_agg(message, ' ') from executions").fetchone()[0]
     _without_content(text)
+
+
+class _Watcher:
+    """Notes the mode of every file and folder under ``root`` every few milliseconds, while a
+    refresh runs: DuckDB's write-ahead logs exist only while it writes."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.modes: dict[str, set[int]] = {}
+        self.running = True
+        self.thread = threading.Thread(target=self._watch)
+
+    def _watch(self) -> None:
+        while self.running:
+            for path in self.root.rglob("*"):
+                try:
+                    mode = stat.S_IMODE(path.lstat().st_mode)
+                except FileNotFoundError:  # removed since listed
+                    continue
+                self.modes.setdefault(str(path.relative_to(self.root)), set()).add(mode)
+            time.sleep(0.005)
+
+    def __enter__(self) -> _Watcher:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.running = False
+        self.thread.join()
+
+    def seen(self, pattern: str) -> dict[str, set[int]]:
+        return {p: m for p, m in self.modes.items() if fnmatch.fnmatch(p, pattern)}
+
+
+@pytest.mark.slow
+def test_what_a_refresh_writes_is_the_owners_only_while_it_runs(published_copy, prefect_harness):
+    """Watched while a real refresh receives, loads and publishes: the warehouse's write-ahead
+    log, the partner file being built and its log, DuckDB's spill folder and the landing folders
+    are the owner's only from their creation (before: 0644 and 0755, the umask's); what is
+    published stays readable by all."""
+    home = published_copy
+    shutil.rmtree(home.landing)  # received again: its folders created anew
+    home.public.unlink()
+    home.partenaires.unlink()
+    with _Watcher(home.root) as watcher:
+        refresh(sources=["membres"], force=True)
+    wal = watcher.seen("warehouse.duckdb.wal")
+    assert wal, "the warehouse's write-ahead log was seen"
+    building = watcher.seen(".partenaires-*.duckdb*")
+    assert building, "the partner file was seen while built"
+    private = {
+        **wal,
+        **building,
+        **watcher.seen("warehouse.duckdb*"),
+        **watcher.seen("landing/*"),
+        **watcher.seen("refresh.lock"),
+    }
+    assert {p: m for p, m in private.items() if m & {0o644, 0o755, 0o444}} == {}
+    folders = [p for p in home.landing.rglob("*") if p.is_dir()] + [home.landing]
+    assert {stat.S_IMODE(p.stat().st_mode) for p in folders} == {0o700}
+    assert stat.S_IMODE(home.partenaires.stat().st_mode) == 0o600
+    assert stat.S_IMODE(home.public.stat().st_mode) == 0o644, "the public file stays public"
+    package = opendata.current(home.static)
+    served = [home.static, package.resolve(), *package.rglob("*")]
+    assert all(p.stat().st_mode & stat.S_IROTH for p in served)
 
 
 def _refused(data: bytes, tmp_path: Path, name: str = "crm.csv") -> ContractError:

@@ -9,6 +9,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from warehouse.paths import OWNER_ONLY_DIR
+
 PARTIAL = ".partial"
 # a landed file may hold anything its location pointed to (a CRM export with its contacts, a
 # symlink to a file only root may read): read-only, and for the refresh's account only
@@ -49,7 +51,7 @@ def land(landing: Path, source: str, name: str, origin: str, data: bytes | Path)
     if target.exists() and target.stat().st_mode & 0o777 != OWNER_READS:
         os.chmod(target, OWNER_READS)  # landed by an earlier version, readable by all
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=OWNER_ONLY_DIR, parents=True, exist_ok=True)
         partial = target.with_name(f".{name}{PARTIAL}")
         partial.unlink(missing_ok=True)  # read-only leftover of a killed run
         try:
