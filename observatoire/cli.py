@@ -421,8 +421,8 @@ def validate(
     try:
         with tempfile.TemporaryDirectory(prefix="observatoire-validate-") as folder:
             landed = [
-                land(Path(folder), source, f.name, f.origin, f.readable)
-                for f in fetch(chosen, location)
+                land(Path(folder), source, f.name, f.origin, f.readable, f.downloaded)
+                for f in fetch(chosen, location, Path(folder) / source)
             ]
             checked = chosen.connector.read(landed, None)
     except (ContractError, FetchError) as error:

@@ -15,6 +15,7 @@ PARTIAL = ".partial"
 # a landed file may hold anything its location pointed to (a CRM export with its contacts, a
 # symlink to a file only root may read): read-only, and for the refresh's account only
 OWNER_READS = stat.S_IRUSR
+COPY_CHUNK = 1024**2
 
 
 @dataclass(frozen=True)
@@ -38,13 +39,22 @@ class LandedFile:
         return self.path
 
 
-def land(landing: Path, source: str, name: str, origin: str, data: bytes | Path) -> LandedFile:
-    """Store ``data`` (bytes, or a file copied without loading it whole) under
-    ``landing/<source>/<sha256>/<name>`` unless that exact file is there."""
+def no_follow(path: str, flags: int) -> int:
+    """An ``opener`` for :func:`open` that refuses a symbolic link (``ELOOP``): a link put in a
+    file's place once the file was checked is not followed."""
+    return os.open(path, flags | os.O_NOFOLLOW)
+
+
+def land(
+    landing: Path, source: str, name: str, origin: str, data: bytes | Path, owned: bool = False
+) -> LandedFile:
+    """Store ``data`` (bytes, or a file copied without loading it whole, or moved when ``owned``:
+    a download of the run's, in the landing already) under ``landing/<source>/<sha256>/<name>``
+    unless that exact file is there."""
     if isinstance(data, Path):
-        with data.open("rb") as f:
+        with open(data, "rb", opener=no_follow) as f:
             digest = hashlib.file_digest(f, "sha256").hexdigest()
-        size = data.stat().st_size
+            size = os.fstat(f.fileno()).st_size
     else:
         digest, size = hashlib.sha256(data).hexdigest(), len(data)
     target = landing / source / digest / name
@@ -55,22 +65,29 @@ def land(landing: Path, source: str, name: str, origin: str, data: bytes | Path)
         partial = target.with_name(f".{name}{PARTIAL}")
         partial.unlink(missing_ok=True)  # read-only leftover of a killed run
         try:
-            partial.touch(mode=OWNER_READS | stat.S_IWUSR)  # never readable by others, even now
-            if isinstance(data, Path):
-                shutil.copyfile(data, partial)
+            if owned and isinstance(data, Path):
+                os.replace(data, partial)
             else:
-                partial.write_bytes(data)
+                partial.touch(mode=OWNER_READS | stat.S_IWUSR)  # never readable by others, even now
+                if isinstance(data, Path):
+                    with open(data, "rb", opener=no_follow) as f, partial.open("wb") as out:
+                        shutil.copyfileobj(f, out, COPY_CHUNK)
+                else:
+                    partial.write_bytes(data)
             os.chmod(partial, OWNER_READS)
             os.replace(partial, target)
         except BaseException:  # a full disk: no half-written file stays behind
             partial.unlink(missing_ok=True)
             raise
+    elif owned and isinstance(data, Path):
+        data.unlink()  # the same bytes are landed already
     return LandedFile(source, name, origin, target, digest, size)
 
 
 def clean_partial(landing: Path) -> list[Path]:
-    """Remove files a killed run was still writing; landed files are never touched."""
-    partial = list(landing.glob(f"*/*/.*{PARTIAL}"))
+    """Remove files a killed run was still downloading or writing; landed files are never
+    touched."""
+    partial = [*landing.glob(f"*/.*{PARTIAL}"), *landing.glob(f"*/*/.*{PARTIAL}")]
     for path in partial:
         path.unlink(missing_ok=True)
     return partial
