@@ -99,9 +99,9 @@ def _download(url: str, location: str, max_bytes: int, deadline_s: float, into: 
 
     httpx sends the credentials written in the URL (HTTP Basic) to their origin only: a redirect
     to another host, port or scheme goes without them. The body is written a chunk at a time
-    (a gzip chunk of 64 kB inflates to 64 MB at most) and refused beyond ``max_bytes`` (received
-    or decompressed) or ``deadline_s`` in all (checked between chunks, so a stalled read adds at
-    most one read timeout)."""
+    (:func:`_decoded`) and refused beyond ``max_bytes`` (received or decompressed) or
+    ``deadline_s`` in all (checked between chunks, so a stalled read adds at most one read
+    timeout)."""
     location = shown(location)
     deadline = time.monotonic() + deadline_s
     timeout = min(TIMEOUT_S, deadline_s)
