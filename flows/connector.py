@@ -31,13 +31,15 @@ class FetchError(RuntimeError):
 @dataclass(frozen=True)
 class RawFile:
     """A file as fetched, before landing: its name, where it came from, and its bytes, held or
-    left on disk at ``path`` (a local file, a landed copy). A national export weighs a gigabyte:
-    the table reader and the landing read it from disk, only what they need, at a time."""
+    left on disk at ``path`` (a local file, a landed copy, a download). A national export weighs
+    a gigabyte: the table reader and the landing read it from disk, only what they need, at a
+    time. A ``downloaded`` file is the run's own: the landing moves it instead of copying it."""
 
     name: str
     origin: str
     content: bytes | None = field(default=None, repr=False)
     path: Path | None = None
+    downloaded: bool = False
 
     @property
     def data(self) -> bytes:

@@ -32,10 +32,11 @@ class TooManyRejects(RuntimeError):
     below the share of its last published load its spec requires (``min_rows_share``)."""
 
 
-def fetch(source: Source, location: str | None) -> list[RawFile]:
+def fetch(source: Source, location: str | None, into: Path | None = None) -> list[RawFile]:
     """The raw files at ``location``: the embedded default when there is none (the publisher's
     files shipped with the code, checked against their checksum, or the connector's demo), the
-    datasets of the spec's portal when it names it, else a file or folder, local or remote."""
+    datasets of the spec's portal when it names it, else a file or folder, local or remote.
+    Downloads are written into the folder ``into`` (see :func:`flows.remote.read`)."""
     if location is None and source.spec.snapshots:
         return [_snapshot(s) for s in source.spec.snapshots]
     if location is None:
@@ -45,8 +46,8 @@ def fetch(source: Source, location: str | None) -> list[RawFile]:
     spec = source.spec
     portal = spec.portal
     if portal is not None and location == portal.name:
-        return [remote.read(url, spec.max_bytes, spec.deadline_s) for url in portal.urls()]
-    return remote.read_all(location, spec.max_bytes, spec.deadline_s)
+        return [remote.read(url, spec.max_bytes, spec.deadline_s, into) for url in portal.urls()]
+    return remote.read_all(location, spec.max_bytes, spec.deadline_s, into)
 
 
 def _snapshot(snapshot: Snapshot) -> RawFile:
@@ -97,11 +98,12 @@ def _receive_key(context, parameters: dict) -> str | None:
     cache_key_fn=_receive_key,
 )
 def receive(name: str, location: str | None) -> list[LandedFile]:
-    """Fetch a source's raw files and land them; transient failures are retried, twice at most."""
+    """Fetch a source's raw files and land them (downloads are written in the landing, then
+    moved into place); transient failures are retried, twice at most."""
     home = Home.from_env()
     return [
-        land(home.landing, name, f.name, f.origin, f.readable)
-        for f in fetch(SOURCES[name], location)
+        land(home.landing, name, f.name, f.origin, f.readable, f.downloaded)
+        for f in fetch(SOURCES[name], location, home.landing / name)
     ]
 
 

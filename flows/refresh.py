@@ -33,7 +33,7 @@ from warehouse import audit, datatests, dictionnaire, internal, marts, opendata,
 from warehouse.audit import now
 from warehouse.landing import LandedFile, clean_partial
 from warehouse.lock import exclusive
-from warehouse.paths import Home
+from warehouse.paths import Home, private_files
 from warehouse.publish import clean_stale, publish, table_counts
 from warehouse.status import Status
 
@@ -235,7 +235,7 @@ def refresh(
     home = Home.from_env().ensure()
     run_id = flow_run.get_id() or now().strftime("%Y%m%dT%H%M%S")
     logger = get_run_logger()
-    with exclusive(home.lock):
+    with private_files(), exclusive(home.lock):
         stale = clean_stale(home.public) + clean_stale(home.partenaires)
         for path in stale + clean_partial(home.landing):
             logger.warning("fichier laissé par un run interrompu supprimé : %s", path)

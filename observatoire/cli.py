@@ -421,8 +421,8 @@ def validate(
     try:
         with tempfile.TemporaryDirectory(prefix="observatoire-validate-") as folder:
             landed = [
-                land(Path(folder), source, f.name, f.origin, f.readable)
-                for f in fetch(chosen, location)
+                land(Path(folder), source, f.name, f.origin, f.readable, f.downloaded)
+                for f in fetch(chosen, location, Path(folder) / source)
             ]
             checked = chosen.connector.read(landed, None)
     except (ContractError, FetchError) as error:
@@ -555,7 +555,7 @@ def partenaires(
             err=True,
         )
         raise typer.Exit(2)
-    script = str(files("dashboard") / "partenaires" / "app.py")
+    script = str(files("dashboard") / "partenaires" / "serveur.py")
     _serve(script, host, port, "--secrets.files", str(secrets))
 
 

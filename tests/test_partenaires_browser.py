@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -232,6 +233,46 @@ def test_allowed_partner_sees_and_downloads_each_members_answers(partner_server,
         page.get_by_role("button", name="Se déconnecter").click()
     page.goto(partner_server)
     expect(page.get_by_role("button", name="Se connecter")).to_be_visible()
+
+
+def _status(url: str) -> int:
+    """The status a plain HTTP client (no cookie) gets at ``url``."""
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_a_partners_download_answers_only_their_signed_in_session(
+    partner_server, page, browser, answered
+):
+    """The CSV's address (``/media/<id>.csv``) serves the signed-in partner; a client without
+    cookies (a forwarded link, a proxy log), another browser profile and a signed-in stranger
+    holding the same address are refused."""
+    _sign_in(page, partner_server, PARTNER)
+    page.get_by_role("heading", name="Espace partenaires : les réponses des adhérents").wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Télécharger les réponses (CSV)").click()
+    url = download.value.url
+    assert urlparse(url).path.startswith("/media/"), url
+    served = page.request.get(url)  # the partner's own cookies
+    assert served.ok, served.status
+    assert {r["id_membre"] for r in csv.DictReader(served.text().splitlines())} == set(answered)
+
+    assert _status(url) == 403, "a client without cookies"
+    elsewhere = browser.new_context(locale="fr-FR")
+    elsewhere.set_default_timeout(60_000)
+    try:
+        refused = elsewhere.request.get(url)
+        assert refused.status == 403, "another browser profile"
+        assert "id_membre" not in refused.text()
+        stranger = elsewhere.new_page()
+        _sign_in(stranger, partner_server, STRANGER)
+        stranger.get_by_text("Ce compte n'a pas accès à l'espace partenaires").wait_for()
+        assert elsewhere.request.get(url).status == 403, "a signed-in stranger"
+    finally:
+        elsewhere.close()
 
 
 @pytest.fixture(scope="module")

@@ -4,25 +4,32 @@ encodings, a header of a million columns) refused with a short message that says
 
 from __future__ import annotations
 
+import errno
+import fnmatch
 import json
 import os
 import re
+import shutil
 import stat
+import threading
+import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from flows.connector import RawFile
+from flows.connector import FetchError, RawFile
 from flows.demo import membres as demo
+from flows.pipeline import fetch
 from flows.refresh import refresh
 from flows.report import RefreshFailed
-from flows.sources import membres
+from flows.sources import SOURCES, membres
 from schemas.check import MAX_MESSAGE, ContractError
 from tests.http_fixture import Script, serve
 from tests.test_security import EMAIL, PHONE, _personal_values
 from warehouse import datatests, internal, opendata
 from warehouse.audit import now
+from warehouse.landing import land
 from warehouse.publish import publish
 
 FIRST_ROW = demo.csv_bytes().decode("utf-8-sig").splitlines()[1]  # M0001;…;alix.garnier@…
@@ -137,16 +144,13 @@ def test_a_message_published_by_an_earlier_version_is_masked_and_a_contact_refus
 def test_landed_files_the_warehouse_and_the_partner_file_are_the_owners_only(
     published_copy, prefect_harness, tmp_path
 ):
-    """A location that is a symlink to a file only its owner may read (as root reads
-    /etc/shadow): before, its copy in landing/ was 0444 and the warehouse and partner file
-    0644."""
+    """A file only its owner may read: before, its copy in landing/ was 0444 and the warehouse
+    and partner file 0644 (a symbolic link to it is refused: see below)."""
     home = published_copy
     secret = _headerless(tmp_path / "secret.csv")
     secret.chmod(0o600)
-    link = tmp_path / "export.csv"
-    link.symlink_to(secret)
     with pytest.raises(RefreshFailed):
-        refresh(locations={"membres": str(link)}, sources=["membres"])
+        refresh(locations={"membres": str(secret)}, sources=["membres"])
     landed = [p for p in home.landing.rglob("*") if p.is_file()]
     assert landed and {stat.S_IMODE(p.stat().st_mode) for p in landed} == {0o400}
     # a fresh publish creates both files again
@@ -161,6 +165,126 @@ def test_landed_files_the_warehouse_and_the_partner_file_are_the_owners_only(
     with duckdb.connect(str(home.public), read_only=True) as con:
         text = con.execute("select string_agg(message, ' ') from executions").fetchone()[0]
     _without_content(text)
+
+
+class _Watcher:
+    """Notes the mode of every file and folder under ``root`` every few milliseconds, while a
+    refresh runs: DuckDB's write-ahead logs exist only while it writes."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.modes: dict[str, set[int]] = {}
+        self.running = True
+        self.thread = threading.Thread(target=self._watch)
+
+    def _watch(self) -> None:
+        while self.running:
+            for path in self.root.rglob("*"):
+                try:
+                    mode = stat.S_IMODE(path.lstat().st_mode)
+                except FileNotFoundError:  # removed since listed
+                    continue
+                self.modes.setdefault(str(path.relative_to(self.root)), set()).add(mode)
+            time.sleep(0.005)
+
+    def __enter__(self) -> _Watcher:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.running = False
+        self.thread.join()
+
+    def seen(self, pattern: str) -> dict[str, set[int]]:
+        return {p: m for p, m in self.modes.items() if fnmatch.fnmatch(p, pattern)}
+
+
+@pytest.mark.slow
+def test_what_a_refresh_writes_is_the_owners_only_while_it_runs(published_copy, prefect_harness):
+    """Watched while a real refresh receives, loads and publishes: the warehouse's write-ahead
+    log, the partner file being built and its log, DuckDB's spill folder and the landing folders
+    are the owner's only from their creation (before: 0644 and 0755, the umask's); what is
+    published stays readable by all."""
+    home = published_copy
+    shutil.rmtree(home.landing)  # received again: its folders created anew
+    home.public.unlink()
+    home.partenaires.unlink()
+    with _Watcher(home.root) as watcher:
+        refresh(sources=["membres"], force=True)
+    wal = watcher.seen("warehouse.duckdb.wal")
+    assert wal, "the warehouse's write-ahead log was seen"
+    building = watcher.seen(".partenaires-*.duckdb*")
+    assert building, "the partner file was seen while built"
+    private = {
+        **wal,
+        **building,
+        **watcher.seen("warehouse.duckdb*"),
+        **watcher.seen("landing/*"),
+        **watcher.seen("refresh.lock"),
+    }
+    assert {p: m for p, m in private.items() if m & {0o644, 0o755, 0o444}} == {}
+    folders = [p for p in home.landing.rglob("*") if p.is_dir()] + [home.landing]
+    assert {stat.S_IMODE(p.stat().st_mode) for p in folders} == {0o700}
+    assert stat.S_IMODE(home.partenaires.stat().st_mode) == 0o600
+    assert stat.S_IMODE(home.public.stat().st_mode) == 0o644, "the public file stays public"
+    package = opendata.current(home.static)
+    served = [home.static, package.resolve(), *package.rglob("*")]
+    assert all(p.stat().st_mode & stat.S_IROTH for p in served)
+
+
+NOBODY = 65534  # another account than the refresh's
+
+
+def _through_a_link(case: str, tmp_path: Path) -> tuple[Path, Path]:
+    """A location that leads through a symbolic link, and the link its refusal names: a link to
+    a file the refresh's account may read, to one only another account may read (0600, owned
+    by ``nobody``: as /etc/shadow for a refresh run by root), a file in a linked folder, and a
+    folder location that holds a link among its files."""
+    readable = _headerless(tmp_path / "lisible.csv")
+    private = _headerless(tmp_path / "prive.csv")
+    private.chmod(0o600)
+    os.chown(private, NOBODY, NOBODY)
+    folder = tmp_path / "depot"
+    folder.mkdir()
+    _headerless(folder / "a.csv")
+    link, target, location = {
+        "lien-lisible": (tmp_path / "export.csv", readable, None),
+        "lien-prive": (tmp_path / "shadow.csv", private, None),
+        "dossier-lie": (tmp_path / "partage", folder, tmp_path / "partage" / "a.csv"),
+        "lien-dans-un-dossier": (folder / "b.csv", private, folder),
+    }[case]
+    link.symlink_to(target)
+    return location or link, link
+
+
+LINKS = ["lien-lisible", "lien-prive", "dossier-lie", "lien-dans-un-dossier"]
+
+
+@pytest.mark.parametrize("case", LINKS)
+def test_a_location_through_a_symbolic_link_is_refused_naming_it(case, tmp_path):
+    """Before, each was followed and its target copied into the landing."""
+    location, link = _through_a_link(case, tmp_path)
+    landing = tmp_path / "landing"
+    with pytest.raises(FetchError) as refused:
+        fetch(SOURCES["membres"], str(location), landing / "membres")
+    assert f"{link} est un lien symbolique, refusé" in str(refused.value)
+    assert str(refused.value).startswith(str(location))
+    assert not landing.exists() or not [p for p in landing.rglob("*") if p.is_file()]
+
+
+def test_a_link_put_in_a_files_place_after_its_check_is_not_followed(tmp_path):
+    """The file is checked when fetched and copied when landed: a link swapped in between
+    (O_NOFOLLOW) is refused, not copied."""
+    path = _headerless(tmp_path / "registre.csv")
+    (raw,) = fetch(SOURCES["membres"], str(path))
+    private = _headerless(tmp_path / "prive.csv")
+    private.chmod(0o600)
+    path.unlink()
+    path.symlink_to(private)
+    with pytest.raises(OSError) as refused:
+        land(tmp_path / "landing", "membres", raw.name, raw.origin, raw.readable)
+    assert refused.value.errno == errno.ELOOP
+    assert not [p for p in (tmp_path / "landing").rglob("*") if p.is_file()]
 
 
 def _refused(data: bytes, tmp_path: Path, name: str = "crm.csv") -> ContractError:

@@ -6,6 +6,7 @@ SIGKILL and its real temporary Prefect server."""
 from __future__ import annotations
 
 import base64
+import gzip
 import os
 import signal
 import socket
@@ -236,6 +237,61 @@ def test_a_gzip_bomb_stops_at_the_sources_limit():
     assert output.startswith("refusé"), output
     assert "plus gros que la limite de la source (200\u202fMo" in output, output
     assert peak - baseline < 400, f"memory peak {peak:.0f} MB (baseline {baseline:.0f} MB)"
+
+
+# A child process receives a location as the refresh's « recevoir » task does (fetch, then land
+# in $OBSERVATOIRE_HOME), and prints what it landed, then its memory peak.
+RECEIVE = textwrap.dedent(
+    """
+    import sys
+    from flows.connector import FetchError
+    from flows.pipeline import receive
+
+    try:
+        print("reçu", sum(f.size for f in receive.fn(sys.argv[1], sys.argv[2])), flush=True)
+    except FetchError as error:
+        print("refusé", error, flush=True)
+    """
+)
+
+
+def _csv_like(size: int) -> bytes:
+    """``size`` bytes of registry-like rows (gzip makes them about 6 times smaller)."""
+    rows = b"".join(
+        b"M%06d;Commune %d;collectivite;%d;84\n" % (i, i * 7, i % 97) for i in range(20_000)
+    )
+    return (rows * (size // len(rows) + 1))[:size]
+
+
+@pytest.mark.slow
+def test_a_gzip_body_is_streamed_to_the_landing_in_bounded_memory(tmp_path, monkeypatch):
+    """A gzip-encoded body that inflates to just under the source's limit (64 MiB here) lands
+    whole, one just over it and a bomb (0.5 MB → 512 MiB) are refused, each in a few megabytes
+    of memory: the body is inflated a megabyte at a time and written to the landing, never held
+    (before: the whole body, 1.05 times the limit, and 255 MB for the bomb at a 100 MiB limit)."""
+    monkeypatch.setenv("OBSERVATOIRE_HOME", str(tmp_path))
+    limit = 64 * 1024**2
+    config = f"[membres]\nmax_bytes = {limit}\n"
+    under, over = _csv_like(limit - 1024**2), _csv_like(limit + 1024**2)
+    bomb = gzip.compress(bytes(512 * 1024**2), 9)
+    small = tmp_path / "petit.csv"
+    small.write_bytes(REGISTRY)
+    baseline = _child(RECEIVE, "membres", str(small), config=config)[1]
+    script = Script(
+        (200, gzip.compress(under), {"Content-Encoding": "gzip"}),
+        (200, gzip.compress(over), {"Content-Encoding": "gzip"}),
+        (200, bomb, {"Content-Encoding": "gzip"}),
+    )
+    peaks = {}
+    with serve(script) as url:
+        for name in ("sous", "dessus", "bombe"):
+            output, peak = _child(RECEIVE, "membres", f"{url}/{name}.csv", config=config)
+            peaks[name] = peak - baseline
+            print(f"gzip {name} : {output[:60]}, pic {peaks[name]:.0f} Mo au-dessus de la base")
+            assert output.startswith(f"reçu {len(under)}" if name == "sous" else "refusé"), output
+    landed = [p for p in (tmp_path / "landing").rglob("*") if p.is_file()]
+    assert sorted(p.stat().st_size for p in landed) == sorted([len(REGISTRY), len(under)])
+    assert max(peaks.values()) < 16, peaks
 
 
 def test_an_announced_length_over_the_limit_is_refused_before_reading():

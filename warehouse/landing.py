@@ -9,10 +9,13 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from warehouse.paths import OWNER_ONLY_DIR
+
 PARTIAL = ".partial"
 # a landed file may hold anything its location pointed to (a CRM export with its contacts, a
 # symlink to a file only root may read): read-only, and for the refresh's account only
 OWNER_READS = stat.S_IRUSR
+COPY_CHUNK = 1024**2
 
 
 @dataclass(frozen=True)
@@ -36,39 +39,55 @@ class LandedFile:
         return self.path
 
 
-def land(landing: Path, source: str, name: str, origin: str, data: bytes | Path) -> LandedFile:
-    """Store ``data`` (bytes, or a file copied without loading it whole) under
-    ``landing/<source>/<sha256>/<name>`` unless that exact file is there."""
+def no_follow(path: str, flags: int) -> int:
+    """An ``opener`` for :func:`open` that refuses a symbolic link (``ELOOP``): a link put in a
+    file's place once the file was checked is not followed."""
+    return os.open(path, flags | os.O_NOFOLLOW)
+
+
+def land(
+    landing: Path, source: str, name: str, origin: str, data: bytes | Path, owned: bool = False
+) -> LandedFile:
+    """Store ``data`` (bytes, or a file copied without loading it whole, or moved when ``owned``:
+    a download of the run's, in the landing already) under ``landing/<source>/<sha256>/<name>``
+    unless that exact file is there."""
     if isinstance(data, Path):
-        with data.open("rb") as f:
+        with open(data, "rb", opener=no_follow) as f:
             digest = hashlib.file_digest(f, "sha256").hexdigest()
-        size = data.stat().st_size
+            size = os.fstat(f.fileno()).st_size
     else:
         digest, size = hashlib.sha256(data).hexdigest(), len(data)
     target = landing / source / digest / name
     if target.exists() and target.stat().st_mode & 0o777 != OWNER_READS:
         os.chmod(target, OWNER_READS)  # landed by an earlier version, readable by all
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=OWNER_ONLY_DIR, parents=True, exist_ok=True)
         partial = target.with_name(f".{name}{PARTIAL}")
         partial.unlink(missing_ok=True)  # read-only leftover of a killed run
         try:
-            partial.touch(mode=OWNER_READS | stat.S_IWUSR)  # never readable by others, even now
-            if isinstance(data, Path):
-                shutil.copyfile(data, partial)
+            if owned and isinstance(data, Path):
+                os.replace(data, partial)
             else:
-                partial.write_bytes(data)
+                partial.touch(mode=OWNER_READS | stat.S_IWUSR)  # never readable by others, even now
+                if isinstance(data, Path):
+                    with open(data, "rb", opener=no_follow) as f, partial.open("wb") as out:
+                        shutil.copyfileobj(f, out, COPY_CHUNK)
+                else:
+                    partial.write_bytes(data)
             os.chmod(partial, OWNER_READS)
             os.replace(partial, target)
         except BaseException:  # a full disk: no half-written file stays behind
             partial.unlink(missing_ok=True)
             raise
+    elif owned and isinstance(data, Path):
+        data.unlink()  # the same bytes are landed already
     return LandedFile(source, name, origin, target, digest, size)
 
 
 def clean_partial(landing: Path) -> list[Path]:
-    """Remove files a killed run was still writing; landed files are never touched."""
-    partial = list(landing.glob(f"*/*/.*{PARTIAL}"))
+    """Remove files a killed run was still downloading or writing; landed files are never
+    touched."""
+    partial = [*landing.glob(f"*/.*{PARTIAL}"), *landing.glob(f"*/*/.*{PARTIAL}")]
     for path in partial:
         path.unlink(missing_ok=True)
     return partial

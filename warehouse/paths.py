@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+# what the refresh writes may hold what its sources held (contacts, rejected rows): owner only
+OWNER_ONLY_DIR = 0o700
+READABLE_FILE, READABLE_DIR = 0o644, 0o755  # what it publishes, on purpose
 
 
 @dataclass(frozen=True)
@@ -48,8 +54,26 @@ class Home:
         return self.root / "refresh.lock"
 
     def ensure(self) -> Home:
-        self.landing.mkdir(parents=True, exist_ok=True)
+        """Create the home, its landing folder for the owner only (landed by an earlier
+        version: made so)."""
+        self.landing.mkdir(mode=OWNER_ONLY_DIR, parents=True, exist_ok=True)
+        if self.landing.stat().st_mode & 0o777 != OWNER_ONLY_DIR:
+            self.landing.chmod(OWNER_ONLY_DIR)
         return self
+
+
+@contextmanager
+def private_files() -> Iterator[None]:
+    """Files and folders created in the block are their owner's only: DuckDB creates a database,
+    its write-ahead log (again after each checkpoint) and its spill folder with the process
+    umask, which commonly lets everyone read them. The refresh runs in this block; what it
+    publishes is made readable by all explicitly. The umask is the process's: other threads'
+    files created meanwhile are private too."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
 
 
 @functools.lru_cache(maxsize=16)

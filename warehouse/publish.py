@@ -20,6 +20,7 @@ import duckdb
 
 from warehouse import audit, datatests, dictionnaire, opendata, outlines
 from warehouse.internal import scalar, sql
+from warehouse.paths import READABLE_FILE
 from warehouse.status import Status
 
 
@@ -49,9 +50,11 @@ def replacing(
     target: Path,
     alias: str,
     finish: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+    mode: int | None = None,
 ) -> Iterator[None]:
     """Attach a new file beside ``target`` as ``alias`` for the block to fill, then swap it in;
-    ``finish``, when given, works on the filled file, opened alone, just before the swap.
+    ``finish``, when given, works on the filled file, opened alone, just before the swap, and
+    ``mode`` sets its permissions (else those the umask gave it, owner only in a refresh).
 
     If the block or ``finish`` fails, the new file is removed and ``target`` is left as it was."""
     temp = target.with_name(f".{target.stem}-{uuid.uuid4().hex}.duckdb")
@@ -67,6 +70,8 @@ def replacing(
                 finish(final)
             final.execute("checkpoint")
         Path(f"{temp}.wal").unlink(missing_ok=True)
+        if mode is not None:
+            temp.chmod(mode)
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)
@@ -117,7 +122,7 @@ def publish(
             opendata.write(final, package, tables)
             outlines.write(final, package)
 
-    with replacing(con, public, "pub", describe):
+    with replacing(con, public, "pub", describe, READABLE_FILE):
         marts = copy_schema(con, "marts", "pub")
         warehouse = scalar(con, "select current_database()")
         con.execute("use pub")

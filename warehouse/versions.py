@@ -11,6 +11,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from warehouse.paths import READABLE_DIR, READABLE_FILE
+
 
 @dataclass(frozen=True)
 class Versions:
@@ -28,6 +30,7 @@ class Versions:
     def start(self) -> Path:
         """A new, empty build folder, once what is not the current version is removed."""
         self.root.mkdir(parents=True, exist_ok=True)
+        self.root.chmod(READABLE_DIR)  # served: readable by all whatever the umask
         link = self.current
         if link.is_dir() and not link.is_symlink():  # a folder written where the link now goes
             shutil.rmtree(link)
@@ -45,7 +48,10 @@ class Versions:
         return build
 
     def finish(self, build: Path, stamp: str) -> Path:
-        """Name the filled ``build`` after ``stamp`` and make it the current version."""
+        """Name the filled ``build`` after ``stamp`` and make it the current version, readable
+        by all."""
+        for path in [build, *build.rglob("*")]:
+            path.chmod(READABLE_DIR if path.is_dir() else READABLE_FILE)
         version = self.root / f"{self.name}-{stamp}-{build.name[-8:]}"
         build.rename(version)
         swap = self.root / f"{self.building}{uuid.uuid4().hex}"
