@@ -279,7 +279,7 @@ def _contract_problems(
                     "colonne": WHOLE_ROW if whole else column,
                     "regle": rule,
                     # a whole row's failure case is its typed cells: the row's number says more
-                    "valeur": None if whole else as_written(raw[column]).gather(index),
+                    "valeur": None if whole else as_written(raw[column].gather(index)),
                 },
                 schema=PROBLEM_SCHEMA,
             )
