@@ -302,14 +302,15 @@ where id_execution = (select arg_max(id_execution, debut) from {executions})
 
 
 PARIS = ZoneInfo("Europe/Paris")
+DEMO = "[DÉMO]"
 
 
 def _paris(moment: datetime) -> str:
-    """A time of the audit (UTC) as a French reader reads it: Paris time, its offset named."""
+    """A time of the audit (UTC) as a French reader reads it: Paris time and its offset."""
     local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(PARIS)
     offset = local.utcoffset()
     hours = int(offset.total_seconds() // 3600) if offset is not None else 0
-    return f"{local:%d/%m/%Y %H:%M} heure de Paris (UTC{hours:+d})"
+    return f"{local:%d/%m/%Y %H:%M} UTC{hours:+d}"
 
 
 def _demo_sources(public: Path) -> set[str]:
@@ -345,7 +346,7 @@ def _last_run(
         if unchanged
         else Outcome.COMPLETE
     )
-    return f"Dernier rafraîchissement ({_paris(started)}) : {outcome}"
+    return f"Dernier rafraîchissement ({_paris(started)}, heure de Paris) : {outcome}"
 
 
 def _refresh_running(home: Home) -> bool:
@@ -397,22 +398,24 @@ def status() -> None:
     demo = _demo_sources(home.public)
     typer.echo(f"Fichier publié : {home.public}, il y a {_age(home.public)}{note}")
     typer.echo(_last_run(*last, running=running))
+    width = max([14, *(len(source) for source, *_ in rows)])
     for source, statut, debut, message, fin, accepted, rejected in rows:
         when = _paris(fin) if fin else "jamais"
         line = (
-            f"{source:<14} dernier succès {when}  acceptées {accepted or 0:>9,}  "
+            f"{source:<{width}} dernier succès {when}  acceptées {accepted or 0:>9,}  "
             f"rejetées {rejected or 0:>7,}"
         ).replace(",", "\u202f")
         if source in demo:
-            line += "  [DÉMO : données de démonstration, pas celles de l'éditeur]"
+            line += f"  {DEMO}"
         if statut != Status.PUBLISHED:
             line += f"  — dernier run ({_paris(debut)}) : {statut}"
             line += f", {message}" if message else ""
         typer.echo(line)
     if demo:
         typer.echo(
-            f"{len(demo)} source(s) publiée(s) sur des données de démonstration : "
-            "donnez-leur un fichier réel (« observatoire refresh --from SOURCE=URL_OU_CHEMIN »)."
+            f"{DEMO} : {len(demo)} source(s) publiée(s) sur les données de démonstration du "
+            "projet, pas celles de leur éditeur ; donnez-leur un fichier réel "
+            "(« observatoire refresh --from SOURCE=URL_OU_CHEMIN »)."
         )
     for name, test, severity, failures, sample in tests:
         typer.echo(

@@ -70,14 +70,14 @@ def test_status_gives_paris_time_with_its_offset_and_flags_demo_sources(publishe
         ).fetchone()
     paris = fin.astimezone(ZoneInfo("Europe/Paris"))
     hours = int(paris.utcoffset().total_seconds() // 3600)
-    expected = f"{paris:%d/%m/%Y %H:%M} heure de Paris (UTC+{hours})"
     result = runner.invoke(app, ["status"])
     assert result.exit_code == 0, result.output
     lines = {line.split()[0]: line for line in result.output.splitlines() if line.strip()}
-    assert f"dernier succès {expected}" in lines["territoires"]
-    assert "DÉMO" not in lines["territoires"]  # the real COG, embedded
-    assert "[DÉMO : données de démonstration" in lines["membres"]
-    assert "source(s) publiée(s) sur des données de démonstration" in result.output
+    assert f"dernier succès {paris:%d/%m/%Y %H:%M} UTC+{hours} " in lines["territoires"]
+    assert ", heure de Paris) : complet" in lines["Dernier"]
+    assert "[DÉMO]" not in lines["territoires"]  # the real COG, embedded
+    assert lines["membres"].endswith("[DÉMO]")
+    assert "source(s) publiée(s) sur les données de démonstration du projet" in lines["[DÉMO]"]
 
 
 def test_partenaires_help_names_the_secrets_sections():
