@@ -8,6 +8,7 @@ a check written for a contract speaks through its own ``error``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -74,6 +75,21 @@ def _range(s: dict[str, Any], year: bool) -> str:
     return f"entre {low} et {high}" + (f" ({' et '.join(excluded)} exclu)" if excluded else "")
 
 
+DIGITS = re.compile(r"\^\\d\{(\d+)\}\$")  # ^\d{9}$: the patterns of codes
+
+
+def _pattern(pattern: str) -> str:
+    """A ``str_matches`` pattern in words when it is a common one (``^\\d{9}$``: « 9 chiffres
+    exactement »), else quoted."""
+    if digits := DIGITS.fullmatch(pattern):
+        return f"{digits[1]} chiffres exactement"
+    if pattern == r"^\d+$":
+        return "chiffres seulement"
+    if pattern == r"^\S+$":
+        return "sans espace"
+    return f"format attendu : {pattern} (expression régulière)"
+
+
 # a built-in check's name → its words, from its arguments and whether the column holds years
 BUILTIN: dict[str, Callable[[dict[str, Any], bool], str]] = {
     "isin": lambda s, _: f"la valeur doit être l'une de : {_values(s['allowed_values'])}",
@@ -87,7 +103,7 @@ BUILTIN: dict[str, Callable[[dict[str, Any], bool], str]] = {
     "less_than_or_equal_to": lambda s, y: _bound(s["max_value"], "au plus {}", "le {} ou avant", y),
     "less_than": lambda s, y: _bound(s["max_value"], "moins de {}", "avant le {}", y),
     "in_range": _range,
-    "str_matches": lambda s, _: f"format attendu : {s['pattern']} (expression régulière)",
+    "str_matches": lambda s, _: _pattern(str(s["pattern"])),
     "str_contains": lambda s, _: f"doit contenir « {s['pattern']} »",
     "str_startswith": lambda s, _: f"doit commencer par « {s['string']} »",
     "str_endswith": lambda s, _: f"doit finir par « {s['string']} »",

@@ -196,7 +196,7 @@ def test_checks_given_by_their_arguments_are_translated():
     assert rules == {
         (2, "(ligne entière)", "combinaison id_crte + siren en double (aussi ligne 3)"),
         (3, "(ligne entière)", "combinaison id_crte + siren en double (déjà ligne 2)"),
-        (4, "siren", r"format attendu : ^\d{9}$ (expression régulière)"),
+        (4, "siren", "9 chiffres exactement"),
         (4, "nom", "au moins 2 caractère(s)"),
     }
 
