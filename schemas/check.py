@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -28,6 +28,7 @@ PROBLEM_SCHEMA = pl.Schema(
 )
 
 
+VALUE_CHARS = 200  # characters of a cell quoted in a problem
 MAX_MESSAGE = 500  # characters of a message about a file: a 1 M-column header is not quoted
 
 
@@ -223,7 +224,7 @@ def _type_problems(
                         "ligne": raw[ROW].filter(bad),
                         "colonne": column,
                         "regle": rules.type_expected(dtype),
-                        "valeur": raw[column].filter(bad),
+                        "valeur": raw[column].filter(bad).str.slice(0, VALUE_CHARS),
                     },
                     schema=PROBLEM_SCHEMA,
                 )
@@ -246,14 +247,18 @@ def _duplicates(rows: pl.Series, keys: pl.DataFrame, what: str) -> pl.Series:
     )
 
 
-def _rule(schema: pa.DataFrameSchema, whole: bool, column: str, check: str, number) -> str:
-    """Pandera's ``check`` (a name, or its ``error``) in French, read from the check itself."""
-    if check == "not_nullable":
+CASE = ("schema_context", "column", "check", "check_number")  # what names a pandera check
+
+
+def _rule(schema: pa.DataFrameSchema, case: dict[str, Any]) -> str:
+    """The check of a pandera failure ``case`` in French, read from the check itself."""
+    if case["check"] == "not_nullable":
         return rules.NOT_NULL
-    if number is None:
-        return check
-    checks = schema.checks if whole else schema.columns[column].checks
-    return rules.describe(checks[number], column)
+    if case["check_number"] is None:
+        return case["check"]
+    whole = case["schema_context"] == "DataFrameSchema"
+    checks = schema.checks if whole else schema.columns[case["column"]].checks
+    return rules.describe(checks[case["check_number"]], case["column"])
 
 
 def _contract_problems(
@@ -261,17 +266,17 @@ def _contract_problems(
 ) -> pl.DataFrame:
     """One problem per pandera failure case: its rule in French, the cell as written."""
     frames = []
-    groups = cases.group_by("schema_context", "column", "check", "check_number")
-    for (context, column, check, number), group in groups:
-        whole = context == "DataFrameSchema"
+    for key, group in cases.group_by(*CASE):
+        case = dict(zip(CASE, key, strict=True))
+        whole, column = case["schema_context"] == "DataFrameSchema", case["column"]
         index = group["index"].cast(pl.UInt32)
         rows = raw[ROW].gather(index)
-        if check in (rules.UNIQUE, rules.UNIQUE_TOGETHER):
+        if case["check"] in (rules.UNIQUE, rules.UNIQUE_TOGETHER):
             together = list(schema.unique or []) if whole else [column]
             what = f"combinaison {' + '.join(together)}" if whole else "valeur"
             rule = _duplicates(rows, typed.select(together)[index], what)
         else:
-            rule = pl.repeat(_rule(schema, whole, column, check, number), len(index), eager=True)
+            rule = pl.repeat(_rule(schema, case), len(index), eager=True)
         frames.append(
             pl.DataFrame(
                 {
@@ -279,7 +284,9 @@ def _contract_problems(
                     "colonne": WHOLE_ROW if whole else column,
                     "regle": rule,
                     # a whole row's failure case is its typed cells: the row's number says more
-                    "valeur": None if whole else as_written(raw[column].gather(index)),
+                    "valeur": None
+                    if whole
+                    else as_written(raw[column].gather(index)).str.slice(0, VALUE_CHARS),
                 },
                 schema=PROBLEM_SCHEMA,
             )
@@ -325,19 +332,7 @@ def check(
         cases = errors.failure_cases
         whole = cases.filter(pl.col("index").is_null())
         if whole.height:
-            said = [
-                (
-                    c,
-                    _rule(
-                        schema,
-                        c["schema_context"] == "DataFrameSchema",
-                        c["column"],
-                        c["check"],
-                        c["check_number"],
-                    ),
-                )
-                for c in whole.iter_rows(named=True)
-            ]
+            said = [(c, _rule(schema, c)) for c in whole.iter_rows(named=True)]
             raise ContractError(
                 f"{file} : " + "; ".join(f"{c['column']} : {rule}" for c, rule in said),
                 f"{file} : "
