@@ -525,9 +525,12 @@ def _port_taken(host: str, port: int) -> bool:
     reuse on, so that a port left in TIME_WAIT by a stopped server reads as free)."""
     import socket
 
-    family, kind, proto, _, address = socket.getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-    )[0]
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror:
+        raise typer.BadParameter(f"« {host} » : adresse introuvable", param_hint="--host") from None
     with socket.socket(family, kind, proto) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -535,7 +538,9 @@ def _port_taken(host: str, port: int) -> bool:
         except OSError as error:
             if error.errno == errno.EADDRINUSE:
                 return True
-            raise
+            raise typer.BadParameter(
+                f"impossible d'écouter sur {host}:{port} ({error.strerror})", param_hint="--port"
+            ) from None
     return False
 
 
