@@ -28,6 +28,7 @@ PolarsType = pl.DataType | type[pl.DataType]
 
 XLSX_MAGIC = b"PK\x03\x04"
 PARQUET_MAGIC = b"PAR1"
+XLS_MAGIC = b"\xd0\xcf\x11\xe0"  # Excel 97-2003 (OLE2)
 
 
 # a valid UTF-8 sequence of two bytes or more: rare in a cp1252 file (« Ã© » is one)
@@ -66,6 +67,34 @@ def decode(data: bytes, file: str, cut: bool = False) -> str:
         raise ContractError(
             f"{file} : encodage illisible (ni UTF-8 ni Windows-1252), {_where(data, error.start)}"
         ) from error
+
+
+def _utf16(head: bytes) -> str | None:
+    """« UTF-16 » or « UTF-32 » when the first bytes are so (Excel's « Texte Unicode »), by their
+    BOM or, without one, by a NUL in most even or odd bytes (Latin text in UTF-16)."""
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "UTF-32"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "UTF-16"
+    sample = head[:4096]
+    if len(sample) >= 8 and max(sample[0::2].count(0), sample[1::2].count(0)) > len(sample) // 4:
+        return "UTF-16"
+    return None
+
+
+def text_or_refused(head: bytes, file: str) -> None:
+    """Refuse, naming the encoding, a file in UTF-16 or an Excel 97-2003 workbook: read as
+    UTF-8 or Windows-1252, its NULs would make cells and its header names match nothing."""
+    if head.startswith(XLS_MAGIC):
+        raise ContractError(
+            f"{file} : classeur Excel 97-2003 (.xls) : enregistrez-le en .xlsx ou en CSV "
+            "(UTF-8 ou Windows-1252)"
+        )
+    if encoding := _utf16(head):
+        raise ContractError(
+            f"{file} : fichier en {encoding} : enregistrez-le en UTF-8 ou Windows-1252 "
+            "(dans Excel : « CSV UTF-8 » ou « CSV (séparateur : point-virgule) »)"
+        )
 
 
 def separator(text: str, file: str) -> str:
@@ -259,6 +288,7 @@ def read_text_table(
         except Exception as error:  # fastexcel raises its own error types
             raise _unreadable(file, "classeur XLSX illisible", error) from error
     else:
+        text_or_refused(head, file)
         number: Callable[[str], PolarsType | None] = (
             numbers.get if isinstance(numbers, Mapping) else numbers or (lambda _: None)
         )

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -300,6 +301,27 @@ where id_execution = (select arg_max(id_execution, debut) from {executions})
 """
 
 
+PARIS = ZoneInfo("Europe/Paris")
+DEMO = "[DÉMO]"
+
+
+def _paris(moment: datetime) -> str:
+    """A time of the audit (UTC) as a French reader reads it: Paris time and its offset."""
+    local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(PARIS)
+    offset = local.utcoffset()
+    hours = int(offset.total_seconds() // 3600) if offset is not None else 0
+    return f"{local:%d/%m/%Y %H:%M} UTC{hours:+d}"
+
+
+def _demo_sources(public: Path) -> set[str]:
+    """The sources whose published data are the project's demo (the ``sources`` table)."""
+    import duckdb
+
+    with duckdb.connect(str(public), read_only=True) as con:
+        rows = con.execute("select source from sources group by source having bool_or(demo)")
+        return {source for (source,) in rows.fetchall()}
+
+
 def _last_run(
     started: datetime,
     failed: list[str] | None,
@@ -324,7 +346,7 @@ def _last_run(
         if unchanged
         else Outcome.COMPLETE
     )
-    return f"Dernier rafraîchissement ({started:%d/%m/%Y %H:%M}) : {outcome}"
+    return f"Dernier rafraîchissement ({_paris(started)}, heure de Paris) : {outcome}"
 
 
 def _refresh_running(home: Home) -> bool:
@@ -373,18 +395,28 @@ def status() -> None:
             if table == "audit.executions"
             else []
         )
+    demo = _demo_sources(home.public)
     typer.echo(f"Fichier publié : {home.public}, il y a {_age(home.public)}{note}")
     typer.echo(_last_run(*last, running=running))
+    width = max([14, *(len(source) for source, *_ in rows)])
     for source, statut, debut, message, fin, accepted, rejected in rows:
-        when = f"{fin:%d/%m/%Y %H:%M}" if fin else "jamais"
+        when = _paris(fin) if fin else "jamais"
         line = (
-            f"{source:<14} dernier succès {when}  acceptées {accepted or 0:>9,}  "
+            f"{source:<{width}} dernier succès {when}  acceptées {accepted or 0:>9,}  "
             f"rejetées {rejected or 0:>7,}"
         ).replace(",", "\u202f")
+        if source in demo:
+            line += f"  {DEMO}"
         if statut != Status.PUBLISHED:
-            line += f"  — dernier run ({debut:%d/%m/%Y %H:%M}) : {statut}"
+            line += f"  — dernier run ({_paris(debut)}) : {statut}"
             line += f", {message}" if message else ""
         typer.echo(line)
+    if demo:
+        typer.echo(
+            f"{DEMO} : {len(demo)} source(s) publiée(s) sur les données de démonstration du "
+            "projet, pas celles de leur éditeur ; donnez-leur un fichier réel "
+            "(« observatoire refresh --from SOURCE=URL_OU_CHEMIN »)."
+        )
     for name, test, severity, failures, sample in tests:
         typer.echo(
             f"test de données en échec ({severity}) : {name}, {test} — {failures} ({sample})"
@@ -488,6 +520,47 @@ def demo(
         typer.echo(f"{out / file.name} : {len(file.data):,} octets".replace(",", "\u202f"))
 
 
+def _port_taken(host: str, port: int) -> bool:
+    """Whether something listens on ``host:port`` already: bound as Streamlit binds (address
+    reuse on, so that a port left in TIME_WAIT by a stopped server reads as free)."""
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror:
+        raise typer.BadParameter(f"« {host} » : adresse introuvable", param_hint="--host") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                return True
+            raise typer.BadParameter(
+                f"impossible d'écouter sur {host}:{port} ({error.strerror})", param_hint="--port"
+            ) from None
+    return False
+
+
+def _require_port(host: str, port: int) -> None:
+    """Exit, naming a free port to try, when ``port`` is taken: Streamlit would only say so in
+    English, after its start."""
+    if not _port_taken(host, port):
+        return
+    free = next(
+        (p for p in range(port + 1, min(port + 100, 65536)) if not _port_taken(host, p)), None
+    )
+    hint = f" : essayez --port {free}" if free else ""
+    typer.secho(
+        f"Le port {port} est occupé sur {host}{hint} (ou arrêtez ce qui l'écoute déjà).",
+        fg="red",
+        err=True,
+    )
+    raise typer.Exit(1)
+
+
 def _serve(script: str, host: str, port: int, *options: str) -> None:
     """Replace this process by Streamlit serving ``script``, offline and without telemetry."""
     os.environ["OBSERVATOIRE_HOME"] = str(Home.from_env().root)
@@ -525,6 +598,7 @@ def dashboard(
 ) -> None:
     """Servir le tableau de bord public (lecture seule de public.duckdb) et ses fichiers : données
     ouvertes (/app/static/donnees/…) et contours des cartes."""
+    _require_port(host, port)
     from dashboard import opendata  # with duckdb: imported only by this command
 
     opendata.serve(Home.from_env())
@@ -539,8 +613,9 @@ def partenaires(
         Path,
         typer.Option(
             envvar="OBSERVATOIRE_SECRETS",
-            help="Fichier de secrets, hors du dépôt : sections [auth] (fournisseur OIDC) et "
-            "[partenaires] (comptes et domaines autorisés).",
+            # escaped: Rich, which draws the help, would read [auth] as markup and drop it
+            help="Fichier de secrets, hors du dépôt : sections \\[auth] (fournisseur OIDC) et "
+            "\\[partenaires] (comptes et domaines autorisés).",
         ),
     ] = Path("~/.streamlit/secrets.toml"),
 ) -> None:
@@ -555,6 +630,7 @@ def partenaires(
             err=True,
         )
         raise typer.Exit(2)
+    _require_port(host, port)
     script = str(files("dashboard") / "partenaires" / "serveur.py")
     _serve(script, host, port, "--secrets.files", str(secrets))
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
+
+from schemas import rules
 
 if TYPE_CHECKING:  # pandera is imported where a contract is built or applied: a refresh with
     import pandera.polars as pa  # nothing to check, and the readers, start without it
@@ -26,6 +28,7 @@ PROBLEM_SCHEMA = pl.Schema(
 )
 
 
+VALUE_CHARS = 200  # characters of a cell quoted in a problem
 MAX_MESSAGE = 500  # characters of a message about a file: a 1 M-column header is not quoted
 
 
@@ -92,13 +95,16 @@ class Checked:
         return self.valid.height + self.rejected.height
 
     def messages(self, limit: int | None = None) -> list[str]:
-        rows = self.problems.sort(ROW).head(limit) if limit else self.problems.sort(ROW)
+        rows = self.problems.sort(ROW, maintain_order=True)
+        rows = rows.head(limit) if limit else rows
         return [
-            f"{self.file}, ligne {p['ligne']}, colonne {p['colonne']} : {p['regle']} "
+            f"{self.file}, ligne {p['ligne']}, colonne {p['colonne']} : {p['regle']}"
             + (
-                "(donnée personnelle, valeur non reprise)"
+                ""
+                if p["valeur"] is None  # an empty cell, a whole row: the rule says it all
+                else " (donnée personnelle, valeur non reprise)"
                 if p["colonne"] in self.personal
-                else f"(valeur {p['valeur']!r})"
+                else f" (valeur {p['valeur']!r})"
             )
             for p in rows.iter_rows(named=True)
         ]
@@ -188,7 +194,24 @@ def _cast(column: str, dtype: pl.DataType, french: bool = True) -> pl.Expr:
     return text.str.replace_all(r"[\s\u00a0\u202f]", "").cast(dtype, strict=False)
 
 
-def _type_problems(raw: pl.DataFrame, typed: pl.DataFrame, dtypes: dict[str, pl.DataType]):
+def as_written(column: pl.Series) -> pl.Series:
+    """A column's cells as the file wrote them: text stays text; a number the reader parsed
+    itself is shown without the float's ``.0`` (``5000``, not ``5000.0``)."""
+    if column.dtype == pl.String:
+        return column
+    if column.dtype.is_float():
+        whole = column.is_finite() & (column == column.round()) & (column.abs() < 1e15)
+        return pl.select(
+            pl.when(whole)
+            .then(column.cast(pl.Int64, strict=False).cast(pl.String))
+            .otherwise(column.cast(pl.String))
+        ).to_series()
+    return column.cast(pl.String)
+
+
+def _type_problems(
+    raw: pl.DataFrame, typed: pl.DataFrame, dtypes: dict[str, pl.DataType]
+) -> list[pl.DataFrame]:
     frames = []
     for column, dtype in dtypes.items():
         if dtype == pl.String or raw.schema[column] != pl.String:
@@ -200,13 +223,75 @@ def _type_problems(raw: pl.DataFrame, typed: pl.DataFrame, dtypes: dict[str, pl.
                     {
                         "ligne": raw[ROW].filter(bad),
                         "colonne": column,
-                        "regle": f"type {dtype}",
-                        "valeur": raw[column].filter(bad),
+                        "regle": rules.type_expected(dtype),
+                        "valeur": raw[column].filter(bad).str.slice(0, VALUE_CHARS),
                     },
                     schema=PROBLEM_SCHEMA,
                 )
             )
     return frames
+
+
+def _duplicates(rows: pl.Series, keys: pl.DataFrame, what: str) -> pl.Series:
+    """« valeur en double (déjà ligne 2) » for each repeat, « (aussi ligne 4) » for the first."""
+    names = keys.columns
+    order = pl.col(ROW).sort()
+    return (
+        keys.with_columns(rows.alias(ROW))
+        .select(
+            pl.when(pl.col(ROW) == order.first().over(names))
+            .then(pl.format(f"{what} en double (aussi ligne {{}})", order.get(1).over(names)))
+            .otherwise(pl.format(f"{what} en double (déjà ligne {{}})", order.first().over(names)))
+        )
+        .to_series()
+    )
+
+
+CASE = ("schema_context", "column", "check", "check_number")  # what names a pandera check
+
+
+def _rule(schema: pa.DataFrameSchema, case: dict[str, Any]) -> str:
+    """The check of a pandera failure ``case`` in French, read from the check itself."""
+    if case["check"] == "not_nullable":
+        return rules.NOT_NULL
+    if case["check_number"] is None:
+        return case["check"]
+    whole = case["schema_context"] == "DataFrameSchema"
+    checks = schema.checks if whole else schema.columns[case["column"]].checks
+    return rules.describe(checks[case["check_number"]], case["column"])
+
+
+def _contract_problems(
+    raw: pl.DataFrame, typed: pl.DataFrame, cases: pl.DataFrame, schema: pa.DataFrameSchema
+) -> pl.DataFrame:
+    """One problem per pandera failure case: its rule in French, the cell as written."""
+    frames = []
+    for key, group in cases.group_by(*CASE):
+        case = dict(zip(CASE, key, strict=True))
+        whole, column = case["schema_context"] == "DataFrameSchema", case["column"]
+        index = group["index"].cast(pl.UInt32)
+        rows = raw[ROW].gather(index)
+        if case["check"] in (rules.UNIQUE, rules.UNIQUE_TOGETHER):
+            together = list(schema.unique or []) if whole else [column]
+            what = f"combinaison {' + '.join(together)}" if whole else "valeur"
+            rule = _duplicates(rows, typed.select(together)[index], what)
+        else:
+            rule = pl.repeat(_rule(schema, case), len(index), eager=True)
+        frames.append(
+            pl.DataFrame(
+                {
+                    "ligne": rows,
+                    "colonne": WHOLE_ROW if whole else column,
+                    "regle": rule,
+                    # a whole row's failure case is its typed cells: the row's number says more
+                    "valeur": None
+                    if whole
+                    else as_written(raw[column].gather(index)).str.slice(0, VALUE_CHARS),
+                },
+                schema=PROBLEM_SCHEMA,
+            )
+        )
+    return pl.concat(frames)
 
 
 def check(
@@ -239,39 +324,38 @@ def check(
         for c, t in dtypes.items()
     )
     frames = _type_problems(raw, typed, dtypes)
-    badly_typed = pl.concat([f.select(ROW) for f in frames]) if frames else None
-    candidates = typed.join(badly_typed, on=ROW, how="anti") if badly_typed is not None else typed
     try:
-        schema.validate(candidates, lazy=True)
+        # every row is checked: a cell that is not of its type is null here, so that the row's
+        # other problems are found too; what pandera then says of that very cell is dropped
+        schema.validate(typed, lazy=True)
     except SchemaErrors as errors:
         cases = errors.failure_cases
         whole = cases.filter(pl.col("index").is_null())
         if whole.height:
-            cases = list(whole.iter_rows(named=True))
+            said = [(c, _rule(schema, c)) for c in whole.iter_rows(named=True)]
             raise ContractError(
-                f"{file} : " + "; ".join(f"{c['column']} : {c['check']}" for c in cases),
+                f"{file} : " + "; ".join(f"{c['column']} : {rule}" for c, rule in said),
                 f"{file} : "
-                + "; ".join(f"{c['column']} : {c['check']} ({c['failure_case']})" for c in cases),
+                + "; ".join(f"{c['column']} : {rule} ({c['failure_case']})" for c, rule in said),
             ) from errors
-        rows = candidates[ROW].gather(cases["index"].cast(pl.UInt32))
-        frames.append(
-            pl.DataFrame(
-                {
-                    "ligne": rows,
-                    "colonne": cases["column"].replace(schema.name, WHOLE_ROW),
-                    "regle": cases["check"],
-                    "valeur": cases["failure_case"].cast(pl.String).str.slice(0, 200),
-                },
-                schema=PROBLEM_SCHEMA,
-            )
-        )
+        found = _contract_problems(raw, typed, cases, schema)
+        if frames:
+            found = found.join(pl.concat(frames), on=[ROW, "colonne"], how="anti")
+        frames.append(found)
     problems = pl.concat(frames) if frames else pl.DataFrame(schema=PROBLEM_SCHEMA)
     rejected_rows = problems[ROW].unique()
     return Checked(
         file=file,
         # no copy of a national file whose every row is valid
         valid=typed.filter(~pl.col(ROW).is_in(rejected_rows.implode())) if len(problems) else typed,
-        problems=problems.sort(ROW),
+        # a row's problems in the order of its columns, the whole row's last
+        problems=problems.sort(
+            ROW,
+            pl.col("colonne").replace_strict(
+                {c: i for i, c in enumerate(dtypes)}, default=len(dtypes), return_dtype=pl.Int64
+            ),
+            maintain_order=True,
+        ),
         rejected=raw.filter(pl.col(ROW).is_in(rejected_rows.implode())),
         personal=frozenset(
             n for n, c in schema.columns.items() if (c.metadata or {}).get(PERSONAL)

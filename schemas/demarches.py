@@ -47,7 +47,7 @@ class DemarcheBrut(pa.DataFrameModel):
     contact: str = pa.Field(nullable=True, metadata={PERSONAL: True})
     elu_referent: str = pa.Field(nullable=True, metadata={PERSONAL: True})
 
-    @pa.check("types", name="types_connus", error=f"chaque type parmi {TYPES}")
+    @pa.check("types", name="types_connus", error=f"chaque type parmi : {', '.join(TYPES)}")
     @classmethod
     def types_connus(cls, data: PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(

@@ -67,7 +67,11 @@ class MembreBrut(pa.DataFrameModel):
     def adhesion_passee(cls, data: PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(pl.col(data.key) <= dt.date.today())
 
-    @pa.check("services_mutualises", name="services_connus", error=f"services parmi {SERVICES}")
+    @pa.check(
+        "services_mutualises",
+        name="services_connus",
+        error=f"chaque service parmi : {', '.join(SERVICES)} (séparés par |)",
+    )
     @classmethod
     def services_connus(cls, data: PolarsData) -> pl.LazyFrame:
         return known_services(data)

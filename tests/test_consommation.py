@@ -110,8 +110,8 @@ def test_bad_rows_are_quarantined_and_secret_cells_kept_unknown():
     problems = {(p["ligne"], p["colonne"], p["regle"]) for p in checked.problems.to_dicts()}
     assert problems == {
         (4, "code_commune", "commune actuelle (COG)"),
-        (5, "conso_mwh", "greater_than_or_equal_to(0)"),
-        (6, "conso_mwh", "type Float64"),
+        (5, "conso_mwh", "au moins 0"),
+        (6, "conso_mwh", "nombre attendu (ex. 1 234,5)"),
         (7, "code_commune", "commune actuelle (COG)"),  # 6903 → 06903 does not exist
     }
     assert checked.valid["conso_mwh"].to_list() == [12.5, None]

@@ -74,13 +74,13 @@ def test_decimal_commas_text_numbers_and_bad_rows_in_a_workbook():
     (checked,) = _read(RawFile("airparif.xlsx", "airparif.xlsx", buffer.getvalue()))
     problems = {(p["ligne"], p["colonne"], p["regle"]) for p in checked.problems.to_dicts()}
     assert problems == {
-        (6, "emission_kteqco2", "greater_than_or_equal_to(0)"),
-        (7, "emission_kteqco2", "type Float64"),
+        (6, "emission_kteqco2", "au moins 0"),
+        (7, "emission_kteqco2", "nombre attendu (ex. 1 234,5)"),
         (
             8,
             "secteur",
-            "isin(['Agriculture', 'Industrie', 'Residentiel', 'Tertiaire', "
-            "'Transport_R', 'Transport_A', 'Totale'])",
+            "la valeur doit être l'une de : Agriculture, Industrie, Residentiel, Tertiaire, "
+            "Transport_R, Transport_A, Totale",
         ),
         (9, "code_commune", "commune actuelle (COG)"),
     }

@@ -119,9 +119,9 @@ def test_bad_rows_are_quarantined_at_their_cell():
     (checked,) = installations.read([RawFile("r.csv", "r.csv", data)], None)["installations"]
     found = {(p["ligne"], p["colonne"], p["regle"][:5]) for p in checked.problems.to_dicts()}
     assert found == {
-        (3, "date_mise_en_service", "type "),
-        (4, "code_filiere", "isin("),
-        (5, "puissance_kw", "great"),
+        (3, "date_mise_en_service", "date "),
+        (4, "code_filiere", "la va"),
+        (5, "puissance_kw", "au mo"),
         (6, "commune", "commu"),
     }
     assert checked.staged["code_commune"].to_list() == ["69026"]  # Le Breuil

@@ -124,16 +124,20 @@ def test_each_malformation_is_reported_at_its_cell(registry_csv):
     found = {(p["ligne"], p["colonne"], p["regle"]) for p in checked.problems.to_dicts()}
     assert found == {
         (3, "siren", "SIREN : 9 chiffres et clé de Luhn valide"),
-        (5, "id_membre", "field_uniqueness"),
-        (6, "id_membre", "field_uniqueness"),
+        (5, "id_membre", "valeur en double (aussi ligne 6)"),
+        (6, "id_membre", "valeur en double (déjà ligne 5)"),
         (7, "territoires", "chaque code est une commune ou un EPCI actuels"),
         (8, "(ligne entière)", "date de sortie antérieure à la date d'adhésion"),
-        (9, "date_adhesion", "type Date"),
-        (10, "dotation_eur_hab_an", "type Float64"),
-        (11, "type", "isin(['collectivité', 'association', 'entreprise', 'autre'])"),
-        (12, "contact_email", r"str_matches('^[^@\s]+@[^@\s]+\.[a-z]{2,}$')"),
-        (13, "code_commune_siege", "not_nullable"),
-        (14, "reseau_tepos", "type Boolean"),
+        (9, "date_adhesion", "date attendue (jj/mm/aaaa ou aaaa-mm-jj)"),
+        (10, "dotation_eur_hab_an", "nombre attendu (ex. 1 234,5)"),
+        (11, "type", "la valeur doit être l'une de : collectivité, association, entreprise, autre"),
+        (
+            12,
+            "contact_email",
+            r"format attendu : ^[^@\s]+@[^@\s]+\.[a-z]{2,}$ (expression régulière)",
+        ),
+        (13, "code_commune_siege", "valeur obligatoire (cellule vide)"),
+        (14, "reseau_tepos", "oui ou non attendu (oui/non, vrai/faux, 1/0)"),
     }
     assert checked.rows_read == 293 and checked.valid.height + checked.rejected.height == 293
 

@@ -86,8 +86,8 @@ def test_bad_values_are_quarantined_at_their_cell():
     (checked,) = production.read([RawFile("p.csv", "p.csv", data)], None)["production"]
     found = {(p["ligne"], p["colonne"], p["regle"]) for p in checked.problems.to_dicts()}
     assert found == {
-        (3, "nb_sites_photovoltaique_enedis", "greater_than_or_equal_to(0)"),
-        (4, "energie_produite_annuelle_photovoltaique_enedis_mwh", "type Float64"),
+        (3, "nb_sites_photovoltaique_enedis", "au moins 0"),
+        (4, "energie_produite_annuelle_photovoltaique_enedis_mwh", "nombre attendu (ex. 1 234,5)"),
     }
     assert checked.to_stage.height == 5  # one valid row, five filières
 

@@ -193,16 +193,16 @@ def test_bad_values_are_quarantined_at_their_cell():
         for p in c.problems.to_dicts()
     }
     assert found == {
-        (3, "valeur", "type Float64"),
+        (3, "valeur", "nombre attendu (ex. 1 234,5)"),
         (
             4,
             "filiere.de.production",
-            "isin(['Photovoltaïque', 'Eolien', 'Hydraulique', 'Bio Energie'])",
+            "la valeur doit être l'une de : Photovoltaïque, Eolien, Hydraulique, Bio Energie",
         ),
-        (5, "valeur", "greater_than_or_equal_to(0)"),
+        (5, "valeur", "au moins 0"),
         (6, "(ligne entière)", "nombre de sites entier"),
         (7, "codezone", "commune actuelle (COG)"),
-        (8, "typezone", "isin(['Communes', 'Epci', 'Départements', 'Régions'])"),
+        (8, "typezone", "la valeur doit être l'une de : Communes, Epci, Départements, Régions"),
     }
     staged = communes.to_stage.select("code_commune", "filiere", "energie_mwh", "puissance_kw")
     assert staged.rows() == [("85001", "eolien", 1.5, None)]

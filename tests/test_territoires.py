@@ -74,7 +74,7 @@ def test_bad_rows_are_quarantined_with_their_reason_and_the_rest_staged(
     relanded = [land(home.landing, "territoires", f.name, f.origin, f.readable) for f in raw]
     report = stage.fn("territoires", str(folder), relanded, "essai")
     assert (report.rows_read, report.rows_rejected) == (38902, 1)
-    assert "ligne 2, colonne code : str_matches" in report.problems[0]
+    assert "ligne 2, colonne code : format attendu" in report.problems[0]
     with internal.connect(home.warehouse, read_only=True) as con:
         rejet = con.execute(
             "select fichier, ligne, colonne, valeur, enregistrement->>'nom' from quarantine.rejets"
