@@ -130,8 +130,7 @@ def test_member_trajectories_use_the_same_line(published):
     with duckdb.connect(str(published.warehouse), read_only=True) as con:
         mixed = con.execute(
             "select count(*) from interne.membres_trajectoires as m "
-            "join marts.couverture_trajectoire as t "
-            "  on t.niveau = 'france' and t.annee = m.annee "
+            "join interne.trajectoire_tepos as t using (annee) "
             "where m.trajectoire is distinct from t.trajectoire"
         ).fetchone()[0]
         measured = con.execute(

@@ -25,8 +25,9 @@ join marts.communes as c
   or (t.niveau = 'commune' and c.code_commune = t.code)
 where m.type = 'collectivité';
 
--- Each member territory's renewable coverage against the one TEPOS trajectory of
--- couverture_trajectoire.sql (France's coverage in the reference year to 100 % in 2050).
+-- Each member territory's renewable coverage against the one TEPOS trajectory
+-- (interne.trajectoire_tepos, couverture_trajectoire.sql: France's coverage in the reference
+-- year to 100 % in 2050).
 create or replace table interne.membres_trajectoires as
 with serie as (
     select mc.id_membre, cv.annee,
@@ -34,12 +35,16 @@ with serie as (
     from interne.membres_communes as mc
     join marts.couverture as cv on cv.niveau = 'commune' and cv.code = mc.code_commune
     group by all
+), reference as (
+    select any_value(annee_reference) as annee_reference, any_value(cible) as cible
+    from interne.trajectoire_tepos
 )
 select s.id_membre, s.annee, s.taux, t.trajectoire,
-       case when t.statut = 'avant la référence' then t.statut
-            else statut_trajectoire(s.taux, t.trajectoire, 1) end as statut
+       case when s.annee < r.annee_reference and s.taux is not null then 'avant la référence'
+            else statut_trajectoire(s.taux, t.trajectoire, r.cible) end as statut
 from serie as s
-join marts.couverture_trajectoire as t on t.niveau = 'france' and t.annee = s.annee;
+cross join reference as r
+left join interne.trajectoire_tepos as t using (annee);
 
 create or replace table interne.indicateurs as
 with annees as (
