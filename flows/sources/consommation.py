@@ -37,9 +37,8 @@ def _one(file: FileToRead, ref: Territories) -> Checked:
     typed = numbers(ConsommationBrute)
     # ORE headers of the contract's number columns: the CSV reader parses them when it can
     ore_numbers = {ore: typed[name] for ore, name in ORE_COLUMNS.items() if name in typed}
-    # code_region: only to recognise a région file given in place of a commune one
-    kept = {*ORE_COLUMNS, "code_region"}
-    raw = read_text_table(file.readable, file.origin, numbers=ore_numbers, columns=kept)
+    raw = read_text_table(file.readable, file.origin, numbers=ore_numbers, columns=set(ORE_COLUMNS))
+    # a file without the contract's columns is read whole: a région file is recognised by its own
     if "code_region" in raw.columns and "code commune" not in raw.columns:
         raise ContractError(
             f"{file.origin} : fichier de l'Agence ORE à la maille région (colonne code_region, "
