@@ -201,9 +201,10 @@ def refresh(
         )
         raise typer.Exit(1) from None
     seconds = (datetime.now(UTC) - started).total_seconds()
+    width = max((len(s.source) for s in report.sources), default=0)
     for s in report.sources:
         typer.echo(
-            f"{s.source:<14} {s.rows_read:>9,} lues  {s.rows_accepted:>9,} acceptées  "
+            f"{s.source:<{width}} {s.rows_read:>9,} lues  {s.rows_accepted:>9,} acceptées  "
             f"{s.rows_rejected:>7,} rejetées  {s.status}".replace(",", "\u202f")
         )
     if report.published:
