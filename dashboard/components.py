@@ -15,11 +15,24 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import db, urlstate
-from dashboard.formats import OKABE_ITO, PLOTLY_SEPARATORS, csv_safe, md, number
+from dashboard.formats import (
+    OKABE_ITO,
+    PLOTLY_FRENCH,
+    PLOTLY_SEPARATORS,
+    excel_csv,
+    md,
+    number,
+    plain_csv,
+)
 
 # Column → its label, and how to write a value in French (see dashboard/formats.py).
 Columns = Mapping[str, tuple[str, Callable[[Any], str]]]
-PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+    "locale": "fr",
+    "locales": {"fr": PLOTLY_FRENCH},
+}
 # Beyond this many rows the numbers behind a chart go in a scrollable grid, not a plain table.
 PLAIN_TABLE_ROWS = 40
 # Height of an embedded view: a chart and its caption without scrolling, on most pages.
@@ -100,13 +113,24 @@ def table(frame: pd.DataFrame, columns: Columns) -> None:
 
 
 def csv_button(frame: pd.DataFrame, file_name: str, label: str = "Télécharger (CSV)") -> None:
-    """The raw rows (machine-readable numbers, column names of the public file) as CSV, written
-    when the button is clicked: a file given up front is written at every run of the page and
-    fetched by the browser at every load to check its address. A text cell that a spreadsheet
-    would read as a formula is prefixed with a quote (:func:`dashboard.formats.csv_safe`)."""
-    st.download_button(
+    """The raw rows (column names of the public file) in two CSV files, each written when its
+    button is clicked (a file given up front is written at every run of the page and fetched by
+    the browser at every load to check its address): one for Excel in French
+    (:func:`dashboard.formats.excel_csv`), one for programs (:func:`~dashboard.formats.plain_csv`).
+    ``label`` names the second and ends with « (CSV) »."""
+    row = st.container(horizontal=True)
+    row.download_button(
+        label.removesuffix("(CSV)") + "(CSV pour Excel, français)",
+        lambda: excel_csv(frame),
+        file_name=file_name.removesuffix(".csv") + "_excel.csv",
+        mime="text/csv",
+        key=f"excel-{file_name}",
+        on_click="ignore",
+        icon=":material/table_view:",
+    )
+    row.download_button(
         label,
-        lambda: csv_safe(frame).to_csv(index=False).encode("utf-8"),
+        lambda: plain_csv(frame),
         file_name=file_name,
         mime="text/csv",
         key=f"csv-{file_name}",
