@@ -7,7 +7,7 @@ Streamlit has no language setting: its ``index.html`` says ``<html lang="en">`` 
 of its widgets are written in its JavaScript (« Choose an option », « No results », « Skip to
 main content »). Streamlit serves those files from ``file_util.get_static_dir()``; this module
 points it at a copy made at start, in a temporary folder: links to Streamlit's files, except the
-few rewritten here (:data:`FRENCH`).
+few rewritten here (:data:`REWRITES`).
 
 The copy of ``index.html`` also tells the client where the app's root is
 (``window.__streamlit.BACKEND_BASE_URL``, read by Streamlit's client before it connects): opened
@@ -39,9 +39,11 @@ log = logging.getLogger(__name__)
 CHARSET = '<meta charset="UTF-8" />'
 ROOT = '<script>window.__streamlit = {BACKEND_BASE_URL: new URL("./", location.href).href}</script>'
 NOSCRIPT = "<noscript><p>Cette page a besoin de JavaScript pour s'afficher.</p></noscript>"
-# File name pattern → exact texts of Streamlit's files and their French; a text not found (a new
-# Streamlit release) is logged and left in English, never guessed.
-FRENCH: dict[str, list[tuple[str, str]]] = {
+# File name pattern → exact texts of Streamlit's files and what replaces them: their French, and
+# the point st.metric's small chart highlights hidden from screen readers (an image without a
+# name to them: axe-core's « svg-img-alt »; the metric's value says it). A text not found (a new
+# Streamlit release) is logged and left as it is, never guessed.
+REWRITES: dict[str, list[tuple[str, str]]] = {
     "index.html": [('<html lang="en">', '<html lang="fr">'), (CHARSET, f"{CHARSET}\n    {ROOT}")],
     "index.*.js": [
         ("`Skip to main content`", "`Aller au contenu principal`"),
@@ -66,13 +68,19 @@ FRENCH: dict[str, list[tuple[str, str]]] = {
     ],
     "Toolbar.*.js": [("`Fullscreen`", "`Plein écran`"), ("`Close fullscreen`", "`Quitter`")],
     "PlotlyChart.*.js": [("`Fullscreen`", "`Plein écran`"), ("`Close fullscreen`", "`Quitter`")],
+    "Metric.*.js": [
+        (
+            "mark:{type:`point`,filled:!0,size:65,tooltip:!0}",
+            "mark:{type:`point`,filled:!0,size:65,tooltip:!0,aria:!1}",
+        )
+    ],
 }
 
 
-def french(name: str, text: str, found: set[str]) -> str:
-    """``text`` of Streamlit's browser file ``name`` with its English texts in French; adds
-    those it found to ``found``."""
-    for pattern, pairs in FRENCH.items():
+def rewritten(name: str, text: str, found: set[str]) -> str:
+    """``text`` of Streamlit's browser file ``name``, the texts of :data:`REWRITES` replaced;
+    adds those it found to ``found``."""
+    for pattern, pairs in REWRITES.items():
         if Path(name).match(pattern):
             for english, translated in pairs:
                 if english in text:
@@ -85,32 +93,32 @@ def french(name: str, text: str, found: set[str]) -> str:
     return text
 
 
-def french_static(source: Path, target: Path) -> None:
+def static_copy(source: Path, target: Path) -> None:
     """``target`` made like Streamlit's folder of browser files ``source``: links to its files,
-    except the ones :data:`FRENCH` rewrites, written in French."""
+    except the ones :data:`REWRITES` changes."""
     found: set[str] = set()
     for folder, _, names in os.walk(source):
         here = target / Path(folder).relative_to(source)
         here.mkdir(exist_ok=True)
         for name in names:
             original = Path(folder) / name
-            if any(Path(name).match(pattern) for pattern in FRENCH):
-                text = french(name, original.read_text("utf-8"), found)
+            if any(Path(name).match(pattern) for pattern in REWRITES):
+                text = rewritten(name, original.read_text("utf-8"), found)
                 (here / name).write_text(text, "utf-8")
             else:
                 (here / name).symlink_to(original)
-    for english in {e for pairs in FRENCH.values() for e, _ in pairs} - found:
+    for english in {e for pairs in REWRITES.values() for e, _ in pairs} - found:
         log.warning("Streamlit's %r not found: left in English", english)
 
 
-def serve_in_french() -> None:
-    """Make Streamlit serve its browser files from a French copy, removed at exit."""
+def serve_rewritten() -> None:
+    """Make Streamlit serve its browser files from a copy with :data:`REWRITES`, removed at exit."""
     target = Path(tempfile.mkdtemp(prefix="observatoire-streamlit-"))
     atexit.register(shutil.rmtree, target, ignore_errors=True)
-    french_static(Path(file_util.get_static_dir()), target)
+    static_copy(Path(file_util.get_static_dir()), target)
     file_util.get_static_dir = lambda: str(target)
 
 
 if __name__ == "__main__":
-    serve_in_french()
+    serve_rewritten()
     cli.main(prog_name="streamlit")

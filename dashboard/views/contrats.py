@@ -214,6 +214,7 @@ scope = in_region(md(names[region])) if region_filter else "en France"
 
 view = contract_queries(kind_filter, region_filter)
 contracts = view.listing
+st.header(f"Les contrats {scope}")
 if contracts.empty:
     st.info(f"Aucun contrat {TYPES[kind]} {scope}.")
 else:
@@ -240,7 +241,7 @@ else:
     with right:
         _coverage(coverage, int(target["annee_cible"]), scope)
 
-    st.markdown("#### Vagues")
+    st.markdown("### Vagues")
     table(
         waves,
         {
