@@ -196,6 +196,7 @@ with left:
         "Contrats",
         list(TYPES),
         index=urlstate.index("type", list(TYPES), ALL_KINDS),
+        key="contrats-type",
         format_func=TYPES.get,
         horizontal=True,
     )
@@ -204,6 +205,7 @@ with right:
         "Région",
         region_options,
         index=urlstate.index("region", region_options, ALL_REGIONS),
+        key="contrats-region",
         format_func=lambda r: "France entière" if r == ALL_REGIONS else names[r],
     )
 st.query_params.update(type=kind, region=region)

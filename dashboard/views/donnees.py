@@ -217,6 +217,7 @@ def _quality(sources: list[str]) -> None:
         "Niveau des séries détaillées",
         list(LEVEL_CHOICES),
         index=urlstate.index("niveau", list(LEVEL_CHOICES), "tous"),
+        key="donnees-niveau",
         format_func=lambda choice: LEVEL_CHOICES[choice],
     )
     st.query_params["niveau"] = level
@@ -314,6 +315,7 @@ def _downloads() -> None:
         "Colonnes de la table",
         names,
         index=urlstate.index("table", names, "membres" if "membres" in names else names[0]),
+        key="donnees-table",
     )
     st.query_params["table"] = name
     fields = pd.DataFrame(resources[f"{name}-parquet"]["schema"]["fields"])

@@ -267,6 +267,7 @@ with left:
         "Type d'adhérent",
         type_options,
         index=urlstate.index("type", type_options, ALL_KINDS),
+        key="reseau-type",
         format_func=lambda t: "Tous les types" if t == ALL_KINDS else t,
     )
 with right:
@@ -274,6 +275,7 @@ with right:
         "Région du siège",
         region_options,
         index=urlstate.index("region", region_options, ALL_REGIONS),
+        key="reseau-region",
         format_func=lambda r: "Toutes les régions" if r == ALL_REGIONS else names[r],
     )
 st.query_params.update(type=kind, region=region)

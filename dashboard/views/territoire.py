@@ -91,6 +91,9 @@ def _choose() -> tuple[str, str]:
             format_func=dict(zip(keys, labels, strict=True)).__getitem__,
             filter_mode="contains",
             placeholder="Tapez un nom : Grenoble, Bretagne, Métropole de Lyon…",
+            # its identity: without a key, it is its index too, which each choice moves, and the
+            # next choice went to a widget the page no longer drew (a second choice was lost)
+            key="territoire",
         )
     level, _, code = chosen.partition(":")
     return level, code
