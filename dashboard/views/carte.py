@@ -21,8 +21,8 @@ from dashboard.sources import demo_banner, footer, population_vintage
 
 TERRITORY_PAGE = "views/territoire.py"
 # Width and height of the map: on a desktop (the page's wide layout) and on a phone (390 pixels
-# less the page's margins).
-DESKTOP_MAP, PHONE_MAP = (1100, 620), (350, 420)
+# less the page's margins, with room to spare).
+DESKTOP_MAP, PHONE_MAP = (1100, 620), (320, 420)
 # The colour scale stops at this quantile of the values, so that a few far larger ones do not
 # fade all others; the caption says so, and gives the largest.
 TOP = 0.95
@@ -134,6 +134,7 @@ def _summary(values: pd.DataFrame, indicator: Indicator, level: str, year: int) 
 
 def _figure(values: pd.DataFrame, geojson: str, bounds, indicator: Indicator) -> go.Figure:
     frame = _frame()
+    phone = frame == PHONE_MAP
     centre, zoom = _zoom(bounds, frame)
     ratio = indicator.unit == "%"
     hover = (
@@ -155,15 +156,25 @@ def _figure(values: pd.DataFrame, geojson: str, bounds, indicator: Indicator) ->
             zmin=0 if ratio else None,
             zmax=_top(values),
             marker={"line": {"width": 0.4, "color": "white"}, "opacity": 0.9},
-            colorbar={"title": {"text": indicator.unit}, "tickformat": indicator.format},
+            # on a phone, under the map: beside it, it covered Corsica
+            colorbar={"title": {"text": indicator.unit}, "tickformat": indicator.format}
+            if not phone
+            else {
+                "title": {"text": indicator.unit, "side": "top"},
+                "tickformat": indicator.format,
+                "orientation": "h",
+                "y": 0,
+                "yanchor": "top",
+                "thickness": 14,
+            },
             customdata=values[["nom", "population"]].assign(nom=values["nom"].map(plotly_text)),
             hovertemplate=hover,
         )
     )
     figure.update_layout(
         map={"style": "white-bg", "center": centre, "zoom": zoom},
-        height=frame[1],
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        height=frame[1] + (70 if phone else 0),
+        margin={"l": 0, "r": 0, "t": 0, "b": 70 if phone else 0},
         separators=PLOTLY_SEPARATORS,
     )
     return figure
