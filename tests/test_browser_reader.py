@@ -69,6 +69,13 @@ def desktop(browser):
     page.context.close()
 
 
+@pytest.fixture
+def phone(browser):
+    page = _page(browser, "phone")
+    yield page
+    page.context.close()
+
+
 def _serious(page) -> list[str]:
     """axe-core's serious and critical violations on the page, and any heading level skipped."""
     violations = Axe().run(page).response["violations"]
@@ -185,11 +192,11 @@ def test_any_territory_is_found_by_its_name_from_any_other(server, reader):  # n
     assert reader.failed == [] and reader.errors == []
 
 
-def test_the_map_shows_all_of_metropolitan_france_on_a_phone(server, reader):  # noqa: F811
-    reader.goto(f"{server}/carte?niveau=departement&indicateur=taux_couverture&annee=2024")
-    reader.wait_for_selector(".maplibregl-canvas", timeout=30_000)
-    reader.wait_for_timeout(1500)
-    bounds = reader.evaluate(
+def test_the_map_shows_all_of_metropolitan_france_on_a_phone(server, phone):  # noqa: F811
+    phone.goto(f"{server}/carte?niveau=departement&indicateur=taux_couverture&annee=2024")
+    phone.wait_for_selector(".maplibregl-canvas", timeout=30_000)
+    phone.wait_for_timeout(1500)
+    bounds = phone.evaluate(
         """() => {
             const b = document.querySelector('.js-plotly-plot')._fullLayout.map._subplot.map
                 .getBounds();
