@@ -53,7 +53,10 @@ SECTORS = {
     "autres_filieres": "Autres renouvelables",
     "cogeneration": "Cogénération (non renouvelable)",
 }
-DEFAULT = ("region", "84")
+DEFAULT = "region"
+# The territory shown at each level when the URL names none (or an unknown one): Lyon's, whose
+# every chart is drawn (the most populated, Paris, has no territory of comparable size).
+DEFAULTS = {"region": "84", "departement": "69", "epci": "200046977", "commune": "69123"}
 # Comparable territories drawn on each side of the territory, by rank.
 PEERS_AROUND = 7
 # Level → how a territory's kind is written after its name in the list to choose from.
@@ -68,9 +71,9 @@ def _choose() -> tuple[str, str]:
     is sent to the browser once its popover is opened: sent with the page, it delayed the first
     chart by 1.4 s."""
     choices = territories()
-    level = urlstate.choice("niveau", list(LEVELS), DEFAULT[0])
+    level = urlstate.choice("niveau", list(LEVELS), DEFAULT)
     codes = choices.loc[choices["niveau"] == level, "code"].tolist()
-    code = urlstate.choice("code", codes, DEFAULT[1] if level == DEFAULT[0] else codes[0])
+    code = urlstate.choice("code", codes, DEFAULTS[level])
     popover = st.popover(
         "Choisir un autre territoire",
         icon=":material/search:",
