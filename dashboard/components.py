@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+import textwrap
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Literal
@@ -15,13 +16,30 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import db, urlstate
-from dashboard.formats import OKABE_ITO, PLOTLY_SEPARATORS, csv_safe, md, number
+from dashboard.formats import (
+    OKABE_ITO,
+    PLOTLY_FRENCH,
+    PLOTLY_SEPARATORS,
+    excel_csv,
+    md,
+    number,
+    plain_csv,
+    plotly_text,
+)
 
 # Column → its label, and how to write a value in French (see dashboard/formats.py).
 Columns = Mapping[str, tuple[str, Callable[[Any], str]]]
-PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+    "locale": "fr",
+    "locales": {"fr": PLOTLY_FRENCH},
+}
 # Beyond this many rows the numbers behind a chart go in a scrollable grid, not a plain table.
 PLAIN_TABLE_ROWS = 40
+# A phone's width for a table, in pixels (390 less the page's margins and an expander's), the width
+# of a character and the padding of a cell, for :func:`fits_a_phone`.
+PHONE_WIDTH, CHARACTER, CELL_PADDING = 320, 8, 24
 # Height of an embedded view: a chart and its caption without scrolling, on most pages.
 EMBED_HEIGHT = 720
 # Start of the session state keys of the expanders and the popover whose content is written only
@@ -68,17 +86,25 @@ def new_figure() -> go.Figure:
     figure.update_layout(
         separators=PLOTLY_SEPARATORS,
         colorway=OKABE_ITO,
-        margin={"l": 0, "r": 10, "t": 30, "b": 0},
+        margin={"l": 8, "r": 10, "t": 30, "b": 0},
+        # under the chart: above it, the tool bar covers it on a phone
         legend={
             "orientation": "h",
+            "yref": "container",
             "yanchor": "bottom",
-            "y": 1.0,
+            "y": 0,
             "x": 0,
             "title": None,
             "traceorder": "normal",
         },
     )
     return figure
+
+
+def wrapped(label: str, width: int = 24) -> str:
+    """A category label from a source on lines of ``width`` characters at most, for a chart's
+    axis: a long label on one line squashes the chart on a phone."""
+    return "<br>".join(plotly_text(line) for line in textwrap.wrap(label, width)) or "–"
 
 
 def counts_axis(largest: float) -> dict:
@@ -91,10 +117,22 @@ def french(frame: pd.DataFrame, columns: Columns) -> pd.DataFrame:
     return pd.DataFrame({label: frame[name].map(write) for name, (label, write) in columns.items()})
 
 
+def fits_a_phone(shown: pd.DataFrame) -> bool:
+    """Whether a plain table of these texts fits a phone's width (:data:`PHONE_WIDTH`), its
+    cells broken at spaces only: wider, the page or the table scrolls sideways, and a table that
+    scrolls is out of reach of the keyboard."""
+    widths = [
+        max(len(word) for cell in (name, *values) for word in str(cell).split() or [""])
+        for name, values in shown.items()
+    ]
+    return sum(CHARACTER * width + CELL_PADDING for width in widths) <= PHONE_WIDTH
+
+
 def table(frame: pd.DataFrame, columns: Columns) -> None:
-    """A table in French formats: plain HTML when short (read by screen readers), else a grid."""
+    """A table in French formats: plain HTML when short and narrow enough for a phone (read by
+    screen readers), else a grid (it scrolls within itself and takes the keyboard's focus)."""
     shown = french(frame, columns)
-    if len(shown) <= PLAIN_TABLE_ROWS:
+    if len(shown) <= PLAIN_TABLE_ROWS and fits_a_phone(shown):
         # st.table reads its cells and headers as Markdown: names from sources are escaped
         plain = shown.map(md).rename(columns=md)
         st.table(plain.set_index(plain.columns[0]))
@@ -103,13 +141,24 @@ def table(frame: pd.DataFrame, columns: Columns) -> None:
 
 
 def csv_button(frame: pd.DataFrame, file_name: str, label: str = "Télécharger (CSV)") -> None:
-    """The raw rows (machine-readable numbers, column names of the public file) as CSV, written
-    when the button is clicked: a file given up front is written at every run of the page and
-    fetched by the browser at every load to check its address. A text cell that a spreadsheet
-    would read as a formula is prefixed with a quote (:func:`dashboard.formats.csv_safe`)."""
-    st.download_button(
+    """The raw rows (column names of the public file) in two CSV files, each written when its
+    button is clicked (a file given up front is written at every run of the page and fetched by
+    the browser at every load to check its address): one for Excel in French
+    (:func:`dashboard.formats.excel_csv`), one for programs (:func:`~dashboard.formats.plain_csv`).
+    ``label`` names the second."""
+    row = st.container(horizontal=True)
+    row.download_button(
+        "CSV pour Excel (français)",
+        lambda: excel_csv(frame),
+        file_name=file_name.removesuffix(".csv") + "_excel.csv",
+        mime="text/csv",
+        key=f"excel-{file_name}",
+        on_click="ignore",
+        icon=":material/table_view:",
+    )
+    row.download_button(
         label,
-        lambda: csv_safe(frame).to_csv(index=False).encode("utf-8"),
+        lambda: plain_csv(frame),
         file_name=file_name,
         mime="text/csv",
         key=f"csv-{file_name}",
@@ -144,7 +193,7 @@ def chart(
 ) -> None:
     """A chart made with ``new_figure``, then what it says in words with its source and period,
     the numbers behind it (the text alternative) and the same rows as CSV."""
-    st.markdown(f"#### {title}")
+    st.markdown(f"### {title}")
     figure.update_layout(height=height)
     st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, alt=f"{title}. {summary}")
     st.caption(f"{summary} Source : {citation(sources)} — {period}.")

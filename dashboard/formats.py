@@ -115,6 +115,36 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _whole(frame: pd.DataFrame) -> pd.DataFrame:
+    """Float columns whose values are all whole numbers as integers: ``147712``, not
+    ``147712.0`` (a column of counts with a missing value is read as floats)."""
+    out = frame.copy(deep=False)
+    for column in out.columns:
+        values = out[column]
+        if pd.api.types.is_float_dtype(values.dtype):
+            known = values.dropna()
+            if len(known) and (known == known.round()).all() and known.abs().max() < 2**53:
+                out[column] = values.astype("Int64")
+    return out
+
+
+def plain_csv(frame: pd.DataFrame) -> bytes:
+    """``frame`` as CSV for programs: ``,`` between fields, decimal point, UTF-8, whole numbers
+    without ``.0``; text cells that read as formulas quoted (:func:`csv_safe`)."""
+    return csv_safe(_whole(frame)).to_csv(index=False).encode("utf-8")
+
+
+def excel_csv(frame: pd.DataFrame) -> bytes:
+    """``frame`` as CSV for Excel in French: ``;`` between fields, decimal comma, UTF-8 with a
+    byte order mark (else Excel reads it as Windows-1252), whole numbers without ``,0``, yes/no
+    as « oui »/« non »; text cells that read as formulas quoted (:func:`csv_safe`)."""
+    out = _whole(frame)
+    for column in out.columns:
+        if pd.api.types.is_bool_dtype(out[column].dtype):
+            out[column] = out[column].map(yes_no)
+    return csv_safe(out).to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
+
+
 def yes_no(value: bool | None) -> str:
     return "–" if value is None or pd.isna(value) else ("oui" if value else "non")
 
@@ -138,6 +168,56 @@ MONTHS = (
     "novembre",
     "décembre",
 )
+
+
+# Plotly's texts (tool bar, tips) and date names in French, given to each chart in its config
+# (``locale``, ``locales``): Streamlit's Plotly bundle holds only English.
+PLOTLY_FRENCH = {
+    "dictionary": {
+        "Autoscale": "Échelle automatique",
+        "Box Select": "Sélection rectangulaire",
+        "Compare data on hover": "Comparer les données au survol",
+        "Double-click on legend to isolate one trace": (
+            "Double-cliquez sur la légende pour isoler une série"
+        ),
+        "Double-click to zoom back out": "Double-cliquez pour revenir au zoom initial",
+        "Download plot": "Télécharger le graphique",
+        "Download plot as a PNG": "Télécharger le graphique en image PNG",
+        "Pan": "Déplacer",
+        "Produced with Plotly.js": "Produit avec Plotly.js",
+        "Reset": "Réinitialiser",
+        "Reset axes": "Réinitialiser les axes",
+        "Reset view": "Réinitialiser la vue",
+        "Show closest data on hover": "Donnée la plus proche au survol",
+        "Toggle show closest data on hover": "Afficher ou non la donnée la plus proche au survol",
+        "Zoom": "Zoom",
+        "Zoom in": "Zoomer",
+        "Zoom out": "Dézoomer",
+        "trace": "série",
+    },
+    "format": {
+        "days": ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
+        "shortDays": ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."],
+        "months": list(MONTHS),
+        "shortMonths": [
+            "janv.",
+            "févr.",
+            "mars",
+            "avr.",
+            "mai",
+            "juin",
+            "juil.",
+            "août",
+            "sept.",
+            "oct.",
+            "nov.",
+            "déc.",
+        ],
+        "date": "%d/%m/%Y",
+        "decimal": ",",
+        "thousands": "\u202f",
+    },
+}
 
 
 def month(value: date | datetime | None) -> str:

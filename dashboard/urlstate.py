@@ -1,8 +1,11 @@
 """Filters live in the URL, so that any view can be shared and reopened as it was.
 
 A page reads each filter with ``choice`` before drawing its widget, then writes the widgets'
-values back with ``st.query_params.update``. A value the page does not know is said, never
-executed nor echoed as Markdown: the warning shows only its letters, digits, spaces and dashes.
+values back with ``st.query_params.update``. Each such widget has a key: without one, Streamlit
+identifies a widget by its parameters too, its index among them, which the URL moves at each
+choice; the next choice then went to a widget the page no longer drew, and was lost. A value
+the page does not know is said, never executed nor echoed as Markdown: the warning shows only its
+letters, digits, spaces and dashes.
 
 Links to a view or to a published file start at the app's public address: the environment
 variable ``OBSERVATOIRE_URL_PUBLIQUE`` when set (behind a proxy that rewrites the host), else

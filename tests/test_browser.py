@@ -1,5 +1,7 @@
 """The dashboard in Debian's Chromium: every page draws its charts from a deep link, keeps its
-URL state over a reload, logs no console error and sends no request off the machine.
+URL state over a reload, logs no console error (not even the 404s of Streamlit's client probing
+/<page>/_stcore/: dashboard/serve.py tells it the app's root) and sends no request off the
+machine.
 
 Each page's screenshot is saved, for review, to tests/screenshots/ (ignored by git)."""
 
@@ -38,11 +40,6 @@ ARGS = [
 ]
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-# Opened on a page's own path (/reseau), Streamlit's client first probes /reseau/_stcore/health
-# and /reseau/_stcore/host-config, in case the app is served under that prefix, gets 404 and
-# falls back to /_stcore/: streamlit/streamlit#7074, open, no server-side setting avoids it.
-# The browser logs those two 404s as console errors; they are the only ones ignored.
-BASE_PATH_PROBE = re.compile(r"^http://127\.0\.0\.1:\d+/[a-z]+/_stcore/(health|host-config)$")
 
 
 def _free_port() -> int:
@@ -82,16 +79,14 @@ def page(browser):
     page = context.new_page()
     page.requests, page.errors = [], []
     page.on("request", lambda request: page.requests.append(request.url))
-    page.on("console", lambda m: m.type == "error" and _console_error(page, m))
+    page.on("console", lambda m: m.type == "error" and page.errors.append(_located(m)))
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     yield page
     context.close()
 
 
-def _console_error(page, message) -> None:
-    if "status of 404" in message.text and BASE_PATH_PROBE.match(message.location["url"]):
-        return
-    page.errors.append(f"{message.text} ({message.location['url']})")
+def _located(message) -> str:
+    return f"{message.text} ({message.location['url']})"
 
 
 def _offline_and_clean(page) -> None:

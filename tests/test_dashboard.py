@@ -4,12 +4,14 @@ a clear message when nothing is published yet."""
 from __future__ import annotations
 
 import base64
+import io
 import os
 import shutil
 from pathlib import Path
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -98,3 +100,45 @@ def test_a_partial_publication_is_said_under_the_page(published_copy, prefect_ha
     assert not at.exception
     partial = [w.value for w in at.warning if w.value.startswith("**Publication partielle**")]
     assert partial and partial[0].startswith("**Publication partielle** : territoires en échec")
+
+
+def test_a_french_excel_csv_reads_back_as_its_numbers():
+    from dashboard.formats import excel_csv, plain_csv
+
+    frame = pd.DataFrame(
+        {
+            "nom": ["=1+2", "Lyon", "-moins", "@SUM(A1)"],
+            "population": [147712.0, None, 3.0, 4.0],  # counts read as floats by a missing one
+            "part": [0.125, 1.5, -2.25, 0.0],
+            "actif": [True, False, True, False],
+        }
+    )
+    raw = excel_csv(frame)
+    assert raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    assert text.splitlines()[:2] == [
+        "nom;population;part;actif",
+        "'=1+2;147712;0,125;oui",
+    ]
+    back = pd.read_csv(io.BytesIO(raw), sep=";", decimal=",", encoding="utf-8-sig")
+    assert back["part"].tolist() == [0.125, 1.5, -2.25, 0.0]
+    assert back["population"].tolist()[0] == 147712 and pd.isna(back["population"][1])
+    assert back["actif"].tolist() == ["oui", "non", "oui", "non"]
+    assert back["nom"].tolist() == ["'=1+2", "Lyon", "'-moins", "'@SUM(A1)"]
+    plain = plain_csv(frame).decode("utf-8")
+    assert plain.splitlines()[1] == "'=1+2,147712,0.125,True"
+
+
+def test_streamlit_s_files_are_served_in_french_with_the_app_s_root(tmp_path, caplog):
+    """Every text dashboard/serve.py rewrites is found in the installed Streamlit."""
+    from streamlit import file_util
+
+    from dashboard import serve
+
+    serve.static_copy(Path(file_util.get_static_dir()), tmp_path)
+    assert "not found" not in caplog.text
+    index = (tmp_path / "index.html").read_text("utf-8")
+    assert '<html lang="fr">' in index and serve.ROOT in index and "<noscript><p>Cette" in index
+    scripts = [s for s in tmp_path.glob("static/js/*.js") if not s.is_symlink()]
+    assert any("`Aller au contenu principal`" in s.read_text("utf-8") for s in scripts)
+    assert (tmp_path / "favicon.png").is_symlink()

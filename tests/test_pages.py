@@ -64,6 +64,14 @@ def _figures(at: AppTest) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
+def _grid(at: AppTest, *columns: str):
+    """The one table of the page, plain (``st.table``, first column as index) or a grid
+    (``st.dataframe``: a table too wide for a phone), that has these columns, as a DataFrame."""
+    frames = [t.value.reset_index() for t in at.table] + [d.value for d in at.dataframe]
+    (frame,) = [f for f in frames if set(columns) <= set(f.columns)]
+    return frame
+
+
 def _demo_banner(at: AppTest) -> str:
     (banner,) = [w.value for w in at.warning if "Données de démonstration" in w.value]
     return banner
@@ -198,7 +206,7 @@ def test_network_default_shows_every_active_member(open_page, sql):
     by_place = _figures(at)[1]
     regions = {r for (r,) in sql("select nom from regions")}
     assert {y for trace in by_place["data"] for y in trace["y"]} <= regions
-    assert len(at.dataframe[0].value) == active
+    assert len(_grid(at, "Adhérent", "Adhésion")) == active
 
 
 def test_network_filters_come_from_the_url(open_page, sql):
@@ -252,7 +260,7 @@ def test_contracts_default_counts_and_coverage(open_page, sql):
     assert "Aucun de ces contrats n'a de date de signature." in _text(at)
     (coverage,) = _figures(at)
     assert coverage["layout"]["shapes"][0]["y0"] == 1, "the 100 % target is drawn"
-    assert len(at.dataframe[-1].value) == contracts
+    assert len(_grid(at, "Contrat", "Signature")) == contracts
     assert "rapproché : 854." in _text(at) and "Tous les contrats sont rapprochés." in _text(at)
 
 
@@ -299,7 +307,7 @@ def test_contracts_show_the_matching_report_when_there_is_one(published, tmp_pat
     at = AppTest.from_file(APP, default_timeout=60).run()
     at = opened(at.switch_page("views/contrats.py").run())
     assert "non rapproché : 1 ; à vérifier : 1 ; rapproché : 854." in _text(at), "problems first"
-    report = at.table[-1].value
+    report = _grid(at, "Motif").set_index("Contrat")
     assert list(report.index) == ["CTE de l'Île test", "CTE du Pays test"]
     assert list(report["Motif"]) == [
         "commune(s) sans EPCI (île)",
@@ -310,7 +318,7 @@ def test_contracts_show_the_matching_report_when_there_is_one(published, tmp_pat
 def test_data_page_lists_sources_quarantine_and_quality(open_page, sql):
     at = open_page("donnees")
     sources = {s for (s,) in sql("select distinct source from sources")}
-    provenance = at.table[0].value
+    provenance = _grid(at, "Démonstration").set_index("Source")
     assert set(provenance.index) == sources
     demo = {s for (s,) in sql("select distinct source from sources where demo")}
     assert set(provenance.index[provenance["Démonstration"] == "oui"]) == demo
@@ -327,7 +335,7 @@ def test_data_page_lists_sources_quarantine_and_quality(open_page, sql):
         "select column_name from duckdb_columns() "
         "where table_name = 'membres' order by column_index"
     )
-    assert list(at.table[-1].value.index) == [c for (c,) in columns]
+    assert list(_grid(at, "Colonne")["Colonne"]) == [c for (c,) in columns]
 
 
 def test_data_page_state_comes_from_the_url(open_page, sql):
@@ -338,7 +346,7 @@ def test_data_page_state_comes_from_the_url(open_page, sql):
     assert "Pas de clé" in key
     reading = [c.value for c in at.code if "read_parquet" in c.value]
     assert len(reading) == 2 and all("consommation.parquet" in r for r in reading)
-    flagged = at.dataframe[0].value if at.dataframe else at.table[-2].value.reset_index()
+    flagged = _grid(at, "Territoire", "Rapport")
     assert set(flagged["Niveau"]) == {"région"}
     assert set(flagged["Code"]) <= {r for (r,) in sql("select code_region from regions")}
 
@@ -436,3 +444,58 @@ def test_home_opens_on_whether_the_network_progresses_real_and_demo_apart(open_p
         "and taux_couverture is not null order by annee desc limit 1"
     )
     assert f"**La France** couvre {percent(rate)}" in _text(at) and f"en {year}" in _text(at)
+
+
+def test_one_search_lists_every_territory_by_name_kind_and_departement(open_page, sql):
+    at = open_page("territoire", niveau="region", code="84")
+    options = at.selectbox(key="territoire").options
+    ((count,),) = sql("select count(*) from population_territoires where niveau <> 'france'")
+    assert len(options) == len(set(options)) == count
+    assert {"Saint-Denis (commune, 93)", "Saint-Denis (commune, 974)"} <= set(options)
+    assert {
+        "Grenoble (commune, 38)",
+        "Auvergne-Rhône-Alpes (région)",
+        "Isère (département, 38)",
+    } <= set(options)
+    assert options.index("Grenoble-Alpes-Métropole (EPCI, 38)") < options.index(
+        "Grenoble (commune, 38)"
+    ), "the most populated first"
+
+
+def test_a_region_shows_its_charts_before_its_170_epci(open_page, sql):
+    at = open_page("territoire", niveau="region", code="84")
+    epci = sql(
+        "select nom_parent from territoires_parents "
+        "where niveau = 'region' and code = '84' and niveau_parent = 'epci'"
+    )
+    assert len(epci) > 150
+    intro = at.markdown[
+        [m.value for m in at.markdown].index("### Consommation d'électricité et de gaz") - 1
+    ]
+    assert all(name not in intro.value for (name,) in epci[:20])
+    (folded,) = [e for e in at.expander if e.label.startswith("EPCI ayant des communes ici")]
+    assert folded.label.endswith(f"({len(epci)})")
+    assert sorted(folded.text[0].value.splitlines()) == sorted(name for (name,) in epci)
+
+
+def test_comparables_are_named_apart_and_ranked_as_the_caption_says(open_page, sql):
+    at = open_page("territoire", niveau="commune", code="97411")
+    peers = _figures(at)[3]["data"][0]
+    names = [re.sub(r"<[^>]+>", " ", y) for y in peers["y"]]
+    assert len(set(names)) == len(names) and all(re.search(r"\((\d\w|\d{2,3})\)", n) for n in names)
+    mine = [y for y in peers["y"] if y.startswith("<b>")]
+    assert mine == ["<b>Saint-Denis (974)</b>"]
+    rank = peers["text"][peers["y"].index(mine[0])]
+    assert f"Saint-Denis est {rank} sur" in _text(at)
+
+
+def test_the_map_colours_reach_beyond_100_percent(open_page, sql):
+    at = open_page("carte", niveau="epci", indicateur="taux_couverture", annee="2024")
+    ((top, largest),) = sql(
+        "select quantile_cont(taux_couverture, 0.95), max(taux_couverture) from couverture "
+        "where niveau = 'epci' and annee = 2024"
+    )
+    assert largest > 1
+    (trace,) = _figures(at)[0]["data"]
+    assert trace["zmax"] == pytest.approx(top) and top > 1
+    assert f"jusqu'à {percent(top)}" in _text(at) and percent(largest) in _text(at)

@@ -198,6 +198,7 @@ with left:
             "type", type_options, "collectivité" if "collectivité" in kinds else TOUS
         ),
         format_func=lambda t: "Tous les types" if t == TOUS else t,
+        key="partenaires-type",  # see dashboard/urlstate.py: without a key, a 2nd choice is lost
     )
 with middle:
     region = st.selectbox(
@@ -205,6 +206,7 @@ with middle:
         region_options,
         index=urlstate.index("region", region_options, TOUTES),
         format_func=lambda r: "Toutes les régions" if r == TOUTES else noms[r],
+        key="partenaires-region",
     )
 with right:
     actifs = st.toggle("Actifs seulement", value=st.query_params.get("actifs") != "non")

@@ -13,6 +13,7 @@ from dashboard.components import (
     objective_name,
     share,
     status_badge,
+    wrapped,
 )
 from dashboard.db import NotPublished, provenance
 from dashboard.formats import day, md, number, percent, plural, points, text
@@ -198,7 +199,7 @@ def _progress(status: pd.DataFrame) -> str:
 
 def _objectives_chart(status: pd.DataFrame) -> None:
     shown = status[status["statut"] != "sans données"].iloc[::-1]
-    names = shown["libelle"].map(objective_name)
+    names = shown["libelle"].map(lambda label: wrapped(objective_name(label)))
     figure = new_figure()
     for state, group in shown.groupby("statut", sort=False):
         figure.add_bar(
@@ -247,7 +248,7 @@ def _objectives_chart(status: pd.DataFrame) -> None:
             "statut": ("Statut", text),
             "part_donnees": ("Part du périmètre avec données", lambda v: percent(v, 0)),
         },
-        height=360,
+        height=160 + 48 * len(shown),
     )
 
 

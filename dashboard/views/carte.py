@@ -20,7 +20,12 @@ from dashboard.queries.map import energy_years, map_values, outlines
 from dashboard.sources import demo_banner, footer, population_vintage
 
 TERRITORY_PAGE = "views/territoire.py"
-MAP_HEIGHT = 620
+# Width and height of the map: on a desktop (the page's wide layout) and on a phone (390 pixels
+# less the page's margins, with room to spare).
+DESKTOP_MAP, PHONE_MAP = (1100, 620), (320, 420)
+# The colour scale stops at this quantile of the values, so that a few far larger ones do not
+# fade all others; the caption says so, and gives the largest.
+TOP = 0.95
 # Metropolitan France: overseas territories are in the table, not on a map of Europe.
 METROPOLITAN = (-5.2, 41.3, 9.6, 51.1)
 BY_LEVEL = {
@@ -79,14 +84,29 @@ INDICATORS = {
 }
 
 
-def _zoom(bounds: tuple[float, float, float, float], width: int = 1100) -> tuple[dict, float]:
-    """Centre and zoom that fit ``bounds`` in a map of ``width`` × MAP_HEIGHT pixels."""
+def _frame() -> tuple[int, int]:
+    """Width and height of the map, in pixels: a phone's (its browser says « Mobi »: MDN's advice
+    for telling one) or a desktop's. Plotly's maps fit no bounds by themselves: fitted to a
+    desktop's width, a phone's map lost Brittany, Alsace and Corsica."""
+    agent = st.context.headers.get("User-Agent") or ""
+    return PHONE_MAP if "Mobi" in agent else DESKTOP_MAP
+
+
+def _zoom(bounds: tuple[float, float, float, float], frame: tuple[int, int]) -> tuple[dict, float]:
+    """Centre and zoom that fit ``bounds`` in a map of ``frame`` (width, height) pixels."""
+    width, height = frame
     lon_min, lat_min, lon_max, lat_max = bounds
     centre = {"lon": (lon_min + lon_max) / 2, "lat": (lat_min + lat_max) / 2}
     stretch = 1 / math.cos(math.radians(centre["lat"]))  # Web Mercator stretches latitudes
     zoom_lon = math.log2(360 * width / (512 * max(lon_max - lon_min, 1e-3)))
-    zoom_lat = math.log2(360 * MAP_HEIGHT / (512 * max(lat_max - lat_min, 1e-3) * stretch))
+    zoom_lat = math.log2(360 * height / (512 * max(lat_max - lat_min, 1e-3) * stretch))
     return centre, max(min(zoom_lon, zoom_lat) - 0.3, 1)
+
+
+def _top(values: pd.DataFrame) -> float | None:
+    """Where the colour scale stops: the :data:`TOP` quantile of the values."""
+    known = values["valeur"].dropna()
+    return float(known.quantile(TOP)) if len(known) else None
 
 
 def _summary(values: pd.DataFrame, indicator: Indicator, level: str, year: int) -> str:
@@ -102,11 +122,20 @@ def _summary(values: pd.DataFrame, indicator: Indicator, level: str, year: int) 
         f"{indicator.write(high['valeur'])} ({md(high['nom'])})."
     )
     missing = len(values) - len(known)
+    top = _top(values)
+    if top is not None and high["valeur"] > top:
+        text += (
+            f" Couleurs de la plus sombre à la plus claire jusqu'à {indicator.write(top)} "
+            f"({round(100 * TOP)} % des territoires en dessous) ; au-delà, jusqu'à "
+            f"{indicator.write(high['valeur'])}, la plus claire."
+        )
     return text + (f" {missing} territoire(s) sans donnée." if missing else "")
 
 
 def _figure(values: pd.DataFrame, geojson: str, bounds, indicator: Indicator) -> go.Figure:
-    centre, zoom = _zoom(bounds)
+    frame = _frame()
+    phone = frame == PHONE_MAP
+    centre, zoom = _zoom(bounds, frame)
     ratio = indicator.unit == "%"
     hover = (
         "<b>%{customdata[0]}</b><br>%{z:"
@@ -125,17 +154,27 @@ def _figure(values: pd.DataFrame, geojson: str, bounds, indicator: Indicator) ->
             featureidkey="id",
             colorscale=SEQUENTIAL,
             zmin=0 if ratio else None,
-            zmax=min(1.0, float(values["valeur"].quantile(0.95))) if ratio else None,
+            zmax=_top(values),
             marker={"line": {"width": 0.4, "color": "white"}, "opacity": 0.9},
-            colorbar={"title": {"text": indicator.unit}, "tickformat": indicator.format},
+            # on a phone, under the map: beside it, it covered Corsica
+            colorbar={"title": {"text": indicator.unit}, "tickformat": indicator.format}
+            if not phone
+            else {
+                "title": {"text": indicator.unit, "side": "top"},
+                "tickformat": indicator.format,
+                "orientation": "h",
+                "y": 0,
+                "yanchor": "top",
+                "thickness": 14,
+            },
             customdata=values[["nom", "population"]].assign(nom=values["nom"].map(plotly_text)),
             hovertemplate=hover,
         )
     )
     figure.update_layout(
         map={"style": "white-bg", "center": centre, "zoom": zoom},
-        height=MAP_HEIGHT,
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        height=frame[1] + (70 if phone else 0),
+        margin={"l": 0, "r": 0, "t": 0, "b": 70 if phone else 0},
         separators=PLOTLY_SEPARATORS,
     )
     return figure
@@ -166,6 +205,7 @@ with cols[0]:
         "Échelle",
         list(LEVELS),
         index=urlstate.index("niveau", list(LEVELS), "epci"),
+        key="carte-niveau",
         format_func=lambda lvl: LEVELS[lvl],
     )
 with cols[1]:
@@ -173,12 +213,18 @@ with cols[1]:
         "Indicateur",
         list(INDICATORS),
         index=urlstate.index("indicateur", list(INDICATORS), "taux_couverture"),
+        key="carte-indicateur",
         format_func=lambda k: INDICATORS[k].label,
     )
 with cols[2]:
     options = [str(y) for y in years]
     year = int(
-        st.select_slider("Année", options, value=urlstate.choice("annee", options, options[-1]))
+        st.select_slider(
+            "Année",
+            options,
+            value=urlstate.choice("annee", options, options[-1]),
+            key="carte-annee",
+        )
     )
 departement = None
 if level == "commune":
@@ -186,6 +232,7 @@ if level == "commune":
         "Département (les communes s'affichent un département à la fois)",
         list(departement_names),
         index=urlstate.index("departement", list(departement_names), "69"),
+        key="carte-departement",
         format_func=lambda c: f"{c} — {departement_names[c]}",
     )
 st.query_params.from_dict(

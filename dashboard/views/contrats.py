@@ -196,6 +196,7 @@ with left:
         "Contrats",
         list(TYPES),
         index=urlstate.index("type", list(TYPES), ALL_KINDS),
+        key="contrats-type",
         format_func=TYPES.get,
         horizontal=True,
     )
@@ -204,6 +205,7 @@ with right:
         "Région",
         region_options,
         index=urlstate.index("region", region_options, ALL_REGIONS),
+        key="contrats-region",
         format_func=lambda r: "France entière" if r == ALL_REGIONS else names[r],
     )
 st.query_params.update(type=kind, region=region)
@@ -214,6 +216,7 @@ scope = in_region(md(names[region])) if region_filter else "en France"
 
 view = contract_queries(kind_filter, region_filter)
 contracts = view.listing
+st.header(f"Les contrats {scope}")
 if contracts.empty:
     st.info(f"Aucun contrat {TYPES[kind]} {scope}.")
 else:
@@ -240,7 +243,7 @@ else:
     with right:
         _coverage(coverage, int(target["annee_cible"]), scope)
 
-    st.markdown("#### Vagues")
+    st.markdown("### Vagues")
     table(
         waves,
         {

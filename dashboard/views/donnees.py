@@ -91,7 +91,7 @@ def _sources(status: pd.DataFrame) -> None:
             "demo": ("Démonstration", yes_no),
         },
     )
-    st.markdown("#### Chargements")
+    st.markdown("### Chargements")
     table(
         status,
         {
@@ -222,6 +222,7 @@ def _quality(sources: list[str]) -> None:
         "Niveau des séries détaillées",
         list(LEVEL_CHOICES),
         index=urlstate.index("niveau", list(LEVEL_CHOICES), "tous"),
+        key="donnees-niveau",
         format_func=lambda choice: LEVEL_CHOICES[choice],
     )
     st.query_params["niveau"] = level
@@ -306,20 +307,20 @@ def _downloads() -> None:
         "(gzip). Ces adresses ne changent pas : elles donnent toujours la dernière publication. "
         f"Licence : {package['licenses'][0]['title']} ; citez l'éditeur de chaque source."
     )
-    lines = ["| Table | Contenu | Lignes | CSV | Parquet |", "|---|---|--:|---|---|"]
-    for name, resource in resources.items():
-        if resource["format"] == "csv":  # its Parquet twin on the same line
-            lines.append(
-                f"| `{name}` | {_summary(resource['description'])} | "
-                f"{number(rows.get(name))} | {_link(resource)} | "
-                f"{_link(resources[f'{name}-parquet'])} |"
-            )
+    # a list, not a table: a table of five columns scrolled sideways on a phone
+    lines = [
+        f"- **{name}** : {_summary(resource['description'])} ({number(rows.get(name))} lignes) "
+        f"— {_link(resource)} · {_link(resources[f'{name}-parquet'])}"
+        for name, resource in resources.items()
+        if resource["format"] == "csv"  # its Parquet twin on the same line
+    ]
     st.markdown("\n".join(lines))
     names = [n for n, r in resources.items() if r["format"] == "csv"]
     name = st.selectbox(
         "Colonnes de la table",
         names,
         index=urlstate.index("table", names, "membres" if "membres" in names else names[0]),
+        key="donnees-table",
     )
     st.query_params["table"] = name
     fields = pd.DataFrame(resources[f"{name}-parquet"]["schema"]["fields"])

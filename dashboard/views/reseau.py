@@ -209,7 +209,6 @@ def _objectives(series: pd.DataFrame) -> None:
         figure.add_hline(y=target, line_dash="dot", line_color="#555555")
     figure.update_layout(
         yaxis={"tickformat": ".0%", "range": [0, max(1.0, series["valeur"].max()) * 1.05]},
-        legend={"orientation": "v", "y": 0.5, "yanchor": "middle", "x": 1.02},
         hovermode="closest",
     )
     single = series.groupby("id_objectif")["annee"].nunique().eq(1).sum()
@@ -242,7 +241,7 @@ def _objectives(series: pd.DataFrame) -> None:
             "valeur": ("Valeur", percent),
             "part_perimetre_avec_donnees": ("Part du périmètre avec données", percent),
         },
-        height=420,
+        height=600,  # its ten names below it, on a phone too
     )
 
 
@@ -269,6 +268,7 @@ with left:
         "Type d'adhérent",
         type_options,
         index=urlstate.index("type", type_options, ALL_KINDS),
+        key="reseau-type",
         format_func=lambda t: "Tous les types" if t == ALL_KINDS else t,
     )
 with right:
@@ -276,6 +276,7 @@ with right:
         "Région du siège",
         region_options,
         index=urlstate.index("region", region_options, ALL_REGIONS),
+        key="reseau-region",
         format_func=lambda r: "Toutes les régions" if r == ALL_REGIONS else names[r],
     )
 st.query_params.update(type=kind, region=region)
@@ -289,6 +290,7 @@ period = f"situation au {day(db.provenance().published_at)}"
 
 view = network(kind_filter, region_filter)
 members = view.members
+st.header(f"Les adhérents {scope}")
 if members.empty:
     st.info(f"Aucun adhérent actif {scope}.")
 else:

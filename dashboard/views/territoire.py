@@ -4,11 +4,19 @@ contracts, its climate démarches (ADEME) and the network's members in it."""
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import urlstate
-from dashboard.components import chart, french, share, status_badge, table
+from dashboard.components import (
+    OPENED,
+    chart,
+    french,
+    new_figure,
+    share,
+    status_badge,
+    table,
+    wrapped,
+)
 from dashboard.db import NotPublished
 from dashboard.formats import (
     OKABE_ITO,
@@ -17,11 +25,11 @@ from dashboard.formats import (
     named,
     number,
     percent,
-    plotly_text,
+    plural,
     text,
     yes_no,
 )
-from dashboard.queries.common import LEVELS, departements
+from dashboard.queries.common import LEVELS
 from dashboard.queries.objectives import objective
 from dashboard.queries.territory import Profile, profile, territories
 from dashboard.sources import demo_banner, footer, population_vintage
@@ -45,46 +53,52 @@ SECTORS = {
     "autres_filieres": "Autres renouvelables",
     "cogeneration": "Cogénération (non renouvelable)",
 }
-DEFAULT = ("region", "84")
+DEFAULT = "region"
+# The territory shown at each level when the URL names none (or an unknown one): Lyon's, whose
+# every chart is drawn (the most populated, Paris, has no territory of comparable size).
+DEFAULTS = {"region": "84", "departement": "69", "epci": "200046977", "commune": "69123"}
+# Comparable territories drawn on each side of the territory, by rank.
+PEERS_AROUND = 7
+# Level → how a territory's kind is written after its name in the list to choose from.
+# Level → the name of its territories in the plural.
+PLURALS = {"departement": "Départements", "epci": "EPCI"}
+KINDS = {"region": "région", "departement": "département", "epci": "EPCI", "commune": "commune"}
 
 
 def _choose() -> tuple[str, str]:
-    """The territory named in the URL, else the one chosen here; unknown codes are said."""
-    levels = list(LEVELS)
-    left, middle, right = st.columns([1, 2, 3])
-    with left:
-        level = st.selectbox(
-            "Échelle",
-            levels,
-            index=urlstate.index("niveau", levels, DEFAULT[0]),
-            format_func=lambda lvl: LEVELS[lvl],
+    """The territory named in the URL (unknown values are said), or the one chosen in a list of
+    every territory of France, searched by any part of its name. The list (36 000 names, 1 MB)
+    is sent to the browser once its popover is opened: sent with the page, it delayed the first
+    chart by 1.4 s."""
+    choices = territories()
+    level = urlstate.choice("niveau", list(LEVELS), DEFAULT)
+    codes = choices.loc[choices["niveau"] == level, "code"].tolist()
+    code = urlstate.choice("code", codes, DEFAULTS[level])
+    popover = st.popover(
+        "Choisir un autre territoire",
+        icon=":material/search:",
+        key=f"{OPENED}territoire",
+        on_change="rerun",
+    )
+    with popover:
+        if not popover.open:
+            return level, code
+        keys = (choices["niveau"] + ":" + choices["code"]).tolist()
+        # « Saint-Denis (commune, 93) »: the kind and the département tell homonyms apart
+        where = (", " + choices["departement"]).where(choices["niveau"] != "region", "")
+        labels = choices["nom"] + " (" + choices["niveau"].map(KINDS) + where.fillna("") + ")"
+        chosen = st.selectbox(
+            "Territoire : région, département, EPCI ou commune",
+            keys,
+            index=keys.index(f"{level}:{code}"),
+            format_func=dict(zip(keys, labels, strict=True)).__getitem__,
+            filter_mode="contains",
+            placeholder="Tapez un nom : Grenoble, Bretagne, Métropole de Lyon…",
+            # its identity: without a key, it is its index too, which each choice moves, and the
+            # next choice went to a widget the page no longer drew (a second choice was lost)
+            key="territoire",
         )
-    parent = None
-    wanted = st.query_params.get("code")
-    if level in ("epci", "commune"):
-        deps = departements()
-        dep_names = dict(zip(deps["code_departement"], deps["nom"], strict=True))
-        codes = list(dep_names)
-        guess = wanted[:3] if wanted and wanted.startswith("97") else (wanted or "69")[:2]
-        with middle:
-            parent = st.selectbox(
-                "Département",
-                codes,
-                index=codes.index(guess) if guess in dep_names else codes.index("69"),
-                format_func=lambda c: f"{c} — {dep_names[c]}",
-            )
-    choices = territories(level, parent)
-    if level == "epci" and wanted and wanted not in set(choices["code"]):
-        choices = territories(level, None)  # an EPCI listed under another département
-    names = dict(zip(choices["code"], choices["nom"], strict=True))
-    fallback = DEFAULT[1] if level == DEFAULT[0] else next(iter(names))
-    with right:
-        code = st.selectbox(
-            "Territoire",
-            list(names),
-            index=urlstate.index("code", list(names), fallback),
-            format_func=lambda c: f"{names[c]} ({c})",
-        )
+    level, _, code = chosen.partition(":")
     return level, code
 
 
@@ -92,7 +106,7 @@ def _energy(facts: Profile, level: str, code: str, name: str, period: str) -> No
     consumption, prod = facts.consumption, facts.production
     left, right = st.columns(2)
     with left:
-        figure = go.Figure()
+        figure = new_figure()
         for i, (sector, group) in enumerate(consumption.groupby("filiere")):
             figure.add_bar(
                 x=group["annee"],
@@ -101,7 +115,7 @@ def _energy(facts: Profile, level: str, code: str, name: str, period: str) -> No
                 marker_color=OKABE_ITO[i],
                 hovertemplate="%{x} : %{y:,.1f} GWh<extra>" + sector + "</extra>",
             )
-        figure.update_layout(barmode="stack", yaxis_title="GWh")
+        figure.update_layout(barmode="stack", yaxis={"title": "GWh", "tickformat": ",.0f"})
         total = consumption.groupby("annee")["conso_mwh"].sum()
         chart(
             figure,
@@ -124,7 +138,7 @@ def _energy(facts: Profile, level: str, code: str, name: str, period: str) -> No
             },
         )
     with right:
-        figure = go.Figure()
+        figure = new_figure()
         for i, (sector, label) in enumerate(SECTORS.items()):
             group = prod[prod["filiere"] == sector]
             if len(group):
@@ -135,7 +149,7 @@ def _energy(facts: Profile, level: str, code: str, name: str, period: str) -> No
                     marker_color=OKABE_ITO[i],
                     hovertemplate="%{x} : %{y:,.1f} GWh<extra>" + label + "</extra>",
                 )
-        figure.update_layout(barmode="stack", yaxis_title="GWh")
+        figure.update_layout(barmode="stack", yaxis={"title": "GWh", "tickformat": ",.0f"})
         total = prod.groupby("annee")["energie_mwh"].sum()
         chart(
             figure,
@@ -166,7 +180,7 @@ def _coverage(level: str, code: str, name: str, series: pd.DataFrame, period: st
     year = int(known["annee"].iloc[-1]) if len(known) else None
     status = known["statut"].iloc[-1] if len(known) else "sans données"
     line = series.dropna(subset=["trajectoire"])
-    figure = go.Figure()
+    figure = new_figure()
     figure.add_scatter(
         x=series["annee"],
         y=series["taux_couverture"],
@@ -213,45 +227,67 @@ def _coverage(level: str, code: str, name: str, series: pd.DataFrame, period: st
     )
 
 
+def _peer_names(level: str, peers: pd.DataFrame) -> pd.Series:
+    """Each peer's name, with its département unless a région, and its code if still not unique:
+    « Saint-Denis (93) », « Saint-Denis (974) »."""
+    names = peers["nom"] if level == "region" else peers["nom"] + " (" + peers["departement"] + ")"
+    return names.where(~names.duplicated(keep=False), names + " " + peers["code"])
+
+
 def _peers(level: str, code: str, name: str, peers: pd.DataFrame) -> None:
     if len(peers) < 2:
         st.info("Pas de territoire comparable (même échelle, population de la moitié au double).")
         return
-    rank = int(peers.index[peers["lui_meme"]][0]) + 1
-    year = int(peers["annee"].iloc[0])
-    colours = [OKABE_ITO[5] if me else OKABE_ITO[4] for me in peers["lui_meme"]]
-    figure = go.Figure(
-        go.Bar(
-            x=peers["nom"].map(plotly_text),
-            y=peers["taux_couverture"],
-            marker_color=colours,
-            hovertemplate="%{x} : %{y:.1%}<extra></extra>",
-        )
+    me = int(peers.index[peers["lui_meme"]][0])
+    rank, year = int(peers["rang"].iloc[me]), int(peers["annee"].iloc[0])
+    # the territory and those ranked just before and after it: every bar named, on a phone too
+    shown = peers.iloc[max(0, me - PEERS_AROUND) : me + PEERS_AROUND + 1].iloc[::-1]
+    labels = _peer_names(level, peers).loc[shown.index].map(lambda n: wrapped(n, 28))
+    labels = labels.where(~shown["lui_meme"], "<b>" + labels + "</b>")
+    figure = new_figure()
+    figure.add_bar(
+        y=labels,
+        x=shown["taux_couverture"],
+        orientation="h",
+        marker_color=[OKABE_ITO[5] if mine else OKABE_ITO[4] for mine in shown["lui_meme"]],
+        text=shown["rang"].map(lambda r: f"{r}e"),
+        textposition="inside",
+        insidetextanchor="start",
+        hovertemplate="%{y} : %{x:.1%}<extra></extra>",
     )
-    figure.update_layout(yaxis={"tickformat": ".0%"}, xaxis={"showticklabels": len(peers) <= 30})
+    figure.update_layout(xaxis={"tickformat": ".0%"}, yaxis={"type": "category"})
+    window = (
+        f" Le graphique montre les rangs {shown['rang'].min()} à {shown['rang'].max()}, autour "
+        "du sien ; le tableau et le CSV, tous."
+        if len(shown) < len(peers)
+        else ""
+    )
     chart(
         figure,
-        peers,
+        peers.assign(nom=_peer_names(level, peers)),
         title="Parmi les territoires comparables",
         summary=(
-            f"{name} est {rank}e sur {len(peers)} territoires de même échelle dont la population "
-            f"va de la moitié au double de la sienne, par sa couverture renouvelable en {year}."
+            f"{name} est {'1er' if rank == 1 else f'{rank}e'} sur {len(peers)} territoires de "
+            "même échelle dont la population va de la moitié au double de la sienne, par sa "
+            f"couverture renouvelable en {year}.{window}"
         ),
         sources=["production", "consommation", "territoires"],
         period=str(year),
         file_name=f"comparables_{level}_{code}_{year}.csv",
         columns={
+            "rang": ("Rang", text),
             "nom": ("Territoire", text),
             "population": ("Population", number),
             "taux_couverture": ("Couverture renouvelable", percent),
         },
+        height=80 + 34 * len(shown),
     )
 
 
 def _demarches(demarches: pd.DataFrame) -> None:
     """The territory's climate démarches as ADEME lists them, as plain text (names are the
     collectivités' own writing: never read as markdown or HTML)."""
-    st.markdown("#### Démarches climat-air-énergie (ADEME)")
+    st.markdown("### Démarches climat-air-énergie (ADEME)")
     if demarches.empty:
         st.info("Aucune démarche déclarée à l'ADEME (Territoires & Climat) sur ce territoire.")
         return
@@ -313,10 +349,15 @@ name = md(info["nom"])  # a name from the sources, written into Markdown
 demo_banner(SOURCES)
 
 st.header(name)
+# the larger territories it is in, on its line; the smaller ones it holds part of (170 EPCI for
+# a région), folded after the charts
+order = list(LEVELS)
+larger = [p for p in info["parents"] if order.index(p["niveau"]) < order.index(level)]
+smaller = [p for p in info["parents"] if order.index(p["niveau"]) > order.index(level)]
 st.markdown(
     f"{LEVELS[level]} · {number(info['population'])} habitants ({population_vintage()}) · "
-    f"{number(info['nb_communes'])} commune(s)"
-    + "".join(f" · {LEVELS[p['niveau']]} : {md(p['nom'])}" for p in info["parents"])
+    f"{plural(info['nb_communes'], 'commune')}"
+    + "".join(f" · {LEVELS[p['niveau']]} : {md(p['nom'])}" for p in larger)
 )
 series = facts.series
 period = (
@@ -329,7 +370,7 @@ if len(series.dropna(subset=["taux_couverture"])):
 
 left, right = st.columns(2)
 with left:
-    st.markdown("#### Contrats de transition écologique")
+    st.markdown("### Contrats de transition écologique")
     contracts = facts.contracts
     if contracts.empty:
         st.info("Aucun contrat connu sur ce territoire.")
@@ -345,7 +386,7 @@ with left:
             },
         )
 with right:
-    st.markdown("#### Adhérents du réseau présents")
+    st.markdown("### Adhérents du réseau présents")
     members = facts.members
     if members.empty:
         st.info("Aucun adhérent actif sur ce territoire.")
@@ -362,4 +403,9 @@ with right:
             },
         )
 _demarches(facts.demarches)
+for parent_level in order[order.index(level) + 1 :]:
+    names = [p["nom"] for p in smaller if p["niveau"] == parent_level]
+    if names:
+        with st.expander(f"{PLURALS[parent_level]} ayant des communes ici ({number(len(names))})"):
+            st.text("\n".join(names))  # names from the sources: shown as text
 footer(SOURCES)
