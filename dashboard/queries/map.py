@@ -90,8 +90,12 @@ def map_values(level: str, indicator: str, year: int, departement: str | None) -
 
 
 def energy_years() -> list[int]:
-    # every commune is in a région: the régions' rows have every year, and are few to read
-    years = db.query("select distinct annee from couverture where niveau = 'region' order by annee")
+    # every commune is in a département, whose rows have every year of the commune series, and
+    # the régions' rows every year of the publishers' région series: few rows to read
+    years = db.query(
+        "select distinct annee from couverture where niveau in ('departement', 'region') "
+        "order by annee"
+    )
     return years["annee"].tolist()
 
 
