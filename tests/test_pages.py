@@ -499,3 +499,16 @@ def test_the_map_colours_reach_beyond_100_percent(open_page, sql):
     (trace,) = _figures(at)[0]["data"]
     assert trace["zmax"] == pytest.approx(top) and top > 1
     assert f"jusqu'à {percent(top)}" in _text(at) and percent(largest) in _text(at)
+
+
+def test_a_region_page_cites_the_real_region_series_not_the_demo_communes(open_page):
+    region = open_page("territoire", niveau="region", code="84")
+    banner = _demo_banner(region)
+    assert "consommation" not in banner and "production" not in banner
+    energy = [c.value for c in region.caption if "GWh" in c.value]
+    assert len(energy) == 2 and "Agence ORE (Opérateurs de réseaux d'énergie)" in energy[0]
+    assert not [c for c in energy if "démonstration" in c]
+    epci = open_page("territoire", niveau="epci", code="200046977")
+    assert {"consommation", "production"} <= set(
+        re.findall(r"[a-z_]+", _demo_banner(epci).split(":")[1].split("—")[0])
+    )

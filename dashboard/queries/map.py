@@ -89,12 +89,13 @@ def map_values(level: str, indicator: str, year: int, departement: str | None) -
     )
 
 
-def energy_years() -> list[int]:
-    # every commune is in a département, whose rows have every year of the commune series, and
-    # the régions' rows every year of the publishers' région series: few rows to read
+def energy_years(level: str) -> list[int]:
+    """The years a level's coverage has: the régions follow the publishers' région series,
+    the other levels the commune series (a commune's years are its département's: fewer rows)."""
     years = db.query(
-        "select distinct annee from couverture where niveau in ('departement', 'region') "
-        "order by annee"
+        "select distinct annee from couverture "
+        "where niveau = case when $1 = 'commune' then 'departement' else $1 end order by annee",
+        level,
     )
     return years["annee"].tolist()
 

@@ -88,7 +88,7 @@ def _coverage(level: str, code: str) -> Statement:
     return (
         """select v.annee, v.production_enr_mwh, v.consommation_mwh, v.taux_couverture,
                   v.part_population_production, v.part_population_consommation,
-                  t.trajectoire, t.statut
+                  t.trajectoire, t.statut, v.origine
            from couverture as v
            join couverture_trajectoire as t using (niveau, code, annee)
            where v.niveau = $1 and v.code = $2
@@ -100,11 +100,11 @@ def _coverage(level: str, code: str) -> Statement:
 def _production_by_sector(level: str, code: str) -> Statement:
     """A territory's production series; a commune's are the rows of ``production``."""
     return (
-        """select annee, filiere, energie_mwh, puissance_kw
+        """select annee, filiere, energie_mwh, puissance_kw, origine
            from production_territoires
            where niveau = $1 and code = $2
            union all
-           select annee, filiere, energie_mwh, puissance_kw
+           select annee, filiere, energie_mwh, puissance_kw, 'production'
            from production
            where $1 = 'commune' and code_commune = $2
            order by annee, filiere""",
@@ -114,7 +114,7 @@ def _production_by_sector(level: str, code: str) -> Statement:
 
 def _consumption_by_energy(level: str, code: str) -> Statement:
     return (
-        """select annee, filiere, conso_mwh, part_population_couverte
+        """select annee, filiere, conso_mwh, part_population_couverte, origine
            from consommation_territoires
            where niveau = $1 and code = $2
            order by annee, filiere""",

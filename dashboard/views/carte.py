@@ -190,7 +190,6 @@ st.markdown(
     "sous la carte, pour ouvrir sa page."
 )
 try:
-    years = energy_years()
     departement_list = departements()
 except NotPublished:
     st.error("Aucune donnée publiée pour l'instant : lancez « observatoire refresh ».")
@@ -217,13 +216,13 @@ with cols[1]:
         format_func=lambda k: INDICATORS[k].label,
     )
 with cols[2]:
-    options = [str(y) for y in years]
+    options = [str(y) for y in energy_years(level)]
     year = int(
         st.select_slider(
             "Année",
             options,
             value=urlstate.choice("annee", options, options[-1]),
-            key="carte-annee",
+            key=f"carte-annee-{level}",  # a level has its own years (régions: the région series)
         )
     )
 departement = None

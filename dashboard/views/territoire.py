@@ -43,6 +43,9 @@ SOURCES = [
     "membres",
     "territoires",
 ]
+# Where a région's energy comes from when the publishers' région series are loaded (the marts'
+# `origine`): its charts cite those, not the commune files (demo by default).
+SERIES = {"consommation": "consommation_regions", "production": "production_regions"}
 # The objective whose trajectory (100 % renewable in 2050) the marts draw for every territory.
 TEPOS = "couverture_renouvelable"
 SECTORS = {
@@ -102,6 +105,31 @@ def _choose() -> tuple[str, str]:
     return level, code
 
 
+def _origins(frame: pd.DataFrame, source: str) -> list[str]:
+    """The sources a territory's energy rows come from (``origine``), or ``source`` itself."""
+    found = sorted(set(frame["origine"].dropna())) if "origine" in frame else []
+    return found or [source]
+
+
+def _coverage_sources(series: pd.DataFrame) -> list[str]:
+    """Coverage is made of the région series when the marts say so, else of the communes."""
+    if "origine" in series and series["origine"].eq("séries régionales").any():
+        return [SERIES["production"], SERIES["consommation"]]
+    return ["production", "consommation"]
+
+
+def energy_sources(facts: Profile) -> list[str]:
+    """The page's sources, with the energy ones this territory's rows actually come from."""
+    used = set(_origins(facts.consumption, "consommation")) | set(
+        _origins(facts.production, "production")
+    )
+    if "production" in used:
+        used.add("installations")  # capacities of the commune series: ODRÉ's registry
+    return [s for s in SOURCES if s in used or s not in (*SERIES, "installations")] + sorted(
+        used - set(SOURCES)
+    )
+
+
 def _energy(facts: Profile, level: str, code: str, name: str, period: str) -> None:
     consumption, prod = facts.consumption, facts.production
     left, right = st.columns(2)
@@ -127,7 +155,7 @@ def _energy(facts: Profile, level: str, code: str, name: str, period: str) -> No
                 if len(total)
                 else f"{name} : aucune donnée de consommation."
             ),
-            sources=["consommation"],
+            sources=_origins(consumption, "consommation"),
             period=period,
             file_name=f"consommation_{level}_{code}.csv",
             columns={
@@ -160,7 +188,9 @@ def _energy(facts: Profile, level: str, code: str, name: str, period: str) -> No
                 if len(total)
                 else f"{name} : aucune donnée de production."
             ),
-            sources=["production", "installations"],
+            sources=[*_origins(prod, "production"), "installations"]
+            if "production" in _origins(prod, "production")
+            else _origins(prod, "production"),
             period=period,
             file_name=f"production_{level}_{code}.csv",
             columns={
@@ -213,7 +243,7 @@ def _coverage(level: str, code: str, name: str, series: pd.DataFrame, period: st
             if len(known)
             else f"{name} : couverture non mesurable (production ou consommation manquante)."
         ),
-        sources=["production", "consommation"],
+        sources=_coverage_sources(series),
         period=period,
         file_name=f"couverture_{level}_{code}.csv",
         columns={
@@ -234,7 +264,7 @@ def _peer_names(level: str, peers: pd.DataFrame) -> pd.Series:
     return names.where(~names.duplicated(keep=False), names + " " + peers["code"])
 
 
-def _peers(level: str, code: str, name: str, peers: pd.DataFrame) -> None:
+def _peers(level: str, code: str, name: str, peers: pd.DataFrame, sources: list[str]) -> None:
     if len(peers) < 2:
         st.info("Pas de territoire comparable (même échelle, population de la moitié au double).")
         return
@@ -271,7 +301,7 @@ def _peers(level: str, code: str, name: str, peers: pd.DataFrame) -> None:
             "même échelle dont la population va de la moitié au double de la sienne, par sa "
             f"couverture renouvelable en {year}.{window}"
         ),
-        sources=["production", "consommation", "territoires"],
+        sources=[*sources, "territoires"],
         period=str(year),
         file_name=f"comparables_{level}_{code}_{year}.csv",
         columns={
@@ -346,7 +376,7 @@ info = facts.territory
 assert info is not None, f"{level} {code} is listed among the territories but has no row"
 share(f"{info['nom']} : énergie, contrats et adhérents")
 name = md(info["nom"])  # a name from the sources, written into Markdown
-demo_banner(SOURCES)
+demo_banner(energy_sources(facts))
 
 st.header(name)
 # the larger territories it is in, on its line; the smaller ones it holds part of (170 EPCI for
@@ -366,7 +396,7 @@ period = (
 _energy(facts, level, code, name, period)
 _coverage(level, code, name, series, period)
 if len(series.dropna(subset=["taux_couverture"])):
-    _peers(level, code, name, facts.peers)
+    _peers(level, code, name, facts.peers, _coverage_sources(facts.series))
 
 left, right = st.columns(2)
 with left:
@@ -408,4 +438,4 @@ for parent_level in order[order.index(level) + 1 :]:
     if names:
         with st.expander(f"{PLURALS[parent_level]} ayant des communes ici ({number(len(names))})"):
             st.text("\n".join(names))  # names from the sources: shown as text
-footer(SOURCES)
+footer(energy_sources(facts))
