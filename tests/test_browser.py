@@ -140,7 +140,7 @@ def _screenshot(page, name: str) -> None:
 
 PAGES = {
     "accueil": ("/", 1, "Le réseau aujourd'hui"),
-    "carte": ("/carte?niveau=region&indicateur=taux_couverture&annee=2024", 1, "par région (1"),
+    "carte": ("/carte?niveau=region&indicateur=taux_couverture&annee=2021", 1, "par région (1"),
     "territoire": ("/territoire?niveau=epci&code=200046977", 4, "Métropole de Lyon couvre"),
     "reseau": ("/reseau?type=association&region=84", 4, "de type « association » en Auvergne"),
     "contrats": ("/contrats?type=CRTE&region=53", 1, "EPCI sur 61 en Bretagne"),

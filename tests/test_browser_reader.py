@@ -36,7 +36,7 @@ DESKTOP = {"viewport": {"width": 1440, "height": 900}}
 # Page → its address as shared (its filters in it) and its number of charts.
 PAGES = {
     "accueil": ("/", 1),
-    "carte": ("/carte?niveau=region&indicateur=taux_couverture&annee=2024", 1),
+    "carte": ("/carte?niveau=region&indicateur=taux_couverture&annee=2021", 1),
     "territoire": ("/territoire?niveau=region&code=84", 4),
     "reseau": ("/reseau?type=association&region=84", 4),
     "contrats": ("/contrats?type=CRTE&region=53", 1),

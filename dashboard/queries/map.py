@@ -90,11 +90,13 @@ def map_values(level: str, indicator: str, year: int, departement: str | None) -
 
 
 def energy_years(level: str) -> list[int]:
-    """The years a level's coverage has: the régions follow the publishers' région series,
-    the other levels the commune series (a commune's years are its département's: fewer rows)."""
+    """The years a level's coverage is measured (both production and consumption): the régions
+    follow the publishers' région series (2011-2021 for ORE's), the other levels the commune
+    series (a commune's years are its département's: fewer rows)."""
     years = db.query(
         "select distinct annee from couverture "
-        "where niveau = case when $1 = 'commune' then 'departement' else $1 end order by annee",
+        "where niveau = case when $1 = 'commune' then 'departement' else $1 end "
+        "and taux_couverture is not null order by annee",
         level,
     )
     return years["annee"].tolist()
