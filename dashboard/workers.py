@@ -90,7 +90,9 @@ def serve(command: Callable[[int], list[str]], host: str, port: int, count: int)
         return 1
     ports = [port + 1 + i for i in range(count)]
     env = {**os.environ, "STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32)}
-    signal.signal(signal.SIGTERM, _interrupt)
+    # SIGINT too: a command started in the background of a shell inherits it ignored
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, _interrupt)
     workers: dict[int, subprocess.Popen[bytes]] = {}
     started: dict[int, float] = {}
     proxy: subprocess.Popen[bytes] | None = None
