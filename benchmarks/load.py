@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -34,6 +35,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+
+import psutil
 
 from dashboard import wsclient
 from warehouse.paths import Home
@@ -61,7 +64,7 @@ def _free(port: int) -> bool:
 
 
 @contextmanager
-def _dashboard(home: Path, workers: int) -> Iterator[str]:
+def _dashboard(home: Path, workers: int) -> Iterator[tuple[str, psutil.Process]]:
     port = _free_port(workers)
     server = subprocess.Popen(
         [*DASHBOARD, "--port", str(port), "--workers", str(workers)],
@@ -77,7 +80,7 @@ def _dashboard(home: Path, workers: int) -> Iterator[str]:
                 break
             except OSError:
                 time.sleep(0.2)
-        yield url
+        yield url, psutil.Process(server.pid)
     finally:
         server.send_signal(signal.SIGINT)  # Ctrl-C: stops HAProxy and every worker
         server.wait(timeout=60)
@@ -97,8 +100,20 @@ async def _readers(url: str, count: int) -> tuple[list[wsclient.Reader], float]:
     return readers, time.perf_counter() - start
 
 
-def _level(url: str, count: int) -> dict[str, float | int]:
+def _cpu(server: psutil.Process) -> float:
+    """Processor seconds of the server: the command, HAProxy and every worker."""
+    total = 0.0
+    for process in [server, *server.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def _level(url: str, server: psutil.Process, count: int) -> dict[str, float | int]:
+    cpu, mine = _cpu(server), time.process_time()
     readers, wall = asyncio.run(_readers(url, count))
+    cpu, mine = _cpu(server) - cpu, time.process_time() - mine
     runs = [r for reader in readers for r in reader.runs]
     done = [r.seconds for r in runs if r.error is None]
     errors = [r.error for r in runs if r.error is not None]
@@ -112,21 +127,26 @@ def _level(url: str, count: int) -> dict[str, float | int]:
         "erreurs": len(errors),
         "executions_par_s": round(len(done) / wall, 2),
         "workers_servis": len({reader.worker for reader in readers}),
+        # what a page run costs the server, whatever else the machine runs
+        "cpu_serveur_ms_par_execution": round(1000 * cpu / max(len(done), 1), 1),
+        "cpu_lecteurs_s": round(mine, 1),
     }
 
 
 def measure(home: Path, workers: int, levels: list[int]) -> list[dict[str, float | int]]:
     """Every level of readers against one server of ``workers`` processes."""
     rows = []
-    with _dashboard(home, workers) as url:
-        _level(url, 2 * workers)  # warm: each worker runs every page once (caches, imports)
+    with _dashboard(home, workers) as (url, server):
+        _level(url, server, 2 * workers)  # warm: each worker runs every page once
         for count in levels:
             load = os.getloadavg()[0]
-            row = {"workers": workers, **_level(url, count), "charge": round(load, 2)}
+            row = {"workers": workers, **_level(url, server, count), "charge": round(load, 2)}
             print(
                 f"  {workers} processus, {count:>3} lecteurs : p50 {row['p50_s']} s, "
                 f"p95 {row['p95_s']} s, max {row['max_s']} s, {row['erreurs']} erreurs, "
-                f"{row['executions_par_s']} exécutions/s (charge {load:.2f})",
+                f"{row['executions_par_s']} exécutions/s, "
+                f"{row['cpu_serveur_ms_par_execution']} ms de processeur serveur par exécution, "
+                f"{row['cpu_lecteurs_s']} s de processeur des lecteurs (charge {load:.2f})",
                 flush=True,
             )
             rows.append(row)
@@ -144,13 +164,15 @@ def table(rows: list[dict[str, float | int]], cores: int) -> str:
         f"{sys.version.split()[0]} ; lecteurs et serveur sur la même machine ; charge moyenne "
         "(1 min) au début de chaque ligne.",
         "",
-        "| processus | lecteurs | p50 | p95 | max | erreurs | exécutions de page / s | charge |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| processus | lecteurs | p50 | p95 | max | erreurs | exécutions / s "
+        "| processeur serveur / exécution | processeur des lecteurs | charge |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r['workers']} | {r['lecteurs']} | {_fr(r['p50_s'])} s | {_fr(r['p95_s'])} s | "
             f"{_fr(r['max_s'])} s | {r['erreurs']} | {_fr(r['executions_par_s'])} | "
+            f"{_fr(r['cpu_serveur_ms_par_execution'])} ms | {_fr(r['cpu_lecteurs_s'])} s | "
             f"{_fr(r['charge'])} |"
         )
     return "\n".join(lines)
