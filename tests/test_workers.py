@@ -20,7 +20,7 @@ import duckdb
 import psutil
 import pytest
 
-from dashboard import wsclient
+from dashboard import workers, wsclient
 from warehouse.publish import publish
 
 pytestmark = pytest.mark.slow
@@ -112,3 +112,29 @@ def test_ctrl_c_stops_haproxy_and_every_worker(pool):
     _, alive = psutil.wait_procs(children, timeout=10)
     assert alive == []
     assert all(_closed(p) for p in (port, port + 1, port + 2))
+
+
+def test_a_killed_worker_is_started_again_and_readers_move_on(pool):
+    url, port, process = pool
+    time.sleep(max(0.0, workers.STEADY_S + 1 - (time.monotonic() - pool_started(process))))
+    victim = next(c for c in psutil.Process(process.pid).children() if f"{port + 1}" in c.cmdline())
+    victim.kill()  # as the kernel's out-of-memory killer would
+
+    # HAProxy sends every reader to the worker left (its check marks the dead one down)
+    readers = asyncio.run(_sessions(url, 4))
+    assert [r for reader in readers for r in reader.runs if r.error] == []
+    deadline = time.monotonic() + 120
+    while _closed(port + 1):
+        assert time.monotonic() < deadline, "the killed worker was not started again"
+        time.sleep(0.5)
+    assert process.poll() is None
+
+
+async def _sessions(url: str, count: int) -> list[wsclient.Reader]:
+    return await asyncio.gather(*(wsclient.read(url) for _ in range(count)))
+
+
+def pool_started(process: subprocess.Popen) -> float:
+    """When the command started, on the monotonic clock."""
+    age = time.time() - psutil.Process(process.pid).create_time()
+    return time.monotonic() - age
