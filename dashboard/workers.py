@@ -104,7 +104,7 @@ def serve(command: Callable[[int], list[str]], host: str, port: int, count: int)
                 workers[p], started[p] = _start(command(p), env), time.monotonic()
             for p in ports:
                 _wait_ready(p, workers[p])
-            proxy = _start([haproxy, "-db", "-f", str(cfg)], env)
+            proxy = _start([haproxy, "-db", "-f", str(cfg)], dict(os.environ))  # no secret
             typer.echo(
                 f"Tableau de bord : http://{host}:{port} ({count} processus, ports "
                 f"{ports[0]} à {ports[-1]}, HAProxy devant)"
