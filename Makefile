@@ -42,7 +42,8 @@ test-fast: install
 audit: install
 	$(BIN)/python .ci/audit.py
 
-# About 35 min on 2 cores: France at 1/4, 1/2 and 1x its size, the embedded demo, Chromium.
+# About 40 min on 2 cores: France at 1/4, 1/2 and 1x its size, the embedded demo, Chromium,
+# readers arriving together on 1 then N dashboard workers (HAProxy).
 bench: install
 	$(BIN)/python benchmarks/national.py
 	$(BIN)/python benchmarks/refresh.py
@@ -50,6 +51,7 @@ bench: install
 	$(BIN)/python benchmarks/partenaires.py
 	$(BIN)/python benchmarks/opendata.py
 	$(BIN)/python benchmarks/browser.py
+	$(BIN)/python benchmarks/load.py
 
 # Pin every dependency to the versions the tests last passed with.
 lock: install
