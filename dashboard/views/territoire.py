@@ -130,7 +130,14 @@ def energy_sources(facts: Profile) -> list[str]:
     )
 
 
-def _energy(facts: Profile, level: str, code: str, name: str, period: str) -> None:
+def _years(frame: pd.DataFrame) -> str:
+    """The years a chart's rows span: the région series do not end the same year."""
+    if frame.empty:
+        return "aucune année"
+    return f"{int(frame['annee'].min())}-{int(frame['annee'].max())}"
+
+
+def _energy(facts: Profile, level: str, code: str, name: str) -> None:
     consumption, prod = facts.consumption, facts.production
     left, right = st.columns(2)
     with left:
@@ -156,7 +163,7 @@ def _energy(facts: Profile, level: str, code: str, name: str, period: str) -> No
                 else f"{name} : aucune donnée de consommation."
             ),
             sources=_origins(consumption, "consommation"),
-            period=period,
+            period=_years(consumption),
             file_name=f"consommation_{level}_{code}.csv",
             columns={
                 "annee": ("Année", text),
@@ -191,7 +198,7 @@ def _energy(facts: Profile, level: str, code: str, name: str, period: str) -> No
             sources=[*_origins(prod, "production"), "installations"]
             if "production" in _origins(prod, "production")
             else _origins(prod, "production"),
-            period=period,
+            period=_years(prod),
             file_name=f"production_{level}_{code}.csv",
             columns={
                 "annee": ("Année", text),
@@ -390,11 +397,8 @@ st.markdown(
     + "".join(f" · {LEVELS[p['niveau']]} : {md(p['nom'])}" for p in larger)
 )
 series = facts.series
-period = (
-    f"{int(series['annee'].min())}-{int(series['annee'].max())}" if len(series) else "aucune année"
-)
-_energy(facts, level, code, name, period)
-_coverage(level, code, name, series, period)
+_energy(facts, level, code, name)
+_coverage(level, code, name, series, _years(series))
 if len(series.dropna(subset=["taux_couverture"])):
     _peers(level, code, name, facts.peers, _coverage_sources(facts.series))
 
