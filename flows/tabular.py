@@ -294,5 +294,13 @@ def read_text_table(
         )
         frame = _read_csv(data, head, file, separator_, null, number, columns)
     _no_nul(frame, file)
-    frame = frame.rename({c: _key(c) for c in frame.columns})
+    keys = [_key(c) for c in frame.columns]
+    if len(set(keys)) < len(keys):  # « Code », « code » and « code  » are one column twice
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        raise ContractError(
+            f"{file} : en-tête ambigu : {len(twice)} nom(s) de colonne répété(s) "
+            "(casse et espaces ignorés)",
+            f"{file} : colonnes répétées : {', '.join(repr(k) for k in twice)}",
+        )
+    frame = frame.rename(dict(zip(frame.columns, keys, strict=True)))
     return frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
