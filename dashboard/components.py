@@ -9,6 +9,7 @@ import re
 import textwrap
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
@@ -68,7 +69,40 @@ OBJECTIVE_NOTES = {
 }
 
 
-def citation(names: list[str]) -> str:
+class FrozenFigure(go.Figure):
+    """A figure no one changes once built, shared by every reader: ``st.plotly_chart`` asks for
+    its ``to_dict()`` at every run, a deep copy of all its data (a tenth of a warm page run);
+    this one makes it once and gives the same dict again, read only."""
+
+    def to_dict(self) -> dict:
+        made = self.__dict__.get("_as_dict")
+        if made is None:
+            made = self._as_dict = super().to_dict()
+        return made
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart as a page shows it and an embed writes it: the figure, the rows behind it and the
+    words around it. Built once per publication (:func:`dashboard.db.per_publication`), then
+    shared by every reader: nothing may change it once built."""
+
+    figure: go.Figure
+    frame: pd.DataFrame = field(repr=False)
+    title: str
+    summary: str  # Markdown-safe: names from sources went through ``md``
+    sources: tuple[str, ...]
+    period: str
+    file_name: str
+    columns: Columns = field(repr=False)
+    height: int = 380
+
+    def __post_init__(self) -> None:
+        self.figure.update_layout(height=self.height)
+        object.__setattr__(self, "figure", FrozenFigure(self.figure))
+
+
+def citation(names: list[str] | tuple[str, ...]) -> str:
     """Publishers of the sources ``names``, as the caption under a chart cites them (the footer
     of the page gives each dataset, vintage and licence)."""
     return " ; ".join(md(s.publisher) for s in db.provenance().of(names))
@@ -128,16 +162,37 @@ def fits_a_phone(shown: pd.DataFrame) -> bool:
     return sum(CHARACTER * width + CELL_PADDING for width in widths) <= PHONE_WIDTH
 
 
-def table(frame: pd.DataFrame, columns: Columns) -> None:
-    """A table in French formats: plain HTML when short and narrow enough for a phone (read by
-    screen readers), else a grid (it scrolls within itself and takes the keyboard's focus)."""
+@dataclass(frozen=True)
+class Table:
+    """A table written in French, ready to show (:func:`show_table`): as a plain table when
+    ``plain`` (its cells escaped for Markdown, first column as index) or a grid."""
+
+    shown: pd.DataFrame
+    plain: bool
+
+
+def written(frame: pd.DataFrame, columns: Columns) -> Table:
+    """``frame`` in French formats, laid out as :func:`table` shows it: a builder of
+    :mod:`dashboard.charts` makes it once per publication."""
     shown = french(frame, columns)
     if len(shown) <= PLAIN_TABLE_ROWS and fits_a_phone(shown):
         # st.table reads its cells and headers as Markdown: names from sources are escaped
         plain = shown.map(md).rename(columns=md)
-        st.table(plain.set_index(plain.columns[0]))
+        return Table(plain.set_index(plain.columns[0]), plain=True)
+    return Table(shown, plain=False)
+
+
+def show_table(table: Table) -> None:
+    if table.plain:
+        st.table(table.shown)
     else:
-        st.dataframe(shown, hide_index=True, width="stretch")
+        st.dataframe(table.shown, hide_index=True, width="stretch")
+
+
+def table(frame: pd.DataFrame, columns: Columns) -> None:
+    """A table in French formats: plain HTML when short and narrow enough for a phone (read by
+    screen readers), else a grid (it scrolls within itself and takes the keyboard's focus)."""
+    show_table(written(frame, columns))
 
 
 def csv_button(frame: pd.DataFrame, file_name: str, label: str = "Télécharger (CSV)") -> None:
@@ -179,28 +234,24 @@ def on_demand(label: str, key: str) -> Iterator[bool]:
         yield opened
 
 
-def chart(
-    figure: go.Figure,
-    frame: pd.DataFrame,
-    *,
-    title: str,
-    summary: str,
-    sources: list[str],
-    period: str,
-    file_name: str,
-    columns: Columns,
-    height: int = 380,
-) -> None:
-    """A chart made with ``new_figure``, then what it says in words with its source and period,
-    the numbers behind it (the text alternative) and the same rows as CSV."""
-    st.markdown(f"### {title}")
-    figure.update_layout(height=height)
-    st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, alt=f"{title}. {summary}")
-    st.caption(f"{summary} Source : {citation(sources)} — {period}.")
-    table_on_demand(
-        f"Les chiffres du graphique « {title} »", f"chiffres-{file_name}", frame, columns
+def chart(shown: Chart) -> None:
+    """A chart, then what it says in words with its source and period, the numbers behind it
+    (the text alternative) and the same rows as CSV."""
+    st.markdown(f"### {shown.title}")
+    st.plotly_chart(
+        shown.figure,
+        width="stretch",
+        config=PLOTLY_CONFIG,
+        alt=f"{shown.title}. {shown.summary}",
     )
-    csv_button(frame, file_name, "Télécharger les données du graphique (CSV)")
+    st.caption(f"{shown.summary} Source : {citation(shown.sources)} — {shown.period}.")
+    table_on_demand(
+        f"Les chiffres du graphique « {shown.title} »",
+        f"chiffres-{shown.file_name}",
+        shown.frame,
+        shown.columns,
+    )
+    csv_button(shown.frame, shown.file_name, "Télécharger les données du graphique (CSV)")
 
 
 def table_on_demand(label: str, key: str, frame: pd.DataFrame, columns: Columns) -> None:

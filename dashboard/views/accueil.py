@@ -5,33 +5,20 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard.charts import accueil as charts
+from dashboard.charts.accueil import SOURCES
 from dashboard.components import (
     OBJECTIVE_NOTES,
-    STATUSES,
     chart,
-    new_figure,
-    objective_name,
     share,
     status_badge,
-    wrapped,
 )
 from dashboard.db import NotPublished, provenance
-from dashboard.formats import day, md, number, percent, plural, points, text
+from dashboard.formats import day, md, number, percent, plural, points
 from dashboard.queries.home import france, key_figures
 from dashboard.queries.objectives import objectives_status
 from dashboard.sources import demo_banner, footer, population_vintage
 
-SOURCES = [
-    "membres",
-    "contrats",
-    "demarches",
-    "consommation",
-    "consommation_regions",
-    "production",
-    "production_regions",
-    "emissions",
-    "territoires",
-]
 CARDS_PER_ROW = 4
 # Objectives measured on real published data whatever the other sources are (ADEME's exports)
 REAL_DATA_NOTES = {
@@ -197,61 +184,6 @@ def _progress(status: pd.DataFrame) -> str:
     return sentence
 
 
-def _objectives_chart(status: pd.DataFrame) -> None:
-    shown = status[status["statut"] != "sans données"].iloc[::-1]
-    names = shown["libelle"].map(lambda label: wrapped(objective_name(label)))
-    figure = new_figure()
-    for state, group in shown.groupby("statut", sort=False):
-        figure.add_bar(
-            y=names[group.index],
-            x=group["valeur"],
-            orientation="h",
-            name=state,
-            marker_color=STATUSES[state][2],
-            customdata=group[["annee"]],
-            hovertemplate="%{y} : %{x:.1%} en %{customdata[0]}<extra>" + state + "</extra>",
-        )
-    figure.add_scatter(
-        y=names,
-        x=shown["trajectoire"],
-        mode="markers",
-        name="trajectoire attendue",
-        marker={"symbol": "line-ns-open", "size": 22, "line": {"width": 3}, "color": "#000000"},
-        hovertemplate="%{y} : %{x:.1%} attendu<extra></extra>",
-    )
-    targets = sorted(shown["cible"].unique())
-    for target in targets:
-        figure.add_vline(x=target, line_dash="dot", line_color="#555555")
-    top = max(1.0, *shown["valeur"], *targets) * 1.05
-    figure.update_layout(barmode="overlay", xaxis={"tickformat": ".0%", "range": [0, top]})
-    late = (shown["statut"] == "en retard").sum()
-    chart(
-        figure,
-        status.drop(columns="serie"),
-        title="Objectifs : valeur mesurée et trajectoire attendue",
-        summary=(
-            f"{len(shown)} objectifs mesurés, dont {late} en retard sur leur trajectoire ; "
-            f"cible{'s' if len(targets) > 1 else ''} en pointillés : "
-            f"{', '.join(percent(t, 0) for t in targets)}."
-        ),
-        sources=SOURCES,
-        period=f"dernière année mesurée de chaque objectif ({shown['annee'].min()}-"
-        f"{shown['annee'].max()})",
-        file_name="objectifs_etat.csv",
-        columns={
-            "libelle": ("Objectif", text),
-            "annee": ("Année", text),
-            "valeur": ("Valeur", percent),
-            "trajectoire": ("Trajectoire attendue", percent),
-            "cible": ("Cible", lambda v: percent(v, 0)),
-            "annee_cible": ("Année visée", text),
-            "statut": ("Statut", text),
-            "part_donnees": ("Part du périmètre avec données", lambda v: percent(v, 0)),
-        },
-        height=160 + 48 * len(shown),
-    )
-
-
 st.title("Observatoire de la transition énergétique du réseau CLER")
 st.markdown(
     "Le CLER – Réseau pour la transition énergétique rassemble collectivités, associations et "
@@ -290,5 +222,5 @@ for row in rows:
     for column, (_, objective) in zip(st.columns(CARDS_PER_ROW), row.iterrows(), strict=False):
         with column:
             _card(objective)
-_objectives_chart(status)
+chart(charts.objectives_state())
 footer(SOURCES)

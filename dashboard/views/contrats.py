@@ -7,129 +7,32 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import urlstate
+from dashboard.charts import contrats as charts
+from dashboard.charts.contrats import SOURCES
 from dashboard.components import (
     chart,
-    counts_axis,
     csv_button,
     listing,
-    new_figure,
     share,
     table,
 )
 from dashboard.db import NotPublished
 from dashboard.formats import (
-    OKABE_ITO,
     day,
     in_region,
     md,
-    month,
     number,
     percent,
-    plotly_text,
     plural,
     text,
 )
 from dashboard.queries.common import regions
 from dashboard.queries.contracts import contracts as contract_queries
-from dashboard.queries.objectives import objective
-from dashboard.sources import demo_banner, footer, population_vintage
+from dashboard.sources import demo_banner, footer
 
 ALL_KINDS = "tous"
 ALL_REGIONS = "toutes"
 TYPES = {ALL_KINDS: "CTE et CRTE", "CTE": "CTE (2018-2020)", "CRTE": "CRTE (depuis 2021)"}
-SOURCES = ["contrats", "territoires"]
-OBJECTIVE = "contrats_partout"
-
-
-def _signatures(frame: pd.DataFrame, scope: str) -> None:
-    figure = new_figure()
-    for i, (wave, group) in enumerate(frame.groupby("vague", sort=False)):
-        figure.add_bar(
-            x=group["mois"],
-            y=group["contrats"],
-            name=plotly_text(wave),
-            marker_color=OKABE_ITO[i % len(OKABE_ITO)],
-            hovertemplate="%{x|%m/%Y} : %{y} contrats<extra>" + plotly_text(wave) + "</extra>",
-        )
-    figure.update_layout(
-        barmode="stack",
-        xaxis={"tickformat": "%m/%Y", "title": None},
-        yaxis={
-            "title": "contrats signés dans le mois",
-            **counts_axis(frame.groupby("mois")["contrats"].sum().max()),
-        },
-    )
-    busiest = frame.groupby("mois")["contrats"].sum().sort_values().index[-1]
-    chart(
-        figure,
-        frame,
-        title="Signatures par mois",
-        summary=(
-            f"{plural(frame['contrats'].sum(), 'contrat daté', 'contrats datés')} {scope}, "
-            f"signés entre {month(frame['mois'].min())} et {month(frame['mois'].max())} ; "
-            f"mois le plus chargé : {month(busiest)}."
-        ),
-        sources=SOURCES,
-        period=f"{frame['mois'].min():%Y}-{frame['mois'].max():%Y}",
-        file_name="signatures_par_mois.csv",
-        columns={
-            "mois": ("Mois", month),
-            "vague": ("Vague", text),
-            "contrats": ("Contrats signés", number),
-        },
-    )
-
-
-def _coverage(frame: pd.DataFrame, target_year: int, scope: str) -> None:
-    figure = new_figure()
-    for column, name, colour in (
-        ("part_epci", "part des EPCI", OKABE_ITO[0]),
-        ("part_population", "part de la population", OKABE_ITO[1]),
-    ):
-        figure.add_scatter(
-            x=frame["date"],
-            y=frame[column],
-            name=name,
-            mode="lines",
-            line={"shape": "hv", "width": 3, "color": colour},
-            hovertemplate="%{x|%d/%m/%Y} : %{y:.1%}<extra>" + name + "</extra>",
-        )
-    figure.add_hline(
-        y=1,
-        line_dash="dot",
-        line_color="#555555",
-        annotation_text=f"cible : chaque territoire en {target_year}",
-        annotation_position="bottom right",
-    )
-    figure.update_layout(
-        yaxis={"tickformat": ".0%", "range": [0, 1.05]},
-        xaxis={"tickformat": "%Y", "title": None},
-        hovermode="x unified",
-    )
-    today = frame.iloc[-1]
-    at_target = frame[frame["date"] <= pd.Timestamp(target_year, 12, 31)]
-    reached = percent(at_target.iloc[-1]["part_epci"]) if len(at_target) else "–"
-    chart(
-        figure,
-        frame,
-        title="Part des territoires sous contrat",
-        summary=(
-            f"Au {day(today['date'])}, {plural(today['epci_couverts'], 'EPCI', 'EPCI')} sur "
-            f"{number(today['epci'])} {scope} sont couverts par un contrat signé "
-            f"({percent(today['part_epci'])} des EPCI, {percent(today['part_population'])} de "
-            f"leur population) ; fin {target_year}, année visée : {reached} des EPCI."
-        ),
-        sources=SOURCES,
-        period=f"signatures jusqu'au {day(today['date'])}, {population_vintage()}",
-        file_name="couverture_contrats.csv",
-        columns={
-            "date": ("Date", day),
-            "epci_couverts": ("EPCI couverts", number),
-            "epci": ("EPCI", number),
-            "part_epci": ("Part des EPCI", percent),
-            "part_population": ("Part de la population", percent),
-        },
-    )
 
 
 def _matching(matching: pd.DataFrame) -> None:
@@ -222,7 +125,6 @@ if contracts.empty:
 else:
     waves = view.by_wave
     coverage = view.coverage
-    target = objective(OBJECTIVE)
     today = coverage.iloc[-1]
     counts = st.columns(3)
     counts[0].metric("Contrats", number(len(contracts)), border=True)
@@ -235,13 +137,13 @@ else:
 
     left, right = st.columns(2)
     with left:
-        signatures = view.signatures
-        if signatures.empty:
+        signatures = charts.signatures(kind_filter, region_filter, scope)
+        if signatures is None:
             st.info("Aucun de ces contrats n'a de date de signature.")
         else:
-            _signatures(signatures, scope)
+            chart(signatures)
     with right:
-        _coverage(coverage, int(target["annee_cible"]), scope)
+        chart(charts.coverage(kind_filter, region_filter, scope))
 
     st.markdown("### Vagues")
     table(

@@ -9,31 +9,24 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import db, opendata, urlstate
+from dashboard.charts import donnees as charts
+from dashboard.charts.donnees import LEVEL_CHOICES, LEVEL_NAMES
 from dashboard.components import (
     chart,
-    counts_axis,
     csv_button,
     listing,
-    new_figure,
     on_demand,
     share,
     table,
 )
 from dashboard.db import NotPublished
-from dashboard.formats import OKABE_ITO, day, md, named, number, plural, text, yes_no
+from dashboard.formats import day, md, named, number, plural, text, yes_no
 from dashboard.queries import data
 from dashboard.sources import demo_banner, footer
 from warehouse.opendata import SPREADSHEET_ROWS
 from warehouse.status import Status
 
-LEVEL_CHOICES = {
-    "tous": "Tous les niveaux",
-    "epci": "EPCI",
-    "departement": "Départements",
-    "region": "Régions",
-}
 MEASURES = {"production_enr": "production renouvelable", "consommation": "consommation"}
-LEVEL_NAMES = {"epci": "EPCI", "departement": "département", "region": "région"}
 # How a field of the package's Table Schema is read.
 TYPES = {
     "string": "texte",
@@ -184,40 +177,7 @@ def _quality(sources: list[str]) -> None:
             "derniere_annee": ("Dernière année", text),
         },
     )
-    by_year = data.quality_by_year()
-    figure = new_figure()
-    for i, (level, group) in enumerate(by_year.groupby("niveau")):
-        figure.add_bar(
-            x=group["annee"],
-            y=group["signalements"],
-            name=LEVEL_CHOICES.get(level, level),
-            marker_color=OKABE_ITO[i % len(OKABE_ITO)],
-            hovertemplate="%{x} : %{y} signalements<extra>" + level + "</extra>",
-        )
-    figure.update_layout(
-        barmode="stack",
-        xaxis={"dtick": 1},
-        yaxis=counts_axis(by_year.groupby("annee")["signalements"].sum().max()),
-        hovermode="x unified",
-    )
-    peak = by_year.groupby("annee")["signalements"].sum().sort_values().index[-1]
-    chart(
-        figure,
-        by_year,
-        title="Séries signalées par année",
-        summary=(
-            f"{plural(summary['signalements'].sum(), 'signalement')} en tout ; le plus en {peak}."
-        ),
-        sources=sources,
-        period=f"{by_year['annee'].min()}-{by_year['annee'].max()}",
-        file_name="qualite_par_annee.csv",
-        columns={
-            "annee": ("Année", text),
-            "niveau": ("Niveau", named(LEVEL_NAMES)),
-            "signalements": ("Signalements", number),
-        },
-        height=320,
-    )
+    chart(charts.quality_by_year(tuple(sources)))
     level = st.selectbox(
         "Niveau des séries détaillées",
         list(LEVEL_CHOICES),
