@@ -3,14 +3,16 @@ does (the page over HTTP, then ``/_stcore/stream``) and runs five pages in turn,
 réseau, one EPCI, carte, contrats; dashboard/wsclient.py). For 1, 10, 50 and 100 readers at
 once, with 1 worker (``observatoire dashboard``, one Streamlit process) then N workers
 (``--workers N`` behind HAProxy, N = cores), in one run: page-run time p50 / p95 / max (request
-to ``script_finished``), errors, page runs per second. Each server is warmed first (every page
-run once by each worker), so the times are those of warm caches.
+to ``script_finished``), errors, page runs per second. A reader opens its next page
+:data:`PAUSE` seconds after the last one showed (``--pause 0``: at once). Each server is warmed
+first (every page run once by each worker), so the times are those of warm caches.
 
 Target: 50 readers, p95 ≤ 3 s with no error on the machine's cores. The readers run in this
 process, on the same cores as the servers: what they take is not the servers'.
 
-Uses the published file of $OBSERVATOIRE_HOME when there is one, else refreshes into a temporary
-folder first. Prints a table, merges ``dashboard_load_p95_s`` (50 readers, N workers) and
+Uses the published file of $OBSERVATOIRE_HOME when there is one (the national publish: a home
+refreshed ``--from`` the files of ``generate.py``), else refreshes the embedded default into a
+temporary folder first. Prints a table, merges ``dashboard_load_p95_s`` (50 readers, N workers) and
 ``dashboard_page_run_p50_ms`` (1 reader, 1 worker) into ``benchmarks/results/latest.json`` and
 writes the table into docs/benchmarks.md.
 """
@@ -46,6 +48,10 @@ RESULTS = Path(__file__).parent / "results" / "latest.json"
 DOC = ROOT / "docs" / "benchmarks.md"
 DASHBOARD = [sys.executable, "-m", "observatoire.cli", "dashboard"]
 START, END = "<!-- bench-load:start -->", "<!-- bench-load:end -->"
+# Seconds between a reader's pages. A rerun asked the moment the previous one finished waits about
+# 40 ms in Streamlit itself (1.67, measured here: a one-line app answers in 4 ms with a 50 ms pause,
+# in 44 ms without), which no reader clicking a link meets.
+PAUSE = 0.3
 
 
 def _free_port(count: int) -> int:
@@ -91,12 +97,12 @@ def _quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def _readers(url: str, count: int) -> tuple[list[wsclient.Reader], float]:
+async def _readers(url: str, count: int, pause: float) -> tuple[list[wsclient.Reader], float]:
     """``count`` readers at once; a lone reader comes back four times (20 page runs)."""
     start = time.perf_counter()
     readers = []
     for _ in range(4 if count == 1 else 1):
-        readers += await asyncio.gather(*(wsclient.read(url) for _ in range(count)))
+        readers += await asyncio.gather(*(wsclient.read(url, pause=pause) for _ in range(count)))
     return readers, time.perf_counter() - start
 
 
@@ -110,9 +116,9 @@ def _cpu(server: psutil.Process) -> float:
     return total
 
 
-def _level(url: str, server: psutil.Process, count: int) -> dict[str, float | int]:
+def _level(url: str, server: psutil.Process, count: int, pause: float) -> dict[str, float | int]:
     cpu, mine = _cpu(server), time.process_time()
-    readers, wall = asyncio.run(_readers(url, count))
+    readers, wall = asyncio.run(_readers(url, count, pause))
     cpu, mine = _cpu(server) - cpu, time.process_time() - mine
     runs = [r for reader in readers for r in reader.runs]
     done = [r.seconds for r in runs if r.error is None]
@@ -133,14 +139,20 @@ def _level(url: str, server: psutil.Process, count: int) -> dict[str, float | in
     }
 
 
-def measure(home: Path, workers: int, levels: list[int]) -> list[dict[str, float | int]]:
+def measure(
+    home: Path, workers: int, levels: list[int], pause: float
+) -> list[dict[str, float | int]]:
     """Every level of readers against one server of ``workers`` processes."""
     rows = []
     with _dashboard(home, workers) as (url, server):
-        _level(url, server, 2 * workers)  # warm: each worker runs every page once
+        _level(url, server, 2 * workers, pause)  # warm: each worker runs every page once
         for count in levels:
             load = os.getloadavg()[0]
-            row = {"workers": workers, **_level(url, server, count), "charge": round(load, 2)}
+            row = {
+                "workers": workers,
+                **_level(url, server, count, pause),
+                "charge": round(load, 2),
+            }
             print(
                 f"  {workers} processus, {count:>3} lecteurs : p50 {row['p50_s']} s, "
                 f"p95 {row['p95_s']} s, max {row['max_s']} s, {row['erreurs']} erreurs, "
@@ -182,6 +194,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lecteurs", default="1,10,50,100", help="niveaux, séparés par ,")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--pause", type=float, default=PAUSE, help="secondes entre deux pages d'un lecteur"
+    )
     args = parser.parse_args()
     levels = [int(n) for n in args.lecteurs.split(",")]
     home = Home.from_env()
@@ -195,7 +210,11 @@ def main() -> None:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-        rows = [row for w in sorted({1, args.workers}) for row in measure(home.root, w, levels)]
+        rows = [
+            row
+            for w in sorted({1, args.workers})
+            for row in measure(home.root, w, levels, args.pause)
+        ]
     text = table(rows, os.cpu_count() or 1)
     print(text)
     at = {(r["workers"], r["lecteurs"]): r for r in rows}

@@ -100,9 +100,13 @@ async def _run(ws: ClientConnection, reader: Reader, base: str, path: str, query
             return Run(path or "accueil", time.perf_counter() - start, error)
 
 
-async def read(base: str, pages: list[tuple[str, str]] = PAGES, timeout: float = 120) -> Reader:
+async def read(
+    base: str, pages: list[tuple[str, str]] = PAGES, timeout: float = 120, pause: float = 0.0
+) -> Reader:
     """One reader: open the first page over HTTP, then a websocket session in which each page
-    of ``pages`` runs in turn. A failure ends the session and is recorded as a failed run."""
+    of ``pages`` runs in turn, ``pause`` seconds after the last one showed (a reader's click;
+    not counted in the run's time). A failure ends the session and is recorded as a failed
+    run."""
     reader = Reader()
     start = time.perf_counter()
     try:
@@ -116,7 +120,9 @@ async def read(base: str, pages: list[tuple[str, str]] = PAGES, timeout: float =
             additional_headers=headers,
             max_size=None,
         ) as ws:
-            for path, query in pages:
+            for i, (path, query) in enumerate(pages):
+                if i and pause:
+                    await asyncio.sleep(pause)
                 start = time.perf_counter()
                 run = await asyncio.wait_for(_run(ws, reader, base, path, query), timeout)
                 reader.runs.append(run)
