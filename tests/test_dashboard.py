@@ -142,3 +142,35 @@ def test_streamlit_s_files_are_served_in_french_with_the_app_s_root(tmp_path, ca
     scripts = [s for s in tmp_path.glob("static/js/*.js") if not s.is_symlink()]
     assert any("`Aller au contenu principal`" in s.read_text("utf-8") for s in scripts)
     assert (tmp_path / "favicon.png").is_symlink()
+
+
+def test_a_chart_is_built_once_per_publication_and_again_after_a_new_one(
+    published, tmp_path, monkeypatch
+):
+    """Charts are shared by every reader of a publication (dashboard/charts/), and a new publish
+    rebuilds them from its own rows."""
+    from dashboard.charts import territoire
+
+    root = tmp_path / "home"
+    root.mkdir()
+    shutil.copy2(published.public, root / "public.duckdb")
+    monkeypatch.setenv("OBSERVATOIRE_HOME", str(root))
+    first = territoire.consumption("region", "53", "Bretagne")
+    assert territoire.consumption("region", "53", "Bretagne") is first
+    assert first.figure.to_dict() is first.figure.to_dict()  # st.plotly_chart's copy, made once
+    total = first.frame["conso_mwh"].sum()
+    assert total > 0
+
+    staged = root / "next.duckdb"
+    shutil.copy2(root / "public.duckdb", staged)
+    with duckdb.connect(str(staged)) as con:
+        con.execute(
+            "update consommation_territoires set conso_mwh = conso_mwh * 2 "
+            "where niveau = 'region' and code = '53'"
+        )
+    os.replace(staged, root / "public.duckdb")
+    again = territoire.consumption("region", "53", "Bretagne")
+    assert again is not first
+    assert again.frame["conso_mwh"].sum() == pytest.approx(2 * total)
+    bars = sum(_values(trace["y"]).sum() for trace in again.figure.to_dict()["data"])
+    assert bars == pytest.approx(2 * total / 1000)
