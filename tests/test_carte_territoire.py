@@ -63,6 +63,19 @@ def test_map_shows_every_departement_with_its_coverage(published, monkeypatch):
     assert f"{101 - len(expected)} territoire(s) sans donnée" in caption
 
 
+def test_the_regions_map_cites_the_real_region_series_not_the_demo(published, monkeypatch):
+    """At région level the energy comes from ORE's and Enedis' région series (real): no demo
+    banner, and the caption cites them; a département's still comes from the demo communes."""
+    regions = _open(published, monkeypatch, "views/carte.py", False, niveau="region", annee="2020")
+    assert not regions.exception
+    assert not [w.value for w in regions.warning if "démonstration" in w.value]
+    (caption,) = [c.value for c in regions.caption if "Source :" in c.value]
+    assert "Agence ORE" in caption and "Enedis" in caption
+    assert "démonstration" not in caption
+    departements = open_page("carte", False, niveau="departement", annee="2020")
+    assert [w.value for w in departements.warning if "démonstration" in w.value]
+
+
 def test_communes_are_drawn_one_departement_at_a_time(published, monkeypatch):
     at = _open(
         published,

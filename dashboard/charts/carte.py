@@ -24,6 +24,9 @@ DESKTOP_MAP, PHONE_MAP = (1100, 620), (320, 420)
 TOP = 0.95
 # Metropolitan France: overseas territories are in the table, not on a map of Europe.
 METROPOLITAN = (-5.2, 41.3, 9.6, 51.1)
+# The publishers' région series that replace the commune files for the régions' energy (the
+# marts' ``origine``): the real data the map then shows, to cite instead of the demo.
+SERIES = {"consommation": "consommation_regions", "production": "production_regions"}
 BY_LEVEL = {
     "region": "par région",
     "departement": "par département",
@@ -123,9 +126,10 @@ def _summary(values: pd.DataFrame, indicator: Indicator, level: str, year: int) 
 @per_publication
 def choropleth(
     level: str, key: str, year: int, departement: str | None, phone: bool
-) -> tuple[go.Figure, str, pd.DataFrame]:
+) -> tuple[go.Figure, str, pd.DataFrame, tuple[str, ...]]:
     """The map of one indicator at one level in one year (the communes of one département),
-    framed for a phone or a desktop; what it says in words; its values."""
+    framed for a phone or a desktop; what it says in words; its values; its sources (the
+    régions' energy comes from the publishers' région series when they are loaded)."""
     indicator = INDICATORS[key]
     values = map_values(level, key, year, departement)
     geojson, bounds = outlines(level, departement)
@@ -174,4 +178,12 @@ def choropleth(
         margin={"l": 0, "r": 0, "t": 0, "b": 70 if phone else 0},
         separators=PLOTLY_SEPARATORS,
     )
-    return FrozenFigure(figure), _summary(values, indicator, level, year), values
+    summary = _summary(values, indicator, level, year)
+    return FrozenFigure(figure), summary, values, _sources(values, indicator)
+
+
+def _sources(values: pd.DataFrame, indicator: Indicator) -> tuple[str, ...]:
+    """The indicator's sources, with the région series for the energy they gave."""
+    if not values["origine"].eq("séries régionales").any():
+        return indicator.sources
+    return tuple(SERIES.get(source, source) for source in indicator.sources)

@@ -27,7 +27,7 @@ _SHARE = """
 select n.code,
        coalesce(sum(c.population) filter (where c.code_commune in (from dedans)), 0)
          / nullif(sum(c.population), 0) as valeur,
-       1.0 as part_donnees
+       1.0 as part_donnees, null::varchar as origine
 from communes_niveaux as n
 join communes as c using (code_commune)
 where n.niveau = $1
@@ -38,14 +38,16 @@ group by n.code
 INDICATORS = {
     "taux_couverture": """
         select code, taux_couverture as valeur,
-               least(part_population_production, part_population_consommation) as part_donnees
+               least(part_population_production, part_population_consommation) as part_donnees,
+               origine
         from couverture where niveau = $1 and annee = $2""",
     "production_enr": """
-        select code, production_enr_mwh as valeur, part_population_production as part_donnees
+        select code, production_enr_mwh as valeur, part_population_production as part_donnees,
+               origine
         from couverture where niveau = $1 and annee = $2""",
     "conso_hab": """
         select v.code, v.consommation_mwh / nullif(p.population, 0) as valeur,
-               v.part_population_consommation as part_donnees
+               v.part_population_consommation as part_donnees, v.origine
         from couverture as v
         join population_territoires as p using (niveau, code)
         where v.niveau = $1 and v.annee = $2""",
@@ -76,10 +78,11 @@ INDICATORS = {
 
 def map_values(level: str, indicator: str, year: int, departement: str | None) -> pd.DataFrame:
     """One value per territory of ``level`` in ``year``, with the share of its population
-    whose communes had data; ``indicator`` is a key of the fixed queries above."""
+    whose communes had data and where its energy comes from (``origine``, see ``couverture``);
+    ``indicator`` is a key of the fixed queries above."""
     return db.query(
         f"""with {_TERRITORIES.strip()}, valeurs as ({INDICATORS[indicator]})
-            select t.code, t.nom, t.population, v.valeur, v.part_donnees
+            select t.code, t.nom, t.population, v.valeur, v.part_donnees, v.origine
             from territoires as t
             left join valeurs as v using (code)
             order by t.nom""",

@@ -85,15 +85,15 @@ st.query_params.from_dict(
 share(f"Carte : {INDICATORS[key].label}, {year}")
 
 indicator = INDICATORS[key]
-demo_banner(list(indicator.sources))
 try:
-    figure, summary, values = choropleth(level, key, year, departement, _phone())
+    figure, summary, values, sources = choropleth(level, key, year, departement, _phone())
 except NotPublished:
     st.error(
         "Les contours des cartes n'ont pas encore été écrits : ils le seront au prochain "
         "« observatoire refresh »."
     )
     st.stop()
+demo_banner(list(sources))
 event = st.plotly_chart(
     figure,
     width="stretch",
@@ -106,7 +106,7 @@ points = event.selection.points if event and event.selection else []
 if points and points[0].get("location") in set(values["code"]):
     _open(level, points[0]["location"])
 
-caption = f"{summary} Source : {citation(list(indicator.sources))}."
+caption = f"{summary} Source : {citation(sources)}."
 if level != "commune":
     caption += " Outre-mer : dans le tableau ci-dessous."
 st.caption(caption)
@@ -135,4 +135,4 @@ table_on_demand(
     },
 )
 csv_button(values, f"carte_{key}_{level}_{year}.csv", "Télécharger les données de la carte (CSV)")
-footer(list(indicator.sources))
+footer(list(sources))
