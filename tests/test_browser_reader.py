@@ -3,11 +3,13 @@ desktop, opened from a shared link: French, no sideways scroll, every chart draw
 console error, no serious or critical axe-core violation; a French-Excel download that Excel
 reads back; the search over every territory; the map fitted to a phone.
 
-Each page's phone screenshot is written to docs/img/phone-<page>.png (the documentation's)."""
+With OBSERVATOIRE_CAPTURES=1, each page's phone screenshot is written to
+docs/img/phone-<page>.png (the documentation's); a plain test run leaves the tree clean."""
 
 from __future__ import annotations
 
 import io
+import os
 import re
 from pathlib import Path
 
@@ -87,7 +89,10 @@ def _serious(page) -> list[str]:
 
 
 def _phone_screenshot(page, name: str) -> None:
-    """The page's first 1 600 pixels on the phone, in 64 colours: a few tens of kilobytes."""
+    """The page's first 1 600 pixels on the phone, in 64 colours: a few tens of kilobytes;
+    written only when asked (OBSERVATOIRE_CAPTURES=1)."""
+    if not os.environ.get("OBSERVATOIRE_CAPTURES"):
+        return
     height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
     page.set_viewport_size({"width": 390, "height": min(height, 1600)})
     page.wait_for_timeout(800)
