@@ -71,7 +71,7 @@ def _key_figures() -> None:
     )
 
 
-def _card(objective: pd.Series) -> None:
+def _card(objective: dict) -> None:
     title, _, detail = objective["libelle"].partition(" : ")
     with st.container(border=True, height="stretch"):
         st.markdown(f"**{title}**")
@@ -121,7 +121,7 @@ def _france() -> None:
     )
 
 
-def _line_text(objective: pd.Series) -> str:
+def _line_text(objective: dict) -> str:
     """Where the objective's one trajectory starts, and what it expects this year."""
     start, state = objective["annee_depart"], objective["statut"]
     if state == "atteint":
@@ -139,7 +139,7 @@ def _line_text(objective: pd.Series) -> str:
     )
 
 
-def _document(objective: pd.Series) -> str:
+def _document(objective: dict) -> str:
     """The document the target comes from: title, year, page, and its address when known."""
     parts = [md(objective["document"])]
     if not pd.isna(objective["document_annee"]):
@@ -217,9 +217,11 @@ st.markdown(
     "au-dessous, **sur la trajectoire** entre les deux, **atteint** une fois la cible atteinte. "
     "Chaque cible cite le document qui la fonde."
 )
-rows = [status.iloc[i : i + CARDS_PER_ROW] for i in range(0, len(status), CARDS_PER_ROW)]
-for row in rows:
-    for column, (_, objective) in zip(st.columns(CARDS_PER_ROW), row.iterrows(), strict=False):
+# plain dicts: slicing and iterating the frame's rows took a tenth of a warm run of the page
+objectives = status.to_dict("records")
+for start in range(0, len(objectives), CARDS_PER_ROW):
+    row = objectives[start : start + CARDS_PER_ROW]
+    for column, objective in zip(st.columns(CARDS_PER_ROW), row, strict=False):
         with column:
             _card(objective)
 chart(charts.objectives_state())
