@@ -297,6 +297,6 @@ def test_communes_map_keeps_its_departement_and_download_gives_its_rows(server, 
     with page.expect_download() as download:
         page.get_by_role("button", name="Télécharger les données de la carte (CSV)").click()
     lines = download.value.path().read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "code,nom,population,valeur,part_donnees"
+    assert lines[0] == "code,nom,population,valeur,part_donnees,origine"
     assert len(lines) == corse_du_sud + 1
     _offline_and_clean(page)
