@@ -51,6 +51,14 @@ def _in_parallel(function: Callable[[Any], Any], items: list[Any]) -> list[Any]:
     return [f.result() for f in mart_part.map(unmapped(function), items)]
 
 
+def _owner(table: str) -> str | None:
+    """The source a staging table belongs to: the one named like it, or whose name and ``_``
+    start it (``membres_reponses``), the longest name first (``consommation_regions`` is a
+    source of its own, not a table of ``consommation``)."""
+    names = [n for n in SOURCES if table == n or table.startswith(f"{n}_")]
+    return max(names, key=len) if names else None
+
+
 def _changed(con: duckdb.DuckDBPyConnection, loaded: list[str]) -> set[str]:
     """The staging tables of the sources loaded in this run, as ``staging.table``."""
     tables = [
@@ -59,7 +67,7 @@ def _changed(con: duckdb.DuckDBPyConnection, loaded: list[str]) -> set[str]:
             "select table_name from duckdb_tables() where schema_name = 'staging'"
         ).fetchall()
     ]
-    return {f"staging.{t}" for t in tables for n in loaded if t == n or t.startswith(f"{n}_")}
+    return {f"staging.{t}" for t in tables if _owner(t) in loaded}
 
 
 def _build(home: Home, loaded: list[str], force: bool) -> None:

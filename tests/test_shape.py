@@ -115,6 +115,17 @@ def test_only_what_a_change_reaches_is_rebuilt(published):
     assert len(everything) == len(marts.marts())
 
 
+def test_a_source_s_staging_tables_are_its_own_not_those_of_a_source_named_like_it(published):
+    """``consommation_regions`` is a source of its own: loading ``consommation`` does not mark
+    its staging changed; ``membres_reponses`` belongs to ``membres``."""
+    from flows.refresh import _changed
+
+    with duckdb.connect(str(published.warehouse), read_only=True) as con:
+        assert _changed(con, ["consommation"]) == {"staging.consommation"}
+        assert "staging.consommation" not in _changed(con, ["consommation_regions"])
+        assert "staging.membres_reponses" in _changed(con, ["membres"])
+
+
 def _with(rows: str) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("create schema marts")
