@@ -385,7 +385,8 @@ async def _render(
     except Exception as error:  # no Chromium, or one that does not start
         browser_path = os.environ.get("BROWSER_PATH")
         where = f" (BROWSER_PATH={browser_path})" if browser_path else ""
-        return drawn, f"Chromium indisponible{where} : {type(error).__name__}: {error}"[:300]
+        first = str(error).split(". ")[0][:200]  # Kaleido's message goes on with how to install
+        return drawn, f"Chromium indisponible{where} : {type(error).__name__}: {first}"
     return drawn, None
 
 
