@@ -366,7 +366,7 @@ async def _render(
         async with kaleido.Kaleido(n=1, timeout=30, mathjax=False) as browser:
             for embed, stem in jobs:
                 if time.monotonic() > deadline:
-                    return drawn, "délai dépassé"
+                    return drawn, served.OVERRUN
                 size = {"width": WIDTH, "height": _height(embed.chart)}
                 try:
                     figure = static_figure(embed.chart)

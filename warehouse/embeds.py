@@ -19,6 +19,8 @@ import duckdb
 # Which charts (see dashboard/embeds.py), and how long their images may take, in seconds.
 SCOPE, DEFAULT_SCOPE = "OBSERVATOIRE_INTEGRER", "national,regions,departements"
 DEADLINE, DEFAULT_DEADLINE_S = "OBSERVATOIRE_INTEGRER_DELAI", 300.0
+# Why images are missing when the deadline stopped their drawing.
+OVERRUN = "délai dépassé"
 CURRENT = "integrer"
 BUILDING = ".integrer-"
 MANIFEST = "manifest.json"
@@ -48,6 +50,9 @@ def manifest(static: Path) -> dict:
 
 
 def up_to_date(static: Path, public: Path) -> bool:
-    """Whether the embeds served now were drawn from the public file published now."""
-    served = manifest(static).get("publication")
-    return served is not None and served == publication(public)
+    """Whether the embeds served now were drawn from the public file published now, all of
+    them (a set cut short by its deadline is finished by the next refresh)."""
+    served = manifest(static)
+    if served.get("reason") == OVERRUN:
+        return False
+    return served.get("publication") is not None and served["publication"] == publication(public)
