@@ -32,6 +32,7 @@ import logging
 import os
 import re
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -71,7 +72,9 @@ STYLE = (
 ALL = {"type": "tous", "region": "toutes"}
 # Room above the page's figure for the title and the source line, drawn into the images so that
 # an image shown alone still cites its source.
-HEADING = 50
+HEADING = 36
+# A source line longer than this many characters goes on to the next line, each line this high.
+SOURCE_WIDTH, SOURCE_LINE = 120, 17
 # Room under a snapshot's image for its title and caption, in pixels.
 SNAPSHOT_TEXT = 200
 TERRITORY_CHARTS = ("consommation", "production", "couverture", "comparables")
@@ -91,6 +94,12 @@ class Embed:
     chart: Chart
     page: str  # the view's url path ("" for the home page)
     params: dict[str, str]
+    subject: str = ""  # the territory's name, as its source wrote it (the page shows it above)
+
+    @property
+    def title(self) -> str:
+        """The chart's title, after the territory's name when the page says it elsewhere."""
+        return f"{self.subject} — {self.chart.title}" if self.subject else self.chart.title
 
 
 @dataclass
@@ -242,36 +251,50 @@ def _embeds(scope: str, skipped: list[str]) -> Iterator[Embed]:
         made = built(stem, charts)
         for kind, chart in zip(TERRITORY_CHARTS, made or [], strict=True):
             if chart is not None:
-                yield Embed(f"{stem}-{kind}", chart, "territoire", params)
+                yield Embed(f"{stem}-{kind}", chart, "territoire", params, nom)
 
 
 def _publishers(chart: Chart) -> str:
     return " ; ".join(dict.fromkeys(s.publisher for s in db.provenance().of(chart.sources)))
 
 
-def _height(chart: Chart) -> int:
-    return int(chart.figure.layout.height or chart.height) + HEADING
+def _source_lines(embed: Embed) -> list[str]:
+    """The image's source line, on as many lines as it needs."""
+    chart = embed.chart
+    source = f"Source : {_publishers(chart)} — {unmarkdown(chart.period)}"
+    return textwrap.wrap(source, SOURCE_WIDTH) or [source]
 
 
-def static_figure(chart: Chart) -> go.Figure:
+def _heading(embed: Embed) -> int:
+    return HEADING + SOURCE_LINE * len(_source_lines(embed))
+
+
+def _height(embed: Embed) -> int:
+    return int(embed.chart.figure.layout.height or embed.chart.height) + _heading(embed)
+
+
+def static_figure(embed: Embed) -> go.Figure:
     """The page's figure as an image shows it: its title and source line above it (texts from
     sources escaped for Plotly), every axis making room for its labels (the page's theme does
     it in the browser)."""
     # the page's figure was validated when built: copied without validating again (a third of
     # the time of an unchanged set)
-    figure = go.Figure(chart.figure, _validate=False)
+    figure = go.Figure(embed.chart.figure, _validate=False)
     figure.update_xaxes(automargin=True)
     figure.update_yaxes(automargin=True)
-    source = f"Source : {_publishers(chart)} — {unmarkdown(chart.period)}"
     figure.update_layout(
         title={
-            "text": plotly_text(chart.title),
+            "text": plotly_text(embed.title),
             "x": 0.01,
             "xanchor": "left",
-            "subtitle": {"text": plotly_text(source)},
+            # at the top, its source lines under it: centred in the margin, they overran it
+            "yref": "container",
+            "y": 1 - 10 / _height(embed),
+            "yanchor": "top",
+            "subtitle": {"text": "<br>".join(plotly_text(s) for s in _source_lines(embed))},
         },
-        margin={"t": figure.layout.margin.t + HEADING},
-        height=_height(chart),
+        margin={"t": figure.layout.margin.t + _heading(embed), "l": 30},
+        height=_height(embed),
     )
     return figure
 
@@ -295,7 +318,7 @@ def _snapshot(embed: Embed, image: bool, live: str) -> str:
     demo = [s.source for s in sources if s.demo]
     figure = (
         f'<img src="{e(embed.slug)}.svg" alt="{e(summary)}" width="{WIDTH}" '
-        f'height="{_height(chart)}">'
+        f'height="{_height(embed)}">'
         if image
         else "<p><em>Image non disponible : les chiffres sont dans le CSV ci-dessous.</em></p>"
     )
@@ -306,12 +329,12 @@ def _snapshot(embed: Embed, image: bool, live: str) -> str:
         '<meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{e(chart.title)}</title>",
+        f"<title>{e(embed.title)}</title>",
         f"<style>{STYLE}</style>",
         "</head>",
         "<body>",
         "<figure>",
-        f"<h1>{e(chart.title)}</h1>",
+        f"<h1>{e(embed.title)}</h1>",
         figure,
         "<figcaption>",
         f"<p>{e(summary)}</p>",
@@ -369,7 +392,7 @@ async def _render(
             for embed, figure, stem in jobs:
                 if time.monotonic() > deadline:
                     return drawn, served.OVERRUN
-                size = {"width": WIDTH, "height": _height(embed.chart)}
+                size = {"width": WIDTH, "height": _height(embed)}
                 try:
                     for form in ("svg", "png"):
                         await browser.write_fig(
@@ -431,7 +454,7 @@ def write(
         stem = build / embed.slug
         csv = plain_csv(embed.chart.frame)
         live = _live_url(embed)
-        figure = static_figure(embed.chart)
+        figure = static_figure(embed)
         key = _key(figure)
         stem.with_suffix(".csv").write_bytes(csv)
         before = previous_charts.get(embed.slug, {})
@@ -441,9 +464,9 @@ def write(
             to_draw.append((embed, figure, stem))
         charts[embed.slug] = {
             "key": key,
-            "title": embed.chart.title,
+            "title": embed.title,
             # the snapshot's height in an <iframe>: image, title and caption
-            "height": _height(embed.chart) + SNAPSHOT_TEXT,
+            "height": _height(embed) + SNAPSHOT_TEXT,
         }
         written.append((embed, live))
     failed: dict[str, str] = {}
