@@ -387,6 +387,8 @@ async def _render(
     import kaleido
 
     drawn = 0
+    if time.monotonic() > deadline:  # no time left: Chromium is not even started
+        return drawn, served.OVERRUN
     try:
         async with kaleido.Kaleido(n=1, timeout=30, mathjax=False) as browser:
             for embed, figure, stem in jobs:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -47,6 +48,29 @@ def told(summary: dict) -> list[str]:
     return lines
 
 
+def _run(command: list[str], env: dict[str, str], timeout: float) -> str:
+    """The output of ``command``, run in a session of its own: past ``timeout``, it is killed
+    with the Chromium it started (killing the process alone would leave Chromium running)."""
+    process = subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise
+    if process.returncode != 0:
+        last = (stderr.strip().splitlines() or ["sans message"])[-1]
+        raise RuntimeError(f"le processus a échoué (code {process.returncode}) : {last[:300]}")
+    return stdout
+
+
 @task(name="intégrations statiques", cache_policy=NO_CACHE)
 def write_embeds(published: bool) -> list[str]:
     """Write the static embeds of the public file when it was just published, or when those
@@ -61,18 +85,12 @@ def write_embeds(published: bool) -> list[str]:
             logger.info("intégrations statiques : déjà celles du fichier publié")
             return []
         deadline = float(os.environ.get(embeds.DEADLINE, embeds.DEFAULT_DEADLINE_S))
-        done = subprocess.run(
+        stdout = _run(
             [sys.executable, "-m", "dashboard.embeds", "--portee", scope, "--delai", str(deadline)],
-            capture_output=True,
-            text=True,
-            timeout=deadline + GRACE_S,
-            env=os.environ | {"OBSERVATOIRE_HOME": str(home.root)},
-            check=False,
+            os.environ | {"OBSERVATOIRE_HOME": str(home.root)},
+            deadline + GRACE_S,
         )
-        if done.returncode != 0:
-            last = (done.stderr.strip().splitlines() or ["sans message"])[-1]
-            raise RuntimeError(f"le processus a échoué (code {done.returncode}) : {last[:300]}")
-        lines = told(json.loads(done.stdout.strip().splitlines()[-1]))
+        lines = told(json.loads(stdout.strip().splitlines()[-1]))
     except subprocess.TimeoutExpired as error:
         lines = [
             f"Intégrations statiques non écrites : arrêtées après {_seconds(error.timeout)} ; "

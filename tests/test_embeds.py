@@ -54,9 +54,9 @@ def _refresh(home: Home, **env: str):
     return state.result()
 
 
-def _run_writer(home: Home, scope: str, **env: str) -> dict:
+def _run_writer(home: Home, scope: str, *options: str, **env: str) -> dict:
     done = subprocess.run(
-        [sys.executable, "-m", "dashboard.embeds", "--portee", scope],
+        [sys.executable, "-m", "dashboard.embeds", "--portee", scope, *options],
         env={**os.environ, "OBSERVATOIRE_HOME": str(home.root), **env},
         capture_output=True,
         text=True,
@@ -148,6 +148,17 @@ def test_without_chromium_the_publish_succeeds_and_says_which_images_are_missing
     folder = embeds.current(home.static)
     assert sorted(p.stem for p in folder.glob("*.html")) == sorted(NATIONAL)
     assert not list(folder.glob("*.svg")) and not list(folder.glob("*.png"))
+
+
+def test_a_set_cut_short_by_its_deadline_is_finished_by_the_next_refresh(published, tmp_path):
+    root = tmp_path / "home"
+    root.mkdir()
+    shutil.copy2(published.public, root / "public.duckdb")
+    home = Home(root)
+    summary = _run_writer(home, "national", "--delai", "0")
+    assert summary["reason"] == embeds.OVERRUN and summary["without_image"] == NATIONAL
+    assert (embeds.current(home.static) / "reseau-types.html").exists(), "served all the same"
+    assert not embeds.up_to_date(home.static, home.public), "the next refresh draws the rest"
 
 
 chromium = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium needed")
