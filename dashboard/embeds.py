@@ -8,12 +8,12 @@ Run after each publish that changed the public file (``flows/embeds.py`` starts
 ``python -m dashboard.embeds`` in a process of its own, so that Chromium and the charts' caches
 never weigh on the refresh). The set is written in a new version folder and swapped in behind
 the link ``static/integrer`` (:mod:`warehouse.embeds`): a reader sees the previous set or the
-new one, never half of one. Each chart is keyed by a hash of its figure, its texts and its
-rows: a chart whose key is the previous set's reuses its images (hard links), so only what
-changed is drawn again. Without Chromium, or past the time given, the snapshots and CSV are
-still written, without image, and the summary printed last says which images are missing and
-why. Maps (Carte) are not written: their outlines are served as a URL that Chromium would have
-to fetch.
+new one, never half of one. Each chart is keyed by a hash of its figure as drawn (its data,
+title and source line): a chart whose key is the previous set's reuses its images (hard links),
+so only what changed is drawn again. Without Chromium, or past the time given, the snapshots
+and CSV are still written, without image, and the summary printed last says which images are
+missing and why. Maps (Carte) are not written: their outlines are served as a URL that
+Chromium would have to fetch.
 
 Which charts (``--portee`` or ``OBSERVATOIRE_INTEGRER``, comma separated): ``national`` (home,
 réseau, contrats, données, unfiltered), ``regions`` and ``departements`` (each one's
@@ -35,7 +35,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -109,9 +109,9 @@ class Summary:
     charts: int = 0
     rendered: int = 0
     reused: int = 0
-    without_image: list[str] | None = None
+    without_image: list[str] = field(default_factory=list)
     reason: str | None = None
-    skipped: list[str] | None = None
+    skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
     render_seconds: float = 0.0
     folder: str | None = None
@@ -234,6 +234,9 @@ def _embeds(scope: str, skipped: list[str]) -> Iterator[Embed]:
     places = territories()
     for level, code, nom in places[["niveau", "code", "nom"]].itertuples(index=False):
         if level not in levels and (level, code) not in single:
+            continue
+        if not re.fullmatch(r"[0-9A-Za-z]+", code):  # a code becomes a file name
+            skipped.append(f"{level} {code!r} (code inattendu)")
             continue
         name, stem = md(nom), f"territoire-{level}-{code}"
         params = {"niveau": level, "code": code}
@@ -442,8 +445,7 @@ def write(
     make them the served set."""
     started = time.monotonic()
     deadline = started + deadline_s
-    summary = Summary(without_image=[], skipped=[])
-    assert summary.without_image is not None and summary.skipped is not None
+    summary = Summary()
     previous_manifest = served.manifest(home.static)
     previous_charts = previous_manifest.get("charts", {})
     previous = served.current(home.static).resolve()
