@@ -204,12 +204,12 @@ def test_an_unchanged_refresh_draws_nothing_again(embedded):
     assert time.monotonic() - started < 120
 
 
-@pytest.mark.slow
-@chromium
-def test_the_dashboard_serves_the_embeds_as_static_files(embedded, tmp_path):
+@pytest.fixture(scope="module")
+def server(embedded, tmp_path_factory):
+    """The real dashboard serving the home where the embeds were written."""
     home, _ = embedded
     port = _free_port()
-    log = tmp_path / "server.log"
+    log = tmp_path_factory.mktemp("serveur") / "server.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "observatoire.cli", "dashboard", "--port", str(port)],
         env={**os.environ, "OBSERVATOIRE_HOME": str(home.root)},
@@ -227,19 +227,41 @@ def test_the_dashboard_serves_the_embeds_as_static_files(embedded, tmp_path):
                 assert process.poll() is None, log.read_text()
                 assert time.monotonic() < deadline, "Streamlit did not start"
                 time.sleep(0.2)
-        types = {"html": "text/html", "svg": "image/svg+xml", "png": "image/png"}
-        types["csv"] = "text/csv"
-        for suffix, kind in types.items():
-            address = f"{url}/{embeds.URL_PATH}/territoire-region-84-couverture.{suffix}"
-            with urllib.request.urlopen(address, timeout=10) as answer:
-                assert answer.headers["Content-Type"].startswith(kind), (suffix, answer.headers)
-                assert answer.headers["X-Content-Type-Options"] == "nosniff"
-                assert answer.headers["Access-Control-Allow-Origin"] == "*"
-                body = answer.read()
-            assert body == (embeds.current(home.static) / address.rsplit("/", 1)[1]).read_bytes()
+        yield url
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@pytest.mark.slow
+@chromium
+def test_the_dashboard_serves_the_embeds_as_static_files(embedded, server):
+    home, _ = embedded
+    types = {"html": "text/html", "svg": "image/svg+xml", "png": "image/png", "csv": "text/csv"}
+    for suffix, kind in types.items():
+        name = f"territoire-region-84-couverture.{suffix}"
+        with urllib.request.urlopen(f"{server}/{embeds.URL_PATH}/{name}", timeout=10) as answer:
+            assert answer.headers["Content-Type"].startswith(kind), (suffix, answer.headers)
+            assert answer.headers["X-Content-Type-Options"] == "nosniff"
+            assert answer.headers["Access-Control-Allow-Origin"] == "*"
+            assert answer.read() == (embeds.current(home.static) / name).read_bytes()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@chromium
+def test_a_snapshot_shows_its_image_under_its_policy_with_no_error(server, browser):
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{server}/{embeds.URL_PATH}/reseau-lieux.html")
+    image = page.locator("img")
+    assert image.evaluate("i => i.complete && i.naturalWidth") == writer.WIDTH
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.get_by_role("link", name="Voir dans l'observatoire").count() == 1
+    assert errors == [], "the policy blocks nothing the snapshot needs"
+    page.close()
 
 
 @pytest.mark.slow
