@@ -131,7 +131,7 @@ def slugs_for_view(page: str, params: dict[str, str]) -> list[str]:
         return (NATIONAL["reseau"] if unfiltered else []) + ["reseau-objectifs"]
     if page == "contrats":
         return NATIONAL["contrats"] if unfiltered else []
-    return NATIONAL.get(page, [])
+    return NATIONAL.get("" if page == "accueil" else page, [])  # the home page answers both
 
 
 def offered(page: str, params: dict[str, str]) -> list[tuple[str, dict]]:

@@ -77,6 +77,7 @@ def embedded(published, prefect_harness, tmp_path_factory):
 
 def test_the_charts_offered_by_a_view_follow_its_filters():
     assert writer.slugs_for_view("", {}) == ["accueil-objectifs"]
+    assert writer.slugs_for_view("accueil", {}) == ["accueil-objectifs"]
     assert writer.slugs_for_view("reseau", {"type": "tous", "region": "toutes"})[-1] == (
         "reseau-objectifs"
     )
