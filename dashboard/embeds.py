@@ -258,7 +258,8 @@ def _embeds(scope: str, skipped: list[str]) -> Iterator[Embed]:
 
 
 def _publishers(chart: Chart) -> str:
-    return " ; ".join(dict.fromkeys(s.publisher for s in db.provenance().of(chart.sources)))
+    # a no-break space before the semicolon, as French writes it: no line starts with it
+    return "\u00a0; ".join(dict.fromkeys(s.publisher for s in db.provenance().of(chart.sources)))
 
 
 def _source_lines(embed: Embed) -> list[str]:
@@ -285,7 +286,14 @@ def static_figure(embed: Embed) -> go.Figure:
     figure = go.Figure(embed.chart.figure, _validate=False)
     figure.update_xaxes(automargin=True)
     figure.update_yaxes(automargin=True)
+    if any(getattr(trace, "orientation", None) == "h" for trace in figure.data):
+        # automargin sets a label flush with the image's edge, where a viewer may crop its
+        # first letter: two blank spaces before each name keep it off the edge
+        figure.update_yaxes(tickprefix="\u00a0\u00a0")
     figure.update_layout(
+        # a no-break space between thousands: fonts without the narrow one (Liberation Sans,
+        # Chromium's Arial) drew « 1600 »
+        separators=",\u00a0",
         title={
             "text": plotly_text(embed.title),
             "x": 0.01,
