@@ -5,7 +5,9 @@ Starts a long-running Prefect server (as on the maintainers' host), then runs th
 changed, then a forced rebuild on a local Dask cluster (``--runner dask --force``). Each run is
 its own process: ``*_refresh_s`` include Python's start and imports (≈ 3 s), ``*_flow_run_s``
 are the flow runs' durations as the Prefect server recorded them. Also times an unchanged
-refresh without a server, where Prefect starts a temporary one (≈ 7 s). Prints a table, merges the
+refresh without a server, where Prefect starts a temporary one (≈ 7 s). The refreshes write no
+static embed (``OBSERVATOIRE_INTEGRER=aucun``): those are timed apart, a first set then the same
+set again (``embeds_*``). Prints a table, merges the
 figures into ``benchmarks/results/latest.json`` under ``demo`` (plus a dated copy) and the
 table of ``docs/benchmarks.md``. ``benchmarks/national.py`` reuses its server and process
 helpers. Run with ``make bench``.
@@ -31,6 +33,9 @@ import psutil
 RESULTS = Path(__file__).parent / "results"
 BENCHMARKS_DOC = Path(__file__).parents[1] / "docs" / "benchmarks.md"
 QUIET = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_SERVER_LOGGING_LEVEL": "WARNING"}
+# The pipeline's own cost: the static embeds, drawn by Chromium after the publish, are timed
+# apart (:func:`embeds`).
+PIPELINE_ONLY = {"OBSERVATOIRE_INTEGRER": "aucun"}
 
 
 def _free_port() -> int:
@@ -80,7 +85,7 @@ def run(home: Path, prefect: dict[str, str], *options: str) -> tuple[float, floa
     every 0.2 s (``getrusage`` would count the memory of this process, which the child's
     ``fork`` copied). Its output goes to ``refresh.log`` beside ``home``, quoted if it fails."""
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    env |= {**QUIET, **prefect, "OBSERVATOIRE_HOME": str(home)}
+    env |= {**QUIET, **PIPELINE_ONLY, **prefect, "OBSERVATOIRE_HOME": str(home)}
     log = home.parent / "refresh.log"
     command = [sys.executable, "-m", "observatoire.cli", "refresh", *options]
     peaks: dict[int, float] = {}
@@ -171,6 +176,33 @@ def docs_table(marker: str, lines: list[str]) -> None:
     BENCHMARKS_DOC.write_text(text, encoding="utf-8")
 
 
+def embeds(home: Path) -> dict:
+    """What the static embeds add to a publish of ``home`` (``python -m dashboard.embeds``, as
+    the refresh starts it): a first set, every image drawn, then the same again, every image
+    reused (a publish that changed none of the charts)."""
+
+    def once() -> tuple[float, dict]:
+        start = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "dashboard.embeds", "--delai", "3600"],
+            env={**os.environ, "OBSERVATOIRE_HOME": str(home)},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return time.perf_counter() - start, json.loads(done.stdout.splitlines()[-1])
+
+    first_s, first = once()
+    again_s, again = once()
+    assert again["rendered"] == 0, again
+    return {
+        "embeds_charts": first["charts"],
+        "embeds_full_s": round(first_s, 2),
+        "embeds_image_pair_s": round(first["render_seconds"] / max(first["rendered"], 1), 3),
+        "embeds_unchanged_charts_s": round(again_s, 2),
+    }
+
+
 def main() -> None:
     machine_ = machine()
     with tempfile.TemporaryDirectory(prefix="bench-refresh-") as folder:
@@ -196,6 +228,7 @@ def main() -> None:
             server_.terminate()
             server_.wait(timeout=60)
         public_mb = (home / "public.duckdb").stat().st_size / 2**20
+        drawn = embeds(home)
     figures = {
         "full_refresh_s": round(full_s, 2),
         "full_refresh_peak_rss_mb": round(peak_mb),
@@ -208,6 +241,7 @@ def main() -> None:
         "dask_forced_refresh_s": round(dask_s, 2),
         "dask_forced_flow_run_s": round(dask_flow_s, 2),
         "public_file_mb": round(public_mb, 1),
+        **drawn,
     }
     print(f"{'figure':<40}{'value':>10}")
     for key, value in figures.items():

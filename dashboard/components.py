@@ -306,3 +306,22 @@ def share(title: str) -> None:
             "La vue intégrée garde ses filtres et s'affiche sans menu ni barre d'outils. "
             "Citez la source des données, indiquée sous chaque graphique."
         )
+        static_embeds()
+
+
+def static_embeds() -> None:
+    """The view's charts that exist as static files (:mod:`dashboard.embeds`): their image and
+    snapshot addresses and the ``<iframe>`` of the snapshot, which cost no session to show."""
+    from dashboard import embeds
+
+    found = embeds.offered(urlstate.page_path(), st.query_params.to_dict())
+    if not found:
+        return
+    st.markdown(
+        "**Intégrer une image fixe** : chaque graphique de cette vue existe aussi en image "
+        "(SVG, PNG) et en page HTML sans script, avec sa source, mises à jour à chaque "
+        "publication ; elles s'affichent sans ouvrir de session sur l'observatoire."
+    )
+    for slug, entry in found:
+        st.caption(md(entry.get("title", slug)))
+        st.code(embeds.share_code(slug, entry, urlstate.app_url), language="html", wrap_lines=True)

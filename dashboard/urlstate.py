@@ -59,6 +59,11 @@ def _root_and_page() -> tuple[str, str]:
     return os.environ.get(PUBLIC_URL, "").rstrip("/") or root, page
 
 
+def page_path() -> str:
+    """The url path of the page shown, without the app's root (empty for the home page)."""
+    return _root_and_page()[1]
+
+
 def view_url(embed: bool = False) -> str:
     """The address of this view: its page and its filters; ``embed`` adds Streamlit's
     ``embed=true``, which shows the page without menu nor toolbar, to be put in an iframe."""

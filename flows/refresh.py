@@ -26,6 +26,7 @@ from prefect.runtime import flow_run
 from prefect.states import Completed
 
 from flows import notify, remote
+from flows.embeds import write_embeds
 from flows.pipeline import digest, receive, stage, where
 from flows.report import RefreshFailed, RefreshReport, SourceReport, create_artifacts
 from flows.sources import SOURCES
@@ -301,6 +302,8 @@ def refresh(
                 raise RefreshFailed("toutes", step, str(error)) from error
         else:
             logger.info("aucune source n'a changé : %s reste tel quel", home.public)
+        # after the publish, never failing it: a chart's image is not worth a refresh
+        embeds = write_embeds(bool(published))
         for failed in failures:
             failed.reason += (
                 " ; ses données précédentes restent publiées"
@@ -308,7 +311,7 @@ def refresh(
                 else " ; elle n'a encore jamais été publiée"
             )
     report = RefreshReport(
-        run_id, reports, published, failures, accepted_before, tables_before, tests
+        run_id, reports, published, failures, accepted_before, tables_before, tests, embeds
     )
     create_artifacts(report)
     if failures:

@@ -59,6 +59,7 @@ class RefreshReport:
     accepted_before: dict[str, int] = field(default_factory=dict)
     tables_before: dict[str, int] = field(default_factory=dict)
     tests: list[Result] = field(default_factory=list)
+    embeds: list[str] = field(default_factory=list)  # what the static embeds wrote, or not
 
     @property
     def outcome(self) -> str:
@@ -131,6 +132,8 @@ def markdown(report: RefreshReport) -> str:
             f"{len(report.tests)} réussis.",
         ]
         lines += [f"- {t.severity} — {t}" for t in failing]
+    if report.embeds:
+        lines += ["", *(f"- {line}" for line in report.embeds)]
     if not report.published:
         lines += ["", NOTHING_PUBLISHED]
         return "\n".join(lines)

@@ -216,6 +216,9 @@ def refresh(
             f"Aucune source n'a changé ({seconds:.1f} s) : {home.public} reste identique, "
             "rien n'a été reconstruit ni publié (« --force » pour tout refaire)."
         )
+    for line in report.embeds:  # the static embeds, written after the publish
+        missing = not line.startswith("Intégrations statiques :")
+        typer.secho(line, fg="yellow" if missing else None, err=missing)
     if report.failures:
         failed = " ; ".join(str(f) for f in report.failures)
         typer.secho(

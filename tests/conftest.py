@@ -16,6 +16,8 @@ os.environ["PREFECT_HOME"] = str(_PREFECT)
 os.environ["PREFECT_LOCAL_STORAGE_PATH"] = str(_PREFECT / "storage")
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
+# The static embeds (Chromium, a few seconds a chart) only where a test asks for them.
+os.environ.setdefault("OBSERVATOIRE_INTEGRER", "aucun")
 
 from prefect.testing.utilities import prefect_test_harness  # noqa: E402
 
