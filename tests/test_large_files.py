@@ -216,3 +216,18 @@ def test_a_file_checked_in_slices_stages_and_rejects_as_read_whole(
     assert 5 <= report.rows_rejected <= 12 and report.rows_accepted > 1000
     assert written["reparations"].height > 20 and written["aside"].is_empty()
     assert written["rejets"]["ligne"].max() > 900  # the file's row numbers, not a slice's
+
+
+def test_duckdb_memory_is_capped_and_its_setting_checked(tmp_path, monkeypatch):
+    from warehouse import internal
+
+    def limit() -> str:
+        with internal.connect(tmp_path / "entrepot.duckdb") as con:
+            return con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+
+    default = limit()
+    monkeypatch.setenv("OBSERVATOIRE_DUCKDB_MEMORY", "2GB")
+    assert limit() != default and "GiB" in limit()
+    monkeypatch.setenv("OBSERVATOIRE_DUCKDB_MEMORY", "1GB'; drop table x; --")
+    with pytest.raises(ValueError, match="OBSERVATOIRE_DUCKDB_MEMORY"):
+        limit()

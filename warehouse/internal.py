@@ -44,7 +44,7 @@ def owner_only(path: Path) -> None:
 # DuckDB's memory, at most (its default: 80 % of the machine's): beyond, it writes what it sorts
 # and groups to its temporary folder beside the file. A refresh's polars slices and Python come
 # on top of it; ``OBSERVATOIRE_DUCKDB_MEMORY`` changes it (DuckDB's units: « 2GB »).
-MEMORY_LIMIT = "600MB"
+MEMORY_LIMIT = "800MB"
 
 
 def bounded(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
