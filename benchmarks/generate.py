@@ -13,7 +13,14 @@ At scale 1, every commune of France (34 875) over 2011-2024:
   EPCI in one of ≈ 850 CRTE, and three CTE waves.
 
 A smaller ``--scale`` keeps whole départements (drawn in a fixed order, scattered over France)
-until that share of the communes is reached; members and contracts stay national. Files are
+until that share of the communes is reached; members and contracts stay national. A larger one
+(2: what users reach by adding years and finer series) keeps every commune and makes the
+consumption series finer: each row of the 1× table is published by ``scale`` operators (the
+national one, then local distribution companies), each with its share of the sites and the
+energy, as ORE's export does where an ELD serves part of a commune. The rows (and bytes) of the
+consumption file grow with the scale; production stays at 1× (its schema allows no more rows:
+one per commune, year and voltage domain). Each operator's copy is written in turn, so that
+generating 2× holds no more than 1×. Files are
 generated with polars expressions over numpy draws, once per scale and generator version, under
 ``benchmarks/work/`` (ignored by git). ``python benchmarks/generate.py --scale 0.25`` prints the
 folder.
@@ -36,7 +43,12 @@ import polars as pl
 from flows.demo import contrats, membres, territoires
 
 WORK = Path(__file__).parent / "work"
-SCALES = (0.25, 0.5, 1.0)
+SCALES = (0.25, 0.5, 1.0, 2.0)
+# beyond 1×, the operators that share each row of the consumption table, national one first
+OPERATORS = {
+    "Electricité": ["Enedis", "ELD Électricité"],
+    "Gaz": ["GRDF", "ELD Gaz"],
+}
 YEARS = list(range(2011, 2025))
 BOM = b"\xef\xbb\xbf"
 SEED = 2024
@@ -344,6 +356,30 @@ def _write_csv(frame: pl.DataFrame, path: Path) -> None:
         frame.write_csv(out, separator=";", line_terminator="\r\n")
 
 
+def _write_operators(conso: pl.DataFrame, path: Path, scale: float) -> int:
+    """Write ORE's table at ``scale``: as it is up to 1×; beyond, once per operator of
+    ``OPERATORS`` (``round(scale)`` of them), each copy with its share of the sites and energy
+    (the national operator the most). Returns the rows written."""
+    copies = max(1, round(scale))
+    if copies == 1:
+        _write_csv(conso, path)
+        return conso.height
+    energy = pl.col("FILIERE")
+    shares = [0.8**k for k in range(copies)]
+    with path.open("wb") as out:
+        out.write(BOM)
+        for k, share in enumerate(shares):
+            part = share / sum(shares)
+            conso.with_columns(
+                energy.replace_strict({e: ops[k] for e, ops in OPERATORS.items()}).alias(
+                    "OPERATEUR"
+                ),
+                (pl.col("Nb sites") * part).round().cast(pl.Int64).clip(1).alias("Nb sites"),
+                (pl.col("Conso totale (MWh)") * part).round(3).alias("Conso totale (MWh)"),
+            ).write_csv(out, separator=";", line_terminator="\r\n", include_header=k == 0)
+    return conso.height * copies
+
+
 def _version() -> str:
     """Digest of this generator and the demo code it reuses: a change regenerates the files."""
     digest = hashlib.sha256(Path(__file__).read_bytes())
@@ -365,9 +401,9 @@ def ensure(scale: float) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     stamp.unlink(missing_ok=True)
     start = time.perf_counter()
-    com = communes(scale)
+    com = communes(min(scale, 1.0))
     conso, prod = consumption(com), production(com)
-    _write_csv(conso, paths["consommation"])
+    rows = _write_operators(conso, paths["consommation"], scale)
     _write_csv(prod, paths["production"])
     paths["membres"].write_bytes(members())
     paths["contrats"].write_bytes(contracts())
@@ -377,7 +413,7 @@ def ensure(scale: float) -> dict[str, Path]:
                 "version": _version(),
                 "scale": scale,
                 "communes": com.height,
-                "rows": {"consommation": conso.height, "production": prod.height},
+                "rows": {"consommation": rows, "production": prod.height},
                 "seconds": round(time.perf_counter() - start, 1),
             }
         )

@@ -1,6 +1,8 @@
-"""France-sized data against the physical limit, at ¼, ½ and 1× national size, in one run.
+"""France-sized data against the physical limit, at ½, 1 and 2× national size, in one run.
 
-For each scale, on the files of ``generate.py`` (publishers' formats, every commune at 1×):
+For each scale, on the files of ``generate.py`` (publishers' formats, every commune at 1×; at 2×,
+every commune with its consumption series twice as fine: what users reach by adding years and
+finer series, issue #22):
 
 1. validated ingest of each energy file next to DuckDB's ``read_csv`` of it and to the naive
    pandas + pandera path (``ingest.py``);
@@ -11,10 +13,13 @@ For each scale, on the files of ``generate.py`` (publishers' formats, every comm
 4. the dashboard's query time per page on the published file (``pages.py``): warm (one process,
    Streamlit's cache cleared before each load) and cold (each load the first of a new process).
 
-Prints a table with each figure's target, writes ``benchmarks/results/latest.json`` (1× figures at
-the top level, every scale under ``echelles``, the growth from ¼ to 1× under ``croissance``), a
-dated copy, and the table of ``docs/benchmarks.md``. ``make bench`` runs it; ``--echelles 0.25``
-for a quick look.
+Prints a table with each figure's target, writes ``benchmarks/results/latest.json`` (the largest
+scale's figures at the top level, every scale under ``echelles``, the growth from the smallest to
+the largest under ``croissance``), a dated copy, and the table of ``docs/benchmarks.md``.
+``make bench`` runs it at ``SCALES``, ½, 1 and 2×: 4× the rows from the first to the last, as
+from ¼ to 1× before, and ¼ dropped so that the run does not grow by the whole of 2×;
+``--echelles 0.25`` for a quick look, ``--echelles 0.25 0.5 1 2`` for every scale ``generate.py``
+knows.
 """
 
 from __future__ import annotations
@@ -34,12 +39,13 @@ import pages
 import refresh
 
 ENERGY = ("consommation", "production")
+SCALES = (0.5, 1.0, 2.0)  # by default; generate.SCALES adds ¼
 # figure: (label, target or None, unit); every target is an upper bound
 ROWS = {
     "ingest_ratio_vs_duckdb": ("ingestion validée / read_csv DuckDB (pire fichier)", 1.5, "×"),
     "ingest_ratio_vs_pandas": ("ingestion validée / pandas + pandera (pire fichier)", None, "×"),
     "full_refresh_s": ("rafraîchissement complet", 60, "s"),
-    "full_refresh_peak_rss_mb": ("mémoire résidente maximale du rafraîchissement", 2048, "Mio"),
+    "full_refresh_peak_rss_mb": ("mémoire résidente maximale du rafraîchissement", 1536, "Mio"),
     "unchanged_refresh_s": ("rafraîchissement sans changement", None, "s"),
     "unchanged_refresh_ratio": ("sans changement / complet (processus entiers)", 0.10, "×"),
     "unchanged_flow_run_ratio": ("sans changement / complet (runs Prefect)", None, "×"),
@@ -175,7 +181,9 @@ def _detail(figures: dict) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--echelles", type=float, nargs="+", default=list(generate.SCALES))
+    parser.add_argument(
+        "--echelles", type=float, nargs="+", choices=generate.SCALES, default=list(SCALES)
+    )
     parser.add_argument("--repetitions", type=int, default=ingest.REPEAT, help="par ingestion")
     parser.add_argument("--chargements", type=int, default=10, help="par vue, processus chaud")
     parser.add_argument("--premiers", type=int, default=2, help="nouveaux processus par vue")

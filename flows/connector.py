@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -96,4 +96,19 @@ class DemoConnector(Connector, Protocol):
 
     def embedded(self) -> list[RawFile]:
         """The files read when no location is given."""
+        ...
+
+
+@runtime_checkable
+class SlicedConnector(Connector, Protocol):
+    """A connector that can also check its files a slice of rows at a time, for files too big
+    to hold whole (the national consumption file): the pipeline stages each slice as it comes
+    and keeps only its rejects and repairs."""
+
+    def read_slices(
+        self, files: Sequence[FileToRead], con: duckdb.DuckDBPyConnection | None
+    ) -> Mapping[str, Iterable[Checked]]:
+        """What ``read`` gives, each table's checks as consecutive slices of its files (in the
+        files' order, rows numbered as in the file); raises
+        :class:`flows.tabular.WholeFileNeeded` when a file must be read whole by ``read``."""
         ...

@@ -8,21 +8,29 @@ comes from the source's spec.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
 from prefect import task
 
 from flows import remote
-from flows.connector import DemoConnector, FetchError, RawFile
+from flows.connector import DemoConnector, FetchError, RawFile, SlicedConnector
 from flows.report import SourceReport
 from flows.sources import SOURCES, Source, code_fingerprint
 from flows.spec import Snapshot
+from flows.tabular import WholeFileNeeded
 from warehouse import audit, internal
 from warehouse.landing import LandedFile, land
 from warehouse.paths import Home
+
+if TYPE_CHECKING:
+    from schemas.check import Checked
 
 STAGE_SLICE_ROWS = 1_000_000
 
@@ -131,19 +139,120 @@ def _write_aside(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
     return its name, for the load's transaction to swap it in: a transaction holds what it
     inserts uncompressed in memory, which for a national table doubles a refresh's peak. A
     table left aside by a killed run is replaced by the next load."""
+    aside = _create_aside(con, table, frame)
+    _append_aside(con, aside, frame)
+    return aside
+
+
+def _create_aside(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> str:
+    """An empty staging table beside ``table``, with ``frame``'s columns; its name."""
     aside = f"_chargement_{table}"
     con.register("lignes_valides", frame.head(0))
-    con.execute(f'create or replace table staging."{aside}" as select * from lignes_valides')
+    try:
+        con.execute(f'create or replace table staging."{aside}" as select * from lignes_valides')
+    finally:
+        con.unregister("lignes_valides")
+    return aside
+
+
+def _append_aside(con: duckdb.DuckDBPyConnection, aside: str, frame: pl.DataFrame) -> None:
+    """Append ``frame`` to the staging table ``aside`` (by column name), committing a slice of
+    ``STAGE_SLICE_ROWS`` at a time."""
     # rows may land in any order (every mart sorts what it reads): 10 % faster, in parallel
     con.execute("set preserve_insertion_order = false")
     try:
         for part in frame.iter_slices(STAGE_SLICE_ROWS):
             con.register("lignes_valides", part)
-            con.execute(f'insert into staging."{aside}" select * from lignes_valides')
+            con.execute(f'insert into staging."{aside}" by name select * from lignes_valides')
     finally:
         con.execute("reset preserve_insertion_order")
         con.unregister("lignes_valides")
-    return aside
+
+
+def _drop_aside(con: duckdb.DuckDBPyConnection, staged: dict[str, str]) -> None:
+    for aside in staged.values():
+        con.execute(f'drop table if exists staging."{aside}"')
+    staged.clear()
+
+
+@dataclass
+class _Checks:
+    """A source's files checked: one check per file and table (in order), the rows read and
+    accepted, the tables to stage if the load is not refused (``whole``: checks that hold their
+    valid rows) and those already staged aside, slice by slice (``staged``: table → aside)."""
+
+    results: list[Checked]
+    rows_read: int
+    rows_accepted: int
+    whole: dict[str, list[Checked]] = field(default_factory=dict)
+    staged: dict[str, str] = field(default_factory=dict)
+
+
+def _checks(con: duckdb.DuckDBPyConnection, source: Source, landed: list[LandedFile]) -> _Checks:
+    """Check a source's files: a slice at a time, staging each as it comes, when its connector
+    can (:class:`SlicedConnector`), else whole. A file that must be read whole after all
+    (:class:`WholeFileNeeded`) makes the source's files read whole, as if never sliced."""
+    connector = source.connector
+    if isinstance(connector, SlicedConnector):
+        staged: dict[str, str] = {}
+        try:
+            return _sliced(con, connector.read_slices(landed, con), staged)
+        except WholeFileNeeded:
+            _drop_aside(con, staged)
+        except BaseException:
+            _drop_aside(con, staged)
+            raise
+    checked = connector.read(landed, con)
+    # a staging table may gather several files (e.g. two datasets of one publisher)
+    parts = {t: r if isinstance(r, list) else [r] for t, r in checked.items()}
+    results = [r for rs in parts.values() for r in rs]
+    return _Checks(
+        results,
+        rows_read=sum(r.rows_read for r in results),
+        rows_accepted=sum(r.valid.height for r in results),
+        whole=parts,
+    )
+
+
+def _sliced(
+    con: duckdb.DuckDBPyConnection,
+    parts: Mapping[str, Iterable[Checked]],
+    staged: dict[str, str],
+) -> _Checks:
+    """Stage each slice's valid rows as it comes (into ``staged``), and keep of it only its
+    rejects and repairs: the checks that remain, one per file, are those of the whole file."""
+    results, read, accepted = [], 0, 0
+    for table, slices in parts.items():
+        kept = []
+        for part in slices:
+            rows = part.to_stage.drop("ligne")
+            if table not in staged:
+                staged[table] = _create_aside(con, table, rows)
+            _append_aside(con, staged[table], rows)
+            read, accepted = read + part.rows_read, accepted + part.valid.height
+            kept.append(replace(part, valid=part.valid.clear(), staged=None))
+            del part, rows  # the next slice is read without this one
+        results += _per_file(kept)
+    return _Checks(results, read, accepted, staged=staged)
+
+
+def _per_file(slices: list[Checked]) -> list[Checked]:
+    """Consecutive slices of one file as one check (their valid rows already staged): its
+    problems, rejects and repairs in the file's order, as a check of the whole file has them."""
+    merged = []
+    for _, group in itertools.groupby(slices, key=lambda c: c.file):
+        first, *others = group
+        if others:
+            every = [first, *others]
+            repairs = [c.repairs for c in every if c.repairs is not None]
+            first = replace(
+                first,
+                problems=pl.concat([c.problems for c in every]),
+                rejected=pl.concat([c.rejected for c in every]),
+                repairs=pl.concat(repairs) if repairs else None,
+            )
+        merged.append(first)
+    return merged
 
 
 def _percent(share: float) -> str:
@@ -183,20 +292,20 @@ def stage(name: str, location: str | None, landed: list[LandedFile], run_id: str
     source = SOURCES[name]
     report = SourceReport(name, [f.name for f in landed])
     with internal.connect(Home.from_env().warehouse) as con:
-        checked = source.connector.read(landed, con)
-        # a staging table may gather several files (e.g. two datasets of one publisher)
-        parts = {t: r if isinstance(r, list) else [r] for t, r in checked.items()}
-        results = [r for rs in parts.values() for r in rs]
-        report.rows_read = sum(r.rows_read for r in results)
-        report.rows_accepted = sum(r.valid.height for r in results)
+        checks = _checks(con, source, landed)
+        results = checks.results
+        report.rows_read = checks.rows_read
+        report.rows_accepted = checks.rows_accepted
         threshold = source.spec.reject_threshold
         share = (report.rows_read - report.rows_accepted) / max(report.rows_read, 1)
         before = audit.published_from(con, name, where(location, landed))
         shrunk = _shrunk(source, report.rows_accepted, before)
         refused = share > threshold or shrunk is not None
-        staged = {}
-        if not refused:
-            for table, rs in parts.items():
+        staged = checks.staged  # tables checked a slice at a time are staged aside already
+        if refused:
+            _drop_aside(con, staged)
+        else:
+            for table, rs in checks.whole.items():
                 valid = pl.concat([r.to_stage for r in rs], how="diagonal_relaxed")
                 staged[table] = _write_aside(con, table, valid.drop("ligne"))
         con.execute("begin")

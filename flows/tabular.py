@@ -15,9 +15,10 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 
@@ -207,14 +208,19 @@ def _unreadable(file: str, what: str, error: Exception, encoding: str = "") -> C
     )
 
 
+def _nul_found(frame: pl.DataFrame) -> list[tuple[int, str]]:
+    """(first row index, column) of each text column holding a NUL character."""
+    text = [c for c, t in frame.schema.items() if t == pl.String]
+    if not text:
+        return []
+    found = frame.select(pl.col(text).str.contains("\x00", literal=True).arg_true().first())
+    return [(row, c) for c, row in found.row(0, named=True).items() if row is not None]
+
+
 def _no_nul(frame: pl.DataFrame, file: str) -> None:
     """Refuse a NUL character in a cell (a binary or UTF-16 file read as text): it would be
     published as it is, and cut the text where a C reader meets it."""
-    text = [c for c, t in frame.schema.items() if t == pl.String]
-    if not text:
-        return
-    found = frame.select(pl.col(text).str.contains("\x00", literal=True).arg_true().first())
-    hits = [(row, c) for c, row in found.row(0, named=True).items() if row is not None]
+    hits = _nul_found(frame)
     if not hits:
         return
     row, column = min(hits)
@@ -294,6 +300,12 @@ def read_text_table(
         )
         frame = _read_csv(data, head, file, separator_, null, number, columns)
     _no_nul(frame, file)
+    return _numbered(frame, file, 0)
+
+
+def _numbered(frame: pl.DataFrame, file: str, before: int) -> pl.DataFrame:
+    """Headers trimmed and lower-cased (refused when two become one), and ``ligne``: the row
+    number in the file of the frame's first row is ``before + 2`` (header = 1)."""
     keys = [_key(c) for c in frame.columns]
     if len(set(keys)) < len(keys):  # « Code », « code » and « code  » are one column twice
         twice = sorted({k for k in keys if keys.count(k) > 1})
@@ -303,4 +315,123 @@ def read_text_table(
             f"{file} : colonnes répétées : {', '.join(repr(k) for k in twice)}",
         )
     frame = frame.rename(dict(zip(frame.columns, keys, strict=True)))
-    return frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+    return frame.with_row_index(ROW, offset=before + 2).with_columns(pl.col(ROW).cast(pl.Int64))
+
+
+SLICE_BYTES = 128 * 1024**2  # what a slice of a CSV read by ``read_text_slices`` weighs, at most
+
+
+class WholeFileNeeded(Exception):
+    """A CSV read in slices turned out to need reading whole, as ``read_text_table`` does: a
+    cell of a later slice is not a plain number (the whole file is then text), its bytes are
+    not UTF-8, or it holds a NUL (the message names the file's first). The caller starts again
+    with ``read_text_table``, which gives the very table, errors and messages."""
+
+
+def _record_end(data: bytes, start: int, last: bool) -> int:
+    """The end (after its ``\n``) of the first (or ``last``) record of ``data`` ending at or
+    after ``start``, quotes counted from the start of ``data`` (a record's) so that a line break
+    inside a quoted cell ends none; 0 when there is none."""
+    end = data.rfind(b"\n", start) if last else data.find(b"\n", start)
+    while end != -1:
+        if data.count(b'"', 0, end) % 2 == 0:
+            return end + 1
+        end = data.rfind(b"\n", start, end) if last else data.find(b"\n", end + 1)
+    return 0
+
+
+def _csv_chunks(stream: BinaryIO, header: bytes, slice_bytes: int) -> Iterator[bytes]:
+    """The records of a CSV in pieces of about ``slice_bytes``, each a CSV of its own: the
+    first starts the file, the others start with its ``header`` record. A record longer than a
+    piece grows it until it ends. Nothing is kept of a piece once given."""
+    rest, first = b"", True
+    while block := stream.read(slice_bytes):
+        piece = (b"" if first else header) + rest + block
+        end = _record_end(piece, len(piece) - len(block), last=True)
+        del block
+        if end <= (0 if first else len(header)):
+            rest = piece[0 if first else len(header) :]
+            continue
+        rest = piece[end:]
+        out = piece[:end]
+        del piece
+        first = False
+        yield out
+    if rest or first:
+        yield (b"" if first else header) + rest
+
+
+def read_text_slices(
+    data: bytes | Path,
+    file: str,
+    separator_: str | None = None,
+    null: str | None = None,
+    numbers: Mapping[str, PolarsType] | Callable[[str], PolarsType | None] | None = None,
+    columns: set[str] | None = None,
+    slice_bytes: int | None = None,
+) -> Iterator[pl.DataFrame]:
+    """The table :func:`read_text_table` gives, in consecutive slices of a CSV's records (about
+    ``slice_bytes`` of the file each, ``SLICE_BYTES`` by default), so that a national file is
+    never held whole: the same columns, types and ``ligne`` (the file's row numbers, not the
+    slice's). Parquet and XLSX come whole, as one slice.
+
+    The ``numbers`` columns are parsed by the reader when the first slice's cells all parse,
+    else every slice is text. A later slice where one does not parse raises
+    :class:`WholeFileNeeded` (the whole file is text then), as do bytes that are not UTF-8 and a
+    NUL in a cell: the caller reads the file whole instead, for the same table or error."""
+    if isinstance(data, Path):
+        with data.open("rb") as f:
+            head = f.read(65536)
+    else:
+        head = data[:65536]
+    if head.startswith((PARQUET_MAGIC, XLSX_MAGIC)):
+        yield read_text_table(data, file, separator_, null, numbers, columns)
+        return
+    text_or_refused(head, file)
+    header = head[: _record_end(head, 0, last=False)]
+    if not header:  # a header line longer than the head, or a file of a header alone
+        yield read_text_table(data, file, separator_, null, numbers, columns)
+        return
+    number: Callable[[str], PolarsType | None] = (
+        numbers.get if isinstance(numbers, Mapping) else numbers or (lambda _: None)
+    )
+    header_line = decode(head.split(b"\n", 1)[0], file, cut=True)
+    sep = separator_ or separator(header_line, file)
+    names = _header(header_line, sep)
+    keep = _kept(names, columns)
+    overrides = {
+        name: dtype
+        for name in (keep if keep is not None else names or [])
+        if (dtype := number(_key(name))) is not None
+    }
+    read = partial(
+        pl.read_csv,
+        separator=sep,
+        infer_schema=False,
+        null_values=null,
+        columns=keep,
+        decimal_comma=_decimal_comma(decode(head, file, cut=True), sep, names or [], overrides),
+    )
+    before, typed = 0, False
+    with data.open("rb") if isinstance(data, Path) else io.BytesIO(data) as stream:
+        for chunk in _csv_chunks(stream, header, slice_bytes or SLICE_BYTES):
+            try:
+                if not typed:
+                    frame = _typed_or_text(read, chunk, overrides)
+                    # the types of the first slice are every slice's: text if one cell was not
+                    overrides = {c: t for c, t in overrides.items() if frame.schema.get(c) == t}
+                else:
+                    frame = read(chunk, schema_overrides=overrides or None)
+            except pl.exceptions.PolarsError:
+                raise WholeFileNeeded(file) from None
+            del chunk
+            if _nul_found(frame):
+                raise WholeFileNeeded(file)
+            if frame.height == 0 and not typed:
+                empty = frame  # a header alone so far: the types are those of the first rows
+                continue
+            typed = True
+            yield _numbered(frame, file, before)
+            before += frame.height
+    if not typed:
+        yield _numbered(empty, file, 0)

@@ -347,7 +347,7 @@ def test_limits_are_read_from_the_spec_and_its_overrides():
     assert (spec.max_bytes, spec.deadline_s, spec.min_rows_share) == (200 * 1024**2, 900.0, 0.5)
     spec = parse("membres", text, {"max_bytes": 10, "deadline_s": 2, "min_rows_share": 0})
     assert (spec.max_bytes, spec.deadline_s, spec.min_rows_share) == (10, 2.0, 0.0)
-    assert SOURCES["consommation"].spec.max_bytes == 2 * 1024**3, "the national file is 1 GB"
+    assert SOURCES["consommation"].spec.max_bytes == 4 * 1024**3, "1 GB today, 2 GB at 2x"
 
 
 def _xlsx_bomb(path: Path, unpacked: int) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources import files
@@ -39,11 +41,26 @@ def owner_only(path: Path) -> None:
         path.chmod(OWNER_ONLY)
 
 
+# DuckDB's memory, at most (its default: 80 % of the machine's): beyond, it writes what it sorts
+# and groups to its temporary folder beside the file. A refresh's polars slices and Python come
+# on top of it; ``OBSERVATOIRE_DUCKDB_MEMORY`` changes it (DuckDB's units: « 2GB »).
+MEMORY_LIMIT = "800MB"
+
+
+def bounded(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """``con``, its database's memory capped at ``MEMORY_LIMIT`` (or the environment's)."""
+    limit = os.environ.get("OBSERVATOIRE_DUCKDB_MEMORY") or MEMORY_LIMIT
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", limit, re.IGNORECASE):
+        raise ValueError(f"OBSERVATOIRE_DUCKDB_MEMORY : {limit!r} n'est pas une taille (« 2GB »)")
+    con.execute(f"set memory_limit = '{limit}'")
+    return con
+
+
 @contextmanager
 def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the internal warehouse, creating its layers on first use; its file is the owner's
     only (DuckDB's write-ahead log, while it exists, follows the umask)."""
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = bounded(duckdb.connect(str(path), read_only=read_only))
     try:
         if not read_only:
             owner_only(path)

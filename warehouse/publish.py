@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse import audit, datatests, dictionnaire, opendata, outlines
-from warehouse.internal import scalar, sql
+from warehouse.internal import bounded, scalar, sql
 from warehouse.paths import READABLE_FILE
 from warehouse.status import Status
 
@@ -65,7 +65,7 @@ def replacing(
         finally:
             con.execute(f"detach {alias}")
         # A fresh connection checkpoints into the single file so no WAL travels with it.
-        with duckdb.connect(str(temp)) as final:
+        with bounded(duckdb.connect(str(temp))) as final:
             if finish is not None:
                 finish(final)
             final.execute("checkpoint")

@@ -9,7 +9,7 @@ any other location is one file. The embedded default is the demo of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 import duckdb
@@ -19,7 +19,7 @@ from flows.codes import repair_column
 from flows.connector import EMBEDDED, FileToRead, RawFile
 from flows.demo import consommation as demo
 from flows.reference import Territories
-from flows.tabular import read_text_table
+from flows.tabular import read_text_slices, read_text_table
 from schemas.check import Checked, ContractError, numbers, require_columns
 from schemas.check import check as check_table
 
@@ -30,14 +30,19 @@ def embedded() -> list[RawFile]:
     return [RawFile(DEMO_FILE, EMBEDDED, demo.parquet_bytes())]
 
 
-def _one(file: FileToRead, ref: Territories) -> Checked:
-    # the contract (pandera) is imported only when a file is checked
-    from schemas.consommation import ORE_COLUMNS, ConsommationBrute, with_communes
+def _ore_numbers() -> dict[str, pl.DataType]:
+    """ORE headers of the contract's number columns: the CSV reader parses them when it can."""
+    from schemas.consommation import ORE_COLUMNS, ConsommationBrute
 
     typed = numbers(ConsommationBrute)
-    # ORE headers of the contract's number columns: the CSV reader parses them when it can
-    ore_numbers = {ore: typed[name] for ore, name in ORE_COLUMNS.items() if name in typed}
-    raw = read_text_table(file.readable, file.origin, numbers=ore_numbers, columns=set(ORE_COLUMNS))
+    return {ore: typed[name] for ore, name in ORE_COLUMNS.items() if name in typed}
+
+
+def _checked(raw: pl.DataFrame, file: FileToRead, ref: Territories) -> Checked:
+    """The contract applied to ``raw``: a whole file, or a slice of its rows."""
+    # the contract (pandera) is imported only when a file is checked
+    from schemas.consommation import ORE_COLUMNS, with_communes
+
     # a file without the contract's columns is read whole: a région file is recognised by its own
     if "code_region" in raw.columns and "code commune" not in raw.columns:
         raise ContractError(
@@ -57,8 +62,38 @@ def _one(file: FileToRead, ref: Territories) -> Checked:
     )
 
 
+def _one(file: FileToRead, ref: Territories) -> Checked:
+    from schemas.consommation import ORE_COLUMNS
+
+    raw = read_text_table(
+        file.readable, file.origin, numbers=_ore_numbers(), columns=set(ORE_COLUMNS)
+    )
+    return _checked(raw, file, ref)
+
+
 def read(
     files: Sequence[FileToRead], con: duckdb.DuckDBPyConnection | None
 ) -> dict[str, list[Checked]]:
     ref = Territories.load(con)
     return {"consommation": [_one(file, ref) for file in files]}
+
+
+def _sliced(files: Sequence[FileToRead], ref: Territories) -> Iterator[Checked]:
+    from schemas.consommation import ORE_COLUMNS
+
+    ore_numbers = _ore_numbers()
+    for file in files:
+        for raw in read_text_slices(
+            file.readable, file.origin, numbers=ore_numbers, columns=set(ORE_COLUMNS)
+        ):
+            yield _checked(raw, file, ref)
+
+
+def read_slices(
+    files: Sequence[FileToRead], con: duckdb.DuckDBPyConnection | None
+) -> dict[str, Iterator[Checked]]:
+    """What ``read`` gives, each file checked a slice of its rows at a time (the contract
+    compares no row with another): the national file is never held whole. A slice's rows keep
+    their numbers in the file; raises :class:`flows.tabular.WholeFileNeeded` when a file must
+    be read whole (then call ``read``)."""
+    return {"consommation": _sliced(files, Territories.load(con))}

@@ -10,7 +10,7 @@ commune, year, voltage, filière.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 
 import duckdb
@@ -20,7 +20,7 @@ from flows.codes import repair_column
 from flows.connector import EMBEDDED, FileToRead, RawFile
 from flows.demo import production as demo
 from flows.reference import Territories
-from flows.tabular import read_text_table
+from flows.tabular import WholeFileNeeded, read_text_slices, read_text_table
 from schemas.check import Checked, ContractError
 from schemas.check import check as check_table
 
@@ -52,11 +52,22 @@ def _long(valid: pl.DataFrame, source: str, filieres: list[str]) -> pl.DataFrame
 def _one(file: FileToRead, ref: Territories) -> dict[str, Checked]:
     # the contracts (pandera) are imported only when a file is checked
     from flows.sources import production_teo
-    from schemas.production import filieres, for_header, number_type
+    from schemas.production import number_type
 
     raw = read_text_table(file.readable, file.origin, numbers=number_type)
     if production_teo.recognises(raw.columns):
         return production_teo.check(raw, file, ref)
+    return {
+        "production": _enedis(raw, file, ref),
+        "production_agregats": production_teo.no_agregats(file),
+    }
+
+
+def _enedis(raw: pl.DataFrame, file: FileToRead, ref: Territories) -> Checked:
+    """The Enedis contract applied to ``raw``, a whole file or a slice of its rows, staged
+    long."""
+    from schemas.production import filieres, for_header
+
     if "code_region" in raw.columns and "code_commune" not in raw.columns:
         raise ContractError(
             f"{file.origin} : fichier d'Enedis à la maille région (colonne code_region, pas de "
@@ -75,12 +86,9 @@ def _one(file: FileToRead, ref: Territories) -> dict[str, Checked]:
     else:
         repairs = None
     checked = check_table(raw, for_header(raw.columns, ref.communes), file.origin)
-    return {
-        "production": replace(
-            checked, repairs=repairs, staged=_long(checked.valid, file.name, filieres(raw.columns))
-        ),
-        "production_agregats": production_teo.no_agregats(file),
-    }
+    return replace(
+        checked, repairs=repairs, staged=_long(checked.valid, file.name, filieres(raw.columns))
+    )
 
 
 def read(
@@ -90,3 +98,34 @@ def read(
     ref = Territories.load(con)
     checked = [_one(file, ref) for file in files]
     return {table: [c[table] for c in checked] for table in ("production", "production_agregats")}
+
+
+SLICE_BYTES = 16 * 1024**2  # ≈ 200 000 rows of Enedis' file, 1.2 M once long (six filières)
+
+
+def _sliced(files: Sequence[FileToRead], ref: Territories) -> Iterator[Checked]:
+    from flows.sources import production_teo
+    from schemas.production import number_type
+
+    for file in files:
+        for raw in read_text_slices(
+            file.readable, file.origin, numbers=number_type, slice_bytes=SLICE_BYTES
+        ):
+            if production_teo.recognises(raw.columns):
+                raise WholeFileNeeded(file.origin)  # TEO series: small, read whole
+            yield _enedis(raw, file, ref)
+
+
+def read_slices(
+    files: Sequence[FileToRead], con: duckdb.DuckDBPyConnection | None
+) -> dict[str, Iterable[Checked]]:
+    """What ``read`` gives, Enedis' files checked a slice of rows at a time (the contract
+    compares no row with another): the long table of a national file (six filières: 8.8 M rows)
+    is never held whole. A TEO series raises :class:`flows.tabular.WholeFileNeeded`."""
+    from flows.sources import production_teo
+
+    ref = Territories.load(con)
+    return {
+        "production": _sliced(files, ref),
+        "production_agregats": [production_teo.no_agregats(file) for file in files],
+    }
