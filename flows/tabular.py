@@ -334,7 +334,9 @@ def _record_end(data: bytes, start: int, last: bool) -> int:
     inside a quoted cell ends none; 0 when there is none."""
     end = data.rfind(b"\n", start) if last else data.find(b"\n", start)
     while end != -1:
-        if data.count(b'"', 0, end) % 2 == 0:
+        # most files quote nothing: finding no quote (memchr) is ten times faster than counting
+        quote = data.find(b'"', 0, end)
+        if quote == -1 or data.count(b'"', quote, end) % 2 == 0:
             return end + 1
         end = data.rfind(b"\n", start, end) if last else data.find(b"\n", end + 1)
     return 0
