@@ -42,7 +42,7 @@ test-fast: install
 audit: install
 	$(BIN)/python .ci/audit.py
 
-# About 40 min on 2 cores: France at 1/4, 1/2 and 1x its size, the embedded demo, Chromium,
+# About an hour on 2 cores: France at 1/2, 1 and 2x its size, the embedded demo, Chromium,
 # readers arriving together on 1 then N dashboard workers (HAProxy).
 bench: install
 	$(BIN)/python benchmarks/national.py
