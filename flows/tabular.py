@@ -160,17 +160,16 @@ def _typed_or_text(
     return read(data)
 
 
-def _read_csv(
-    data: bytes | Path,
+def _csv_reader(
     head: bytes,
     file: str,
     sep: str | None,
     null: str | None,
     numbers: Callable[[str], PolarsType | None],
     columns: set[str] | None,
-) -> pl.DataFrame:
-    """Polars reads UTF-8 as it is (dropping a BOM), from bytes or from the file, and fails on
-    anything else: then the whole file is decoded as cp1252."""
+) -> tuple[Callable[..., pl.DataFrame], dict[str, PolarsType]]:
+    """Polars' reader of this CSV (separator, kept columns, decimal comma, all read as text) as
+    its ``head`` shows it, and the ``numbers`` columns it may parse as numbers."""
     header = decode(head.split(b"\n", 1)[0], file, cut=True)
     sep = sep or separator(header, file)
     names = _header(header, sep)
@@ -188,6 +187,21 @@ def _read_csv(
         columns=keep,
         decimal_comma=_decimal_comma(decode(head, file, cut=True), sep, names or [], overrides),
     )
+    return read, overrides
+
+
+def _read_csv(
+    data: bytes | Path,
+    head: bytes,
+    file: str,
+    sep: str | None,
+    null: str | None,
+    numbers: Callable[[str], PolarsType | None],
+    columns: set[str] | None,
+) -> pl.DataFrame:
+    """Polars reads UTF-8 as it is (dropping a BOM), from bytes or from the file, and fails on
+    anything else: then the whole file is decoded as cp1252."""
+    read, overrides = _csv_reader(head, file, sep, null, numbers, columns)
     try:
         return _typed_or_text(read, data, overrides)
     except pl.exceptions.PolarsError as error:
@@ -397,23 +411,7 @@ def read_text_slices(
     number: Callable[[str], PolarsType | None] = (
         numbers.get if isinstance(numbers, Mapping) else numbers or (lambda _: None)
     )
-    header_line = decode(head.split(b"\n", 1)[0], file, cut=True)
-    sep = separator_ or separator(header_line, file)
-    names = _header(header_line, sep)
-    keep = _kept(names, columns)
-    overrides = {
-        name: dtype
-        for name in (keep if keep is not None else names or [])
-        if (dtype := number(_key(name))) is not None
-    }
-    read = partial(
-        pl.read_csv,
-        separator=sep,
-        infer_schema=False,
-        null_values=null,
-        columns=keep,
-        decimal_comma=_decimal_comma(decode(head, file, cut=True), sep, names or [], overrides),
-    )
+    read, overrides = _csv_reader(head, file, separator_, null, number, columns)
     before, typed = 0, False
     with data.open("rb") if isinstance(data, Path) else io.BytesIO(data) as stream:
         for chunk in _csv_chunks(stream, header, slice_bytes or SLICE_BYTES):
