@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import sys
@@ -12,6 +13,7 @@ import pytest
 
 # Prefect reads these at import: keep its state and cached results out of the user's home.
 _PREFECT = Path(tempfile.mkdtemp(prefix="observatoire-prefect-"))
+atexit.register(shutil.rmtree, _PREFECT, ignore_errors=True)
 os.environ["PREFECT_HOME"] = str(_PREFECT)
 os.environ["PREFECT_LOCAL_STORAGE_PATH"] = str(_PREFECT / "storage")
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"

@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
@@ -142,25 +143,26 @@ def _child(code: str, *args: str, config: str = "", timeout: float = 120) -> tup
     """Output and memory peak (MB, the kernel's high-water mark of its resident memory) of
     ``python -c code args``, killed after ``timeout``."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    if config:
-        path = Path(os.environ.get("TMPDIR", "/tmp")) / f"limites-{os.getpid()}.toml"
-        path.write_text(config, encoding="utf-8")
-        env["OBSERVATOIRE_CONFIG"] = str(path)
-    child = subprocess.Popen(
-        [sys.executable, "-c", code + PEAK, *args],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    timer = threading.Timer(timeout, child.kill)
-    timer.start()
-    try:
-        output = child.stdout.read() if child.stdout else ""
-        child.wait()
-    finally:
-        timer.cancel()
+    with tempfile.TemporaryDirectory(prefix="observatoire-limites-") as folder:
+        if config:
+            path = Path(folder) / "limites.toml"
+            path.write_text(config, encoding="utf-8")
+            env["OBSERVATOIRE_CONFIG"] = str(path)
+        child = subprocess.Popen(
+            [sys.executable, "-c", code + PEAK, *args],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        timer = threading.Timer(timeout, child.kill)
+        timer.start()
+        try:
+            output = child.stdout.read() if child.stdout else ""
+            child.wait()
+        finally:
+            timer.cancel()
     assert child.returncode == 0, f"child ended with {child.returncode}:\n{output[-3000:]}"
     output, _, peak = output.rstrip().rpartition("\n")
     return output, int(peak) / 1024
@@ -168,9 +170,10 @@ def _child(code: str, *args: str, config: str = "", timeout: float = 120) -> tup
 
 def _baseline() -> float:
     """Memory peak of the same child reading a small local file."""
-    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"registre-{os.getpid()}.csv"
-    path.write_bytes(REGISTRY)
-    return _child(FETCH, "membres", str(path))[1]
+    with tempfile.TemporaryDirectory(prefix="observatoire-registre-") as folder:
+        path = Path(folder) / "registre.csv"
+        path.write_bytes(REGISTRY)
+        return _child(FETCH, "membres", str(path))[1]
 
 
 class _Sent:
