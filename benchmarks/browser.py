@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from dashboard.running import running
 from warehouse.paths import Home
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,29 +64,10 @@ MAP_DRAWN = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _in_browser(home: Path) -> dict[str, float]:
     """Seconds from navigation to the first chart drawn, per page, first visit then again."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "observatoire.cli", "dashboard", "--port", str(port)],
-        env={**os.environ, "OBSERVATOIRE_HOME": str(home)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+    with running(home) as server:
+        url = server.url
         figures = {}
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -112,9 +92,6 @@ def _in_browser(home: Path) -> dict[str, float]:
                 figures[f"{stem}_menu_s"] = round(time.perf_counter() - start, 2)
             browser.close()
         return figures
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def main() -> None:

@@ -25,71 +25,28 @@ import contextlib
 import json
 import os
 import re
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import psutil
 
 from dashboard import wsclient
+from dashboard.running import running
 from warehouse.paths import Home
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).parent / "results" / "latest.json"
 DOC = ROOT / "docs" / "benchmarks.md"
-DASHBOARD = [sys.executable, "-m", "observatoire.cli", "dashboard"]
 START, END = "<!-- bench-load:start -->", "<!-- bench-load:end -->"
 # Seconds between a reader's pages. A rerun asked the moment the previous one finished waits about
 # 40 ms in Streamlit itself (1.67, measured here: a one-line app answers in 4 ms with a 50 ms pause,
 # in 44 ms without), which no reader clicking a link meets.
 PAUSE = 0.3
-
-
-def _free_port(count: int) -> int:
-    """A port free with the ``count`` that follow it (the workers' internal ports)."""
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port + count < 65536 and all(_free(p) for p in range(port, port + count + 1)):
-            return port
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
-
-
-@contextmanager
-def _dashboard(home: Path, workers: int) -> Iterator[tuple[str, psutil.Process]]:
-    port = _free_port(workers)
-    server = subprocess.Popen(
-        [*DASHBOARD, "--port", str(port), "--workers", str(workers)],
-        env={**os.environ, "OBSERVATOIRE_HOME": str(home)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(900):
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        yield url, psutil.Process(server.pid)
-    finally:
-        server.send_signal(signal.SIGINT)  # Ctrl-C: stops HAProxy and every worker
-        server.wait(timeout=60)
 
 
 def _quantile(values: list[float], q: float) -> float:
@@ -144,7 +101,8 @@ def measure(
 ) -> list[dict[str, float | int]]:
     """Every level of readers against one server of ``workers`` processes."""
     rows = []
-    with _dashboard(home, workers) as (url, server):
+    with running(home, workers=workers) as served:
+        url, server = served.url, psutil.Process(served.process.pid)
         _level(url, server, 2 * workers, pause)  # warm: each worker runs every page once
         for count in levels:
             load = os.getloadavg()[0]

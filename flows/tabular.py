@@ -333,6 +333,7 @@ def _numbered(frame: pl.DataFrame, file: str, before: int) -> pl.DataFrame:
 
 
 SLICE_BYTES = 128 * 1024**2  # what a slice of a CSV read by ``read_text_slices`` weighs, at most
+SLICE_ROWS = 1_000_000  # the rows of a slice of a Parquet file read by ``read_text_slices``
 
 
 class WholeFileNeeded(Exception):
@@ -389,7 +390,7 @@ def read_text_slices(
     """The table :func:`read_text_table` gives, in consecutive slices of a CSV's records (about
     ``slice_bytes`` of the file each, ``SLICE_BYTES`` by default), so that a national file is
     never held whole: the same columns, types and ``ligne`` (the file's row numbers, not the
-    slice's). Parquet and XLSX come whole, as one slice.
+    slice's). A Parquet file comes :data:`SLICE_ROWS` rows at a time, XLSX whole.
 
     The ``numbers`` columns are parsed by the reader when the first slice's cells all parse,
     else every slice is text. A later slice where one does not parse raises
@@ -400,7 +401,10 @@ def read_text_slices(
             head = f.read(65536)
     else:
         head = data[:65536]
-    if head.startswith((PARQUET_MAGIC, XLSX_MAGIC)):
+    if head.startswith(PARQUET_MAGIC):
+        yield from _parquet_slices(data, file, columns, SLICE_ROWS)
+        return
+    if head.startswith(XLSX_MAGIC):
         yield read_text_table(data, file, separator_, null, numbers, columns)
         return
     text_or_refused(head, file)
@@ -435,3 +439,26 @@ def read_text_slices(
             before += frame.height
     if not typed:
         yield _numbered(empty, file, 0)
+
+
+def _parquet_slices(
+    data: bytes | Path, file: str, columns: set[str] | None, rows: int
+) -> Iterator[pl.DataFrame]:
+    """A Parquet file ``rows`` rows at a time, each slice as :func:`read_text_table` reads the
+    whole (polars' reader, which decodes only the row groups a slice needs: 1× national, peak
+    355 → 708 MiB whole). A NUL in a cell raises :class:`WholeFileNeeded`, for the same error."""
+    source = data if isinstance(data, Path) else io.BytesIO(data)
+    try:
+        names = list(pl.read_parquet_schema(source))
+        kept = _kept(names, columns) or names
+        total = pl.scan_parquet(source).select(pl.len()).collect().item()
+    except Exception as error:  # pyarrow and polars raise their own error types
+        raise _unreadable(file, "fichier Parquet illisible", error) from error
+    for before in range(0, max(total, 1), rows):
+        try:
+            frame = pl.scan_parquet(source).select(kept).slice(before, rows).collect()
+        except Exception as error:
+            raise _unreadable(file, "fichier Parquet illisible", error) from error
+        if _nul_found(frame):
+            raise WholeFileNeeded(file)
+        yield _numbered(frame, file, before)

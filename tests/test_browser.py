@@ -11,12 +11,7 @@ import csv
 import gzip
 import io
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
@@ -24,6 +19,7 @@ from urllib.parse import urlparse
 import duckdb
 import pytest
 
+from dashboard.running import running
 from warehouse import opendata
 
 CHROMIUM = "/usr/bin/chromium"
@@ -42,35 +38,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(published, tmp_path_factory):
-    port = _free_port()
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "observatoire.cli", "dashboard", "--port", str(port)],
-        env={**os.environ, "OBSERVATOIRE_HOME": str(published.root)},
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-            break
-        except OSError:
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "Streamlit did not start"
-            time.sleep(0.2)
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
+    with running(published.root, log=log, timeout=60) as served:
+        yield served.url
 
 
 @pytest.fixture

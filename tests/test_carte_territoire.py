@@ -151,6 +151,21 @@ def test_hostile_parameters_only_say_unknown(published, monkeypatch, hostile):
     assert at.query_params["niveau"] == "epci"
 
 
+def test_a_coverage_chart_gives_the_years_it_measured(published, monkeypatch):
+    """Auvergne-Rhône-Alpes' real series: consumption goes on after production stops, and the
+    coverage caption gives the years coverage was measured, not those of either series."""
+    at = _open(published, monkeypatch, "views/territoire.py", niveau="region", code="84")
+    ((first, last, rows_until),) = _public(
+        published,
+        "select min(annee) filter (where taux_couverture is not null), "
+        "max(annee) filter (where taux_couverture is not null), max(annee) "
+        "from couverture where niveau = 'region' and code = '84'",
+    )
+    assert rows_until > last, "control: the series' rows go on after coverage stops"
+    (caption,) = [c.value for c in at.caption if "couvre" in c.value]
+    assert caption.endswith(f"— {first}-{last}."), caption
+
+
 def test_territory_page_tells_its_story(published, monkeypatch):
     at = _open(published, monkeypatch, "views/territoire.py", niveau="commune", code="69123")
     assert not at.exception

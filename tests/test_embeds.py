@@ -20,7 +20,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import embeds as writer
-from tests.test_browser import CHROMIUM, _free_port
+from dashboard.running import running
+from tests.test_browser import CHROMIUM
 from tests.test_dashboard import APP, opened
 from warehouse import embeds
 from warehouse.paths import Home
@@ -209,29 +210,8 @@ def test_an_unchanged_refresh_draws_nothing_again(embedded):
 def server(embedded, tmp_path_factory):
     """The real dashboard serving the home where the embeds were written."""
     home, _ = embedded
-    port = _free_port()
-    log = tmp_path_factory.mktemp("serveur") / "server.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "observatoire.cli", "dashboard", "--port", str(port)],
-        env={**os.environ, "OBSERVATOIRE_HOME": str(home.root)},
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                assert process.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, "Streamlit did not start"
-                time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with running(home.root, log=tmp_path_factory.mktemp("serveur") / "server.log") as served:
+        yield served.url
 
 
 @pytest.mark.slow

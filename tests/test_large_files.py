@@ -10,6 +10,7 @@ import pytest
 
 from flows import pipeline, remote, tabular
 from flows.tabular import WholeFileNeeded, read_text_slices, read_text_table
+from schemas.check import ContractError
 from warehouse.landing import land
 from warehouse.paths import Home
 
@@ -139,6 +140,31 @@ def test_a_number_that_does_not_parse_makes_every_slice_text_or_the_file_read_wh
             list(read_text_slices(data, "f", slice_bytes=200))
 
 
+@pytest.mark.parametrize("rows", [1, 5, 13, 100])
+def test_a_parquet_file_read_in_slices_is_the_file_read_whole(tmp_path, monkeypatch, rows):
+    frame = pl.read_csv(
+        QUOTED.encode(), separator=";", schema_overrides={"Code Commune": pl.String}
+    )
+    path = tmp_path / "conso.parquet"
+    frame.write_parquet(path, row_group_size=7)
+    monkeypatch.setattr(tabular, "SLICE_ROWS", rows)
+    columns = {"code commune", "année"}
+    for wanted in (None, columns, columns | {"absente"}):
+        whole = read_text_table(path, "conso.parquet", columns=wanted)
+        slices = list(read_text_slices(path, "conso.parquet", columns=wanted))
+        assert len(slices) == -(-42 // rows) and pl.concat(slices).equals(whole)
+        assert whole["ligne"].to_list() == list(range(2, 44))
+        assert whole.schema["année"] == pl.Int64
+    frame.with_columns(
+        pl.col("Nom Commune").str.replace("Commune 39", "Commune\x00")
+    ).write_parquet(path, row_group_size=7)
+    with pytest.raises(WholeFileNeeded):
+        list(read_text_slices(path, "conso.parquet"))
+    path.write_bytes(path.read_bytes()[:300])  # cut short
+    with pytest.raises(ContractError, match=r"conso\.parquet : fichier Parquet illisible"):
+        list(read_text_slices(path, "conso.parquet"))
+
+
 def _ore_file(rows: int) -> bytes:
     """An ORE export with rejects (unknown commune, negative and non-number consumption) and
     repairs (a lost leading zero) scattered over its rows."""
@@ -177,6 +203,7 @@ def _staged_load(root, monkeypatch, name: str, path, slice_bytes: int | None):
         monkeypatch.delattr(connector, "read_slices")
     else:
         monkeypatch.setattr(tabular, "SLICE_BYTES", slice_bytes)
+        monkeypatch.setattr(tabular, "SLICE_ROWS", slice_bytes // 10)
         monkeypatch.setattr(production, "SLICE_BYTES", slice_bytes)
     home = Home.from_env().ensure()
     landed = [
@@ -197,12 +224,18 @@ def _staged_load(root, monkeypatch, name: str, path, slice_bytes: int | None):
 
 
 @pytest.mark.parametrize(
-    ("name", "data"), [("consommation", _ore_file(1200)), ("production", _enedis_file(1300))]
+    ("name", "data", "suffix"),
+    [
+        ("consommation", _ore_file(1200), "csv"),
+        ("consommation", _parquet(_ore_file(1200).decode("utf-8-sig")), "parquet"),
+        ("production", _enedis_file(1300), "csv"),
+    ],
+    ids=["ore-csv", "ore-parquet", "enedis-csv"],
 )
 def test_a_file_checked_in_slices_stages_and_rejects_as_read_whole(
-    tmp_path, monkeypatch, name, data
+    tmp_path, monkeypatch, name, data, suffix
 ):
-    path = tmp_path / f"{name}.csv"
+    path = tmp_path / f"{name}.{suffix}"
     path.write_bytes(data)
     whole = _staged_load(tmp_path / "entier", monkeypatch, name, path, None)
     for slice_bytes in (500, 4096):

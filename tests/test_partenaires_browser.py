@@ -13,11 +13,7 @@ import logging
 import os
 import secrets
 import shutil
-import socket
-import subprocess
-import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -32,6 +28,7 @@ from oidc_provider_mock import User
 from oidc_provider_mock import app as oidc_app
 from playwright.sync_api import expect
 
+from dashboard.running import running
 from tests.test_browser import _screenshot
 from tests.test_partenaires import PARTNER_ONLY
 from warehouse.paths import Home
@@ -67,39 +64,6 @@ PROVIDER_STYLESHEET = "cdn.jsdelivr.net"
 DATA = "[data-testid=stPlotlyChart], [data-testid=stMetric], [data-testid=stDataFrame], table"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(command: list[str], root: Path, folder: Path) -> tuple[subprocess.Popen, str]:
-    """``observatoire <command>`` on a free port, once it answers its health check."""
-    port = _free_port()
-    log = folder / f"{command[0]}.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "observatoire.cli", *command, "--port", str(port)],
-        env={**os.environ, "OBSERVATOIRE_HOME": str(root)},
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-            return process, url
-        except OSError:
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, f"{command[0]} did not start: {log.read_text()}"
-            time.sleep(0.2)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    process.wait(timeout=20)
-
-
 @pytest.fixture(scope="module")
 def provider() -> Iterator[str]:
     """An OIDC provider on a port the system picks, with two accounts a tester signs in with
@@ -126,9 +90,11 @@ def partner_server(published, provider, tmp_path_factory) -> Iterator[str]:
         ),
         encoding="utf-8",
     )
-    process, url = _start(["partenaires", "--secrets", str(secrets_file)], published.root, folder)
-    yield url
-    _stop(process)
+    options = ("--secrets", str(secrets_file))
+    with running(
+        published.root, *options, command="partenaires", log=folder / "partenaires.log"
+    ) as served:
+        yield served.url
 
 
 @pytest.fixture
@@ -290,8 +256,8 @@ def test_public_app_never_reads_the_partner_file_nor_shows_its_fields(public_hom
     pages and downloads, the public file's has moved (the control), the partner file's not."""
     for path in (public_home.public, public_home.partenaires):
         os.utime(path, (0, path.stat().st_mtime))
-    process, url = _start(["dashboard"], public_home.root, tmp_path)
-    try:
+    with running(public_home.root, log=tmp_path / "dashboard.log") as dashboard:
+        url, process = dashboard.url, dashboard.process
         headers = []
         for path in ("/reseau", "/donnees?table=membres"):
             page.goto(f"{url}{path}")
@@ -306,8 +272,6 @@ def test_public_app_never_reads_the_partner_file_nor_shows_its_fields(public_hom
         assert served.ok, served.status
         headers.append(set(next(csv.DictReader(served.text().splitlines()))))
         open_files = {Path(f.path).name for f in psutil.Process(process.pid).open_files()}
-    finally:
-        _stop(process)
     assert len(headers) == 2 and {"id_membre", "nom"} <= headers[1]
     assert not [h & set(PARTNER_ONLY) for h in headers if h & set(PARTNER_ONLY)]
     assert "public.duckdb" in open_files and "partenaires.duckdb" not in open_files

@@ -6,14 +6,10 @@ sessions, and Ctrl-C stops HAProxy and every worker."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from datetime import UTC, datetime
 
 import duckdb
@@ -21,51 +17,16 @@ import psutil
 import pytest
 
 from dashboard import workers, wsclient
+from dashboard.running import closed, running
 from warehouse.publish import publish
 
 pytestmark = pytest.mark.slow
-DASHBOARD = [sys.executable, "-m", "observatoire.cli", "dashboard"]
-
-
-def _free_ports(count: int) -> int:
-    """A free port followed by ``count`` free ones."""
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if all(_closed(p) for p in range(port, port + count + 1)):
-            return port
-
-
-def _closed(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
 
 
 @pytest.fixture
 def pool(published_copy, tmp_path):
-    port = _free_ports(2)
-    log = tmp_path / "dashboard.log"
-    process = subprocess.Popen(
-        [*DASHBOARD, "--port", str(port), "--workers", "2"],
-        env={**os.environ, "OBSERVATOIRE_HOME": str(published_copy.root)},
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-            break
-        except OSError:
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "the dashboard did not start"
-            time.sleep(0.2)
-    yield url, port, process
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=60)
+    with running(published_copy.root, workers=2, log=tmp_path / "dashboard.log") as served:
+        yield served.url, served.port, served.process
 
 
 def test_readers_keep_working_while_a_refresh_publishes(pool, published_copy):
@@ -111,7 +72,7 @@ def test_ctrl_c_stops_haproxy_and_every_worker(pool):
     assert process.wait(timeout=60) == 0
     _, alive = psutil.wait_procs(children, timeout=10)
     assert alive == []
-    assert all(_closed(p) for p in (port, port + 1, port + 2))
+    assert all(closed(p) for p in (port, port + 1, port + 2))
 
 
 def test_a_killed_worker_is_started_again_and_readers_move_on(pool):
@@ -124,7 +85,7 @@ def test_a_killed_worker_is_started_again_and_readers_move_on(pool):
     readers = asyncio.run(_sessions(url, 4))
     assert [r for reader in readers for r in reader.runs if r.error] == []
     deadline = time.monotonic() + 120
-    while _closed(port + 1):
+    while closed(port + 1):
         assert time.monotonic() < deadline, "the killed worker was not started again"
         time.sleep(0.5)
     assert process.poll() is None

@@ -214,7 +214,7 @@ def coverage(level: str, code: str, name: str) -> tuple[Chart, str, int | None]:
             else f"{name} : couverture non mesurable (production ou consommation manquante)."
         ),
         sources=tuple(coverage_sources(series)),
-        period=_years(series),
+        period=_years(known),  # the years measured: the rows go on as far as either series
         file_name=f"couverture_{level}_{code}.csv",
         columns={
             "annee": ("Année", text),

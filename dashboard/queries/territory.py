@@ -9,28 +9,15 @@ import pandas as pd
 from dashboard import db
 from dashboard.db import Statement
 
-# The département a territory is in, to tell homonyms apart (Saint-Denis, 93 and 974): its own
-# code for a département, the one holding most of its communes for an EPCI or a commune, none for
-# a région.
-DEPARTEMENT = """(
-    select niveau, code, arg_max(code_parent, communes) as departement
-    from territoires_parents
-    where niveau_parent = 'departement'
-    group by all
-    union all
-    select 'departement', code, code from population_territoires where niveau = 'departement'
-)"""
-
 
 def territories() -> pd.DataFrame:
     """Every territory to choose from, of every level, the most populated first: niveau, code,
     nom, departement (France, the level of the région series, has no page of its own)."""
     return db.query(
-        f"""select n.niveau, n.code, n.nom, d.departement
-            from population_territoires as n
-            left join {DEPARTEMENT} as d using (niveau, code)
-            where n.niveau <> 'france'
-            order by n.population desc nulls last, n.nom, n.code"""
+        """select niveau, code, nom, departement
+           from population_territoires
+           where niveau <> 'france'
+           order by population desc nulls last, nom, code"""
     )
 
 
@@ -128,20 +115,19 @@ def _peers(level: str, code: str) -> Statement:
     sharing one); the territory itself is among them (``lui_meme``), and each one's département
     (``departement``). None when its coverage was never measured."""
     return (
-        f"""with moi as (
+        """with moi as (
                 select t.population, max(v.annee) as annee
                 from population_territoires as t
                 join couverture as v using (niveau, code)
                 where t.niveau = $1 and t.code = $2 and v.taux_couverture is not null
                 group by all
             )
-            select p.code, p.nom, d.departement, p.population, v.annee, v.taux_couverture,
+            select p.code, p.nom, p.departement, p.population, v.annee, v.taux_couverture,
                    rank() over (order by v.taux_couverture desc) as rang,
                    p.code = $2 as lui_meme
             from population_territoires as p
             join couverture as v using (niveau, code)
             join moi on v.annee = moi.annee
-            left join {DEPARTEMENT} as d on d.niveau = p.niveau and d.code = p.code
             where p.niveau = $1 and v.niveau = $1
               and p.population between moi.population / 2 and moi.population * 2
               and v.taux_couverture is not null

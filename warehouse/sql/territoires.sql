@@ -76,24 +76,39 @@ select code_commune, 'region', code_region from marts.communes
 order by niveau, code, code_commune;
 
 -- Each territory of every level with its name, and France: the table a page looks a territory
--- up in.
+-- up in. Its département tells homonyms apart (Saint-Denis, 93 and 974).
 create or replace table marts.population_territoires as
 with noms as (
     select 'region' as niveau, code_region as code, nom from marts.regions
     union all select 'departement', code_departement, nom from marts.departements
     union all select 'epci', code_epci, nom from marts.epci
     union all select 'commune', code_commune, nom from marts.communes
+),
+parts as (
+    select n.niveau, n.code, c.code_departement, count(*) as communes
+    from marts.communes_niveaux as n
+    join marts.communes as c using (code_commune)
+    where n.niveau <> 'region'
+    group by all
+),
+-- the département holding most of a territory's communes (on a tie, the first code)
+departements as (
+    select niveau, code, first(code_departement order by communes desc, code_departement)
+        as departement
+    from parts
+    group by all
 )
 select n.niveau, n.code, any_value(noms.nom) as nom, sum(c.population) as population,
-       count(*) as nb_communes
+       count(*) as nb_communes, any_value(d.departement) as departement
 from marts.communes_niveaux as n
 join marts.communes as c using (code_commune)
 join noms using (niveau, code)
+left join departements as d using (niveau, code)
 group by n.niveau, n.code
 union all
 -- France as a whole: the level of national series (the régions' energy, with what their
 -- publisher could not place in a région)
-select 'france', 'FR', 'France', sum(population), count(*) from marts.communes
+select 'france', 'FR', 'France', sum(population), count(*), null from marts.communes
 order by niveau, code;
 
 -- The territories of the other levels that hold some communes of each territory, and how many:
