@@ -10,6 +10,14 @@ from dashboard import db
 from dashboard.db import Statement
 
 
+def known(level: str, code: str) -> bool:
+    """Whether ``code`` names a territory of ``level`` (the address is checked without reading
+    the list of every territory, which only the opened search needs)."""
+    return not db.query(
+        "select 1 from population_territoires where niveau = $1 and code = $2", level, code
+    ).empty
+
+
 def territories() -> pd.DataFrame:
     """Every territory to choose from, of every level, the most populated first: niveau, code,
     nom, departement (France, the level of the région series, has no page of its own)."""
