@@ -10,17 +10,13 @@ folder first. Prints a table and merges the figures into ``benchmarks/results/la
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
+import refresh
 from playwright.sync_api import sync_playwright
 
 from dashboard.running import running
-from warehouse.paths import Home
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).parent / "results" / "latest.json"
@@ -95,17 +91,7 @@ def _in_browser(home: Path) -> dict[str, float]:
 
 
 def main() -> None:
-    home = Home.from_env()
-    with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as folder:
-        if not home.public.exists():
-            home = Home(Path(folder))
-            subprocess.run(
-                [sys.executable, "-m", "observatoire.cli", "refresh"],
-                env={**os.environ, "OBSERVATOIRE_HOME": str(home.root)},
-                check=True,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+    with refresh.published("bench-dashboard-") as home:
         browser = _in_browser(home.root)
     for name, seconds in browser.items():
         print(f"{name:<28}{seconds:>8} s")

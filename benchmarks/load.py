@@ -26,18 +26,16 @@ import json
 import os
 import re
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
 import psutil
+import refresh
 
 from dashboard import wsclient
 from dashboard.running import running
-from warehouse.paths import Home
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).parent / "results" / "latest.json"
@@ -157,17 +155,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     levels = [int(n) for n in args.lecteurs.split(",")]
-    home = Home.from_env()
-    with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
-        if not home.public.exists():
-            home = Home(Path(folder))
-            subprocess.run(
-                [sys.executable, "-m", "observatoire.cli", "refresh"],
-                env={**os.environ, "OBSERVATOIRE_HOME": str(home.root)},
-                check=True,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+    with refresh.published("bench-load-") as home:
         rows = [
             row
             for w in sorted({1, args.workers})

@@ -18,17 +18,21 @@ from __future__ import annotations
 import json
 import os
 import platform
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
 import psutil
+
+from dashboard.running import free_ports
+from warehouse.paths import Home
 
 RESULTS = Path(__file__).parent / "results"
 BENCHMARKS_DOC = Path(__file__).parents[1] / "docs" / "benchmarks.md"
@@ -38,15 +42,9 @@ QUIET = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_SERVER_LOGGING_LE
 PIPELINE_ONLY = {"OBSERVATOIRE_INTEGRER": "aucun"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def server(prefect_home: Path) -> tuple[subprocess.Popen, str]:
     """A ``prefect server start`` on a free loopback port, once it answers its health check."""
-    port = _free_port()
+    port = free_ports()
     env = {**os.environ, **QUIET, "PREFECT_HOME": str(prefect_home)}
     env.pop("PREFECT_API_URL", None)
     command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1"]
@@ -66,6 +64,25 @@ def server(prefect_home: Path) -> tuple[subprocess.Popen, str]:
             time.sleep(0.5)
     server.terminate()
     raise RuntimeError("le serveur Prefect ne répond pas")
+
+
+@contextmanager
+def published(prefix: str) -> Iterator[Home]:
+    """``$OBSERVATOIRE_HOME`` when it holds a published file (the national publish, say), else
+    the embedded default refreshed into a temporary folder, removed at the end."""
+    home = Home.from_env()
+    if home.public.exists():
+        yield home
+        return
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        subprocess.run(
+            [sys.executable, "-m", "observatoire.cli", "refresh"],
+            env={**os.environ, "OBSERVATOIRE_HOME": folder},
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        yield Home(Path(folder))
 
 
 def _high_water_mb(pid: int) -> float:
