@@ -24,6 +24,7 @@ import atexit
 import logging
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -35,6 +36,8 @@ from streamlit import file_util
 from streamlit.web import cli
 
 log = logging.getLogger(__name__)
+
+PREFIX = "observatoire-streamlit-"  # then the server's process id: see :func:`sweep`
 
 CHARSET = '<meta charset="UTF-8" />'
 ROOT = '<script>window.__streamlit = {BACKEND_BASE_URL: new URL("./", location.href).href}</script>'
@@ -111,9 +114,27 @@ def static_copy(source: Path, target: Path) -> None:
         log.warning("Streamlit's %r not found: left in English", english)
 
 
+def sweep(folder: Path) -> None:
+    """Remove the copies in ``folder`` that servers killed without their exit (a SIGKILL, the
+    kernel's OOM killer) left behind: this user's, whose process is gone."""
+    for left in folder.glob(f"{PREFIX}*-*"):
+        pid = left.name.removeprefix(PREFIX).partition("-")[0]
+        try:
+            info = left.lstat()
+            if not (pid.isdigit() and stat.S_ISDIR(info.st_mode)) or info.st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(left, ignore_errors=True)
+        except OSError:  # gone meanwhile, or a process of another user's
+            continue
+
+
 def serve_rewritten() -> None:
-    """Make Streamlit serve its browser files from a copy with :data:`REWRITES`, removed at exit."""
-    target = Path(tempfile.mkdtemp(prefix="observatoire-streamlit-"))
+    """Make Streamlit serve its browser files from a copy with :data:`REWRITES`, removed at exit
+    (and by the next start, if this server is killed)."""
+    sweep(Path(tempfile.gettempdir()))
+    target = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
     atexit.register(shutil.rmtree, target, ignore_errors=True)
     static_copy(Path(file_util.get_static_dir()), target)
     file_util.get_static_dir = lambda: str(target)

@@ -7,6 +7,8 @@ import base64
 import io
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -142,6 +144,25 @@ def test_streamlit_s_files_are_served_in_french_with_the_app_s_root(tmp_path, ca
     scripts = [s for s in tmp_path.glob("static/js/*.js") if not s.is_symlink()]
     assert any("`Aller au contenu principal`" in s.read_text("utf-8") for s in scripts)
     assert (tmp_path / "favicon.png").is_symlink()
+
+
+def test_the_copies_of_killed_servers_are_removed_at_the_next_start(tmp_path):
+    """A server killed without its exit leaves its copy; the next start removes the copies of
+    this user's dead servers, and only those."""
+    from dashboard import serve
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    dead = tmp_path / f"{serve.PREFIX}{gone.pid}-abc"
+    alive = tmp_path / f"{serve.PREFIX}{os.getpid()}-def"
+    other = tmp_path / f"{serve.PREFIX}notapid-ghi"
+    for folder in (dead, alive, other):
+        (folder / "static").mkdir(parents=True)
+    linked = tmp_path / f"{serve.PREFIX}{gone.pid}-lien"
+    linked.symlink_to(alive)
+    serve.sweep(tmp_path)
+    assert not dead.exists() and alive.is_dir() and other.is_dir() and linked.is_symlink()
+    assert (alive / "static").is_dir()
 
 
 def test_a_chart_is_built_once_per_publication_and_again_after_a_new_one(
