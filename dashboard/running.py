@@ -48,13 +48,14 @@ def running(
     *options: str,
     command: str = "dashboard",
     workers: int = 1,
+    host: str = "127.0.0.1",
     log: Path | None = None,
     timeout: float = 120,
 ) -> Iterator[Running]:
-    """``observatoire command --port P options`` reading ``home``, once it answers; its output goes
-    to ``log`` (quoted when it stops before answering) or nowhere."""
+    """``observatoire command --host H --port P options`` reading ``home``, once it answers; its
+    output goes to ``log`` (quoted when it stops before answering) or nowhere."""
     port = free_ports(workers if workers > 1 else 0)
-    more = ["--workers", str(workers)] if workers > 1 else []
+    more = ["--host", host, *(["--workers", str(workers)] if workers > 1 else [])]
     output = log.open("w") if log else open(os.devnull, "w")  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
         [sys.executable, "-m", "observatoire.cli", command, "--port", str(port), *more, *options],
@@ -62,7 +63,7 @@ def running(
         stdout=output,
         stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{host}:{port}"
     try:
         deadline = time.monotonic() + timeout
         while True:

@@ -1,23 +1,27 @@
 """The dashboard served by two Streamlit processes behind the real HAProxy
 (``observatoire dashboard --workers 2``), read over real websockets as a browser reads it:
 readers keep loading pages while a publication replaces the public file, both workers get
-sessions, and Ctrl-C stops HAProxy and every worker."""
+sessions, and Ctrl-C stops HAProxy and every worker; and the several-hosts recipe of deploy/."""
 
 from __future__ import annotations
 
 import asyncio
+import re
+import resource
+import shutil
 import signal
 import subprocess
 import threading
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 import psutil
 import pytest
 
 from dashboard import workers, wsclient
-from dashboard.running import closed, running
+from dashboard.running import closed, free_ports, running
 from warehouse.publish import publish
 
 pytestmark = pytest.mark.slow
@@ -99,3 +103,59 @@ def pool_started(process: subprocess.Popen) -> float:
     """When the command started, on the monotonic clock."""
     age = time.time() - psutil.Process(process.pid).create_time()
     return time.monotonic() - age
+
+
+RECIPE = Path(__file__).parents[1] / "deploy" / "haproxy.cfg"
+
+
+def _front_config(front: int, servers: list[tuple[str, int]]) -> str:
+    """deploy/haproxy.cfg as the front host installs it, bound to 127.0.0.1:``front`` and pointed
+    at ``servers``, without the syslog socket and the haproxy user a test machine may lack, and
+    within its limit of open files (a front host's HAProxy, started as root, raises its own: the
+    recipe's 20,000 connections need 40,019 descriptors)."""
+    text = RECIPE.read_text()
+    assert "    maxconn 20000\n" in text
+    files = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if files != resource.RLIM_INFINITY:
+        fitting = min(20000, (files - 100) // 2)
+        text = text.replace("    maxconn 20000\n", f"    maxconn {fitting}\n")
+    for line in ("    log /dev/log local0 notice\n", "    user haproxy\n", "    group haproxy\n"):
+        assert line in text, line
+        text = text.replace(line, "")
+    assert "    bind :80\n" in text
+    text = text.replace("    bind :80\n", f"    bind 127.0.0.1:{front}\n")
+    lines = re.findall(r"^    server .*\n", text, flags=re.M)
+    assert len(lines) == 4, "the recipe's four example workers"
+    ours = [f"    server w{port} {host}:{port} cookie w{port}\n" for host, port in servers]
+    return text.replace("".join(lines), "".join(ours))
+
+
+def test_the_several_hosts_recipe_serves_readers_from_every_host(published, tmp_path, monkeypatch):
+    """deploy/: workers on two hosts (here two loopback addresses) reading one published file,
+    with the same cookie secret, behind HAProxy configured by the recipe: readers get every page
+    with no error, spread over both hosts, each kept on its worker by the recipe's cookie."""
+    monkeypatch.setenv("STREAMLIT_SERVER_COOKIE_SECRET", "0123456789abcdef" * 4)
+    haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+    with (
+        running(published.root, host="127.0.0.2", log=tmp_path / "a.log") as a,
+        running(published.root, host="127.0.0.3", log=tmp_path / "b.log") as b,
+    ):
+        front = free_ports()
+        config = tmp_path / "haproxy.cfg"
+        config.write_text(_front_config(front, [("127.0.0.2", a.port), ("127.0.0.3", b.port)]))
+        checked = subprocess.run([haproxy, "-c", "-q", "-f", str(config)], capture_output=True)
+        assert checked.returncode == 0, checked.stderr.decode()
+        proxy = subprocess.Popen([haproxy, "-db", "-f", str(config)], stderr=subprocess.DEVNULL)
+        try:
+            url = f"http://127.0.0.1:{front}"
+            deadline = time.monotonic() + 30
+            while closed(front):
+                assert time.monotonic() < deadline and proxy.poll() is None, "HAProxy"
+                time.sleep(0.2)
+            readers = asyncio.run(_sessions(url, 8))
+        finally:
+            proxy.terminate()
+            proxy.wait(timeout=20)
+    runs = [run for reader in readers for run in reader.runs]
+    assert len(runs) == 8 * len(wsclient.PAGES) and [r for r in runs if r.error] == []
+    assert {reader.worker for reader in readers} == {f"w{a.port}", f"w{b.port}"}
