@@ -1,6 +1,6 @@
-"""``observatoire dashboard`` (or ``partenaires``) in a process of its own on free ports of
-127.0.0.1, for the tests and benchmarks that drive it as readers do: started, waited for until it
-answers its health check, stopped with Ctrl-C (which stops HAProxy and every worker too)."""
+"""``observatoire dashboard`` (or ``partenaires``) in a process of its own on free ports, for the
+tests and benchmarks that drive it as readers do: started, waited for until it answers its health
+check, stopped with Ctrl-C (which stops HAProxy and every worker too)."""
 
 from __future__ import annotations
 
