@@ -11,7 +11,7 @@ finer series, issue #22):
    against a long-running Prefect server (``refresh.py``): wall time, peak resident memory; and
    again with the consumption in Parquet, the portal's format that the real connector fetches;
 3. the same refresh again, nothing changed: its share of the full one;
-4. the dashboard's query time per page on the published file (``pages.py``): warm (one process,
+4. the dashboard's query time per page on the published file (``pages.py``): warm (a process of its own,
    Streamlit's cache cleared before each load) and cold (each load the first of a new process).
 
 Prints a table with each figure's target, writes ``benchmarks/results/latest.json`` (the largest
@@ -136,7 +136,7 @@ def _scale(scale: float, args: argparse.Namespace, url: str, prefect_home: Path)
         figures["full_refresh_parquet_peak_rss_mb"] = round(peak)
         public = Path(folder) / "home" / "public.duckdb"
         print(f"échelle {scale:g} : requêtes du tableau de bord", flush=True)
-        warm = pages.measure(public, args.chargements)
+        warm = pages.measure_aside(public, args.chargements)
         cold = pages.measure_cold(public, args.premiers)
     figures["pages"] = {page: {"chaud": warm[page], "froid": cold[page]} for page in warm}
     figures["dashboard_query_p95_ms"] = max(f["wall_ms"]["p95"] for f in warm.values())
