@@ -11,8 +11,9 @@ finer series, issue #22):
    against a long-running Prefect server (``refresh.py``): wall time, peak resident memory; and
    again with the consumption in Parquet, the portal's format that the real connector fetches;
 3. the same refresh again, nothing changed: its share of the full one;
-4. the dashboard's query time per page on the published file (``pages.py``): warm (a process of its own,
-   Streamlit's cache cleared before each load) and cold (each load the first of a new process).
+4. the dashboard's query time per page on the published file (``pages.py``): warm (a process of
+   its own, Streamlit's cache cleared before each load) and cold (each load the first of a new
+   process).
 
 Prints a table with each figure's target, writes ``benchmarks/results/latest.json`` (the largest
 scale's figures at the top level, every scale under ``echelles``, the growth from the smallest to
